@@ -1,0 +1,133 @@
+"""The admin page and JSON endpoints, for demos and tests: see orders, decide them by hand, read the
+log of API calls.
+
+They need no login: the sandbox listens on 127.0.0.1 by default and holds test data only.
+    GET  /admin/                               HTML list of orders with Approve / Reject buttons
+    GET  /admin/orders.json                    the orders
+    GET  /admin/calls.json                     every API call received, in order
+    POST /admin/calls/reset                    empties that log
+    POST /admin/orders/<number>/approve|reject decide now (JSON if Accept has application/json,
+                                               else 303 back to /admin/)
+"""
+import datetime
+import html
+import json
+import re
+
+from comodo_sandbox import products
+from comodo_sandbox.lifecycle import UNDECIDED
+from comodo_sandbox.protocol import ApiError
+
+_DECISION_PATH = re.compile(r'^/admin/orders/(\d+)/(approve|reject)$')
+
+JSON_TYPE = 'application/json'
+HTML_TYPE = 'text/html; charset=utf-8'
+TEXT_TYPE = 'text/plain; charset=utf-8'
+
+
+def handle(app, method, path, accept):
+    """(status, content type, body bytes, extra headers) for one /admin request."""
+    if path in ('/admin', '/admin/') and method == 'GET':
+        return _page(app.lifecycle.all_orders())
+    if path == '/admin/orders.json' and method == 'GET':
+        return _json(200, [order_summary(order) for order in app.lifecycle.all_orders()])
+    if path == '/admin/calls.json' and method == 'GET':
+        return _json(200, app.store.calls())
+    if path == '/admin/calls/reset' and method == 'POST':
+        return _json(200, {'cleared': app.store.reset_calls()})
+    decision = _DECISION_PATH.match(path)
+    if decision and method == 'POST':
+        return _decide(app, int(decision.group(1)), decision.group(2), JSON_TYPE in accept)
+    return 404, TEXT_TYPE, b'Not found\n', {}
+
+
+def _decide(app, order_number, verb, wants_json):
+    decide = app.lifecycle.approve if verb == 'approve' else app.lifecycle.reject
+    try:
+        order = decide(order_number)
+    except LookupError:
+        return 404, TEXT_TYPE, b'No such order\n', {}
+    except ApiError as error:
+        if wants_json:
+            return _json(409, {'orderNumber': order_number, 'error': error.message})
+        return 409, TEXT_TYPE, (error.message + '\n').encode(), {}
+    if wants_json:
+        return _json(200, {'orderNumber': order.order_number, 'status': order.status})
+    return 303, TEXT_TYPE, b'', {'Location': '/admin/'}
+
+
+def order_summary(order):
+    return {
+        'orderNumber': order.order_number,
+        'certificateID': order.certificate_id,
+        'commonName': order.common_name,
+        'domains': order.domains,
+        'product': order.product,
+        'days': order.days,
+        'status': order.status,
+        'scenario': order.scenario,
+        'placedAt': order.placed_at,
+        'dueAt': order.due_at,
+        'decidedAt': order.decided_at,
+        'uniqueValue': order.unique_value,
+        'foreignOrderNumber': order.foreign_order_number,
+        'dcv': order.dcv,
+        'dcvResends': order.dcv_resends,
+        'serialNumber': order.serial_number,
+        'notBefore': order.not_before,
+        'notAfter': order.not_after,
+    }
+
+
+def _json(status, value):
+    return status, JSON_TYPE, json.dumps(value, indent=1).encode(), {}
+
+
+def _when(timestamp):
+    if timestamp is None:
+        return 'by hand'
+    return datetime.datetime.utcfromtimestamp(timestamp).strftime('%Y-%m-%d %H:%M:%S UTC')
+
+
+_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Comodo sandbox CA</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #bbb; padding: .3em .6em; text-align: left; vertical-align: top; }}
+form {{ display: inline; }}
+</style></head>
+<body>
+<h1>Comodo sandbox CA</h1>
+<p>{count} order(s). JSON: <a href="/admin/orders.json">orders</a>, <a href="/admin/calls.json">API calls</a>.</p>
+<table>
+<tr><th>Order</th><th>Domains</th><th>Product</th><th>Status</th><th>Placed</th><th>Due</th><th></th></tr>
+{rows}
+</table>
+</body></html>
+"""
+
+_ROW = """<tr><td>{number}</td><td>{domains}</td><td>{product}</td><td>{status}</td><td>{placed}</td>
+<td>{due}</td><td>{buttons}</td></tr>"""
+
+_BUTTON = '<form method="post" action="/admin/orders/{number}/{verb}"><button>{label}</button></form>'
+
+
+def _page(orders):
+    rows = []
+    for order in reversed(orders):
+        product = products.PRODUCTS[order.product]
+        buttons = ''
+        if order.status in UNDECIDED:
+            buttons = ' '.join(_BUTTON.format(number=order.order_number, verb=verb, label=label)
+                               for verb, label in (('approve', 'Approve'), ('reject', 'Reject')))
+        rows.append(_ROW.format(
+            number=order.order_number,
+            domains='<br>'.join(html.escape(name) for name in order.domains),
+            product=html.escape('%s (%s)' % (product.name, order.product)),
+            status=html.escape(order.status),
+            placed=_when(order.placed_at),
+            due=_when(order.due_at) if order.status in UNDECIDED else '',
+            buttons=buttons))
+    body = _PAGE.format(count=len(orders), rows='\n'.join(rows))
+    return 200, HTML_TYPE, body.encode('utf-8'), {}

@@ -1,0 +1,28 @@
+"""The sandbox's state: its settings, its CA, its orders; shared by the API and the admin pages."""
+import os
+import random
+import threading
+
+from comodo_sandbox.ca import CertificateAuthority
+from comodo_sandbox.lifecycle import Lifecycle
+from comodo_sandbox.store import Store
+
+
+class SandboxApp(object):
+
+    def __init__(self, settings):
+        self.settings = settings
+        os.makedirs(settings.data, exist_ok=True)
+        self.authority = CertificateAuthority(os.path.join(settings.data, 'ca'))
+        self.store = Store(os.path.join(settings.data, 'orders.sqlite3'))
+        self.lifecycle = Lifecycle(self.store, self.authority, settings.issue_after)
+        self._random = random.Random(settings.seed)
+        self._random_lock = threading.Lock()
+
+    def fails_randomly(self):
+        """True for a share --fail-rate of calls (repeatable with --seed)."""
+        with self._random_lock:
+            return self._random.random() < self.settings.fail_rate
+
+    def close(self):
+        self.store.close()

@@ -1,0 +1,84 @@
+"""Command line: options, start-up, and a clean stop on SIGTERM/SIGINT."""
+import argparse
+import logging
+import signal
+import ssl
+import sys
+import threading
+
+from comodo_sandbox.app import SandboxApp
+from comodo_sandbox.server import SandboxServer
+
+
+def _fraction(text):
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError('expected a number from 0 to 1')
+    return value
+
+
+def _non_negative(kind):
+    def parse(text):
+        value = kind(text)
+        if value < 0:
+            raise argparse.ArgumentTypeError('expected a number >= 0')
+        return value
+    return parse
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog='python -m comodo_sandbox',
+        description='A local fake Comodo/Sectigo reseller CA speaking the form API under /products/.')
+    parser.add_argument('--host', default='127.0.0.1', help='address to listen on (default 127.0.0.1)')
+    parser.add_argument('--port', type=_non_negative(int), default=8090, help='0 picks a free port (default 8090)')
+    parser.add_argument('--data', default='./.sandbox-data', help='folder for the CA and the orders (default ./.sandbox-data)')
+    parser.add_argument('--login', default='demo', help='the accepted loginName (default demo)')
+    parser.add_argument('--password', default='demo', help='the accepted loginPassword (default demo)')
+    parser.add_argument('--issue-after', type=_non_negative(float), default=60.0, metavar='SECONDS',
+                        help='seconds from an order to its decision (default 60)')
+    parser.add_argument('--latency', type=_non_negative(int), default=0, metavar='MS',
+                        help='delay added to every API call (default 0)')
+    parser.add_argument('--slow-latency', type=_non_negative(int), default=5000, metavar='MS',
+                        help='extra delay for every call about a slow scenario order (default 5000)')
+    parser.add_argument('--fail-rate', type=_fraction, default=0.0, metavar='FLOAT',
+                        help='share of API calls answering -14 at random, 0..1 (default 0)')
+    parser.add_argument('--seed', type=int, default=None, help='seed for --fail-rate, for repeatable runs')
+    parser.add_argument('--tls', action='store_true', help='serve HTTPS with a certificate from the sandbox CA')
+    parser.add_argument('--require-https', action='store_true', help='answer -1 to API calls over plain HTTP')
+    return parser
+
+
+def main(argv=None):
+    settings = build_parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format='%(asctime)s %(message)s')
+    app = SandboxApp(settings)
+    ssl_context = None
+    if settings.tls:
+        ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ssl_context.load_cert_chain(*app.authority.write_server_credentials(_server_names(settings.host)))
+    server = SandboxServer(app, (settings.host, settings.port), ssl_context)
+
+    def stop(_signal_number, _frame):
+        # shutdown() waits for serve_forever() to return, so it must run outside the main thread.
+        threading.Thread(target=server.shutdown).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    host, port = server.server_address[:2]
+    print('comodo-sandbox listening on %s://%s:%d/products/' % ('https' if settings.tls else 'http', host, port),
+          flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        app.close()
+        logging.getLogger('comodo_sandbox').info('comodo-sandbox stopped')
+    return 0
+
+
+def _server_names(host):
+    names = ['127.0.0.1', 'localhost']
+    if host not in names and host not in ('0.0.0.0', '::', ''):
+        names.append(host)
+    return names

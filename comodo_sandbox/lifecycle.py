@@ -1,0 +1,163 @@
+"""Every change of an order's status, in one place and under one lock.
+
+A pending order whose decision is due is decided when it is next read (there is no timer thread): the
+due time is stored, so decisions survive restarts, and an automatic decision takes effect at the due
+time itself (the certificate's notBefore), however late it is observed.
+The state rules answer with the CA's own codes (-20 rejected, -21 revoked, ...).
+"""
+import threading
+import time
+
+from comodo_sandbox import scenarios
+from comodo_sandbox.protocol import ApiError
+from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
+
+UNDECIDED = (PENDING, UNPAID)
+
+
+class Lifecycle(object):
+
+    def __init__(self, store, authority, issue_after):
+        self.store = store
+        self.authority = authority
+        self.issue_after = issue_after
+        self.clock = time.time
+        # Re-entrant: handlers hold it around "read, check, change" while the methods below take it too.
+        self.lock = threading.RLock()
+
+    def place(self, order):
+        with self.lock:
+            order.placed_at = self.clock()
+            order.status = UNPAID if order.scenario == scenarios.UNPAID else PENDING
+            order.due_at = scenarios.due_time(order.scenario, order.placed_at, self.issue_after)
+            order.api_calls = 1
+            return self.store.insert(order)
+
+    def find(self, **reference):
+        """The order (see Store.find for the references), with any due decision taken, or None."""
+        with self.lock:
+            order = self.store.find(**reference)
+            return self._decide_if_due(order) if order else None
+
+    def all_orders(self):
+        with self.lock:
+            return [self._decide_if_due(order) for order in self.store.all_orders()]
+
+    def count_call(self, **reference):
+        """Like find, counting one more call naming the order."""
+        with self.lock:
+            order = self.find(**reference)
+            if order:
+                order.api_calls += 1
+                self.store.update(order)
+            return order
+
+    def approve(self, order_number):
+        """Decide now: issued at once (an unpaid order counts as paid)."""
+        with self.lock:
+            order = self._undecided(order_number)
+            self._issue(order, self.clock())
+            return order
+
+    def reject(self, order_number):
+        with self.lock:
+            order = self._undecided(order_number)
+            self._reject(order, self.clock())
+            return order
+
+    def replace(self, order_number, csr_pem, names, dcv, unique_value):
+        """A reissue with a new CSR: pending again, with a fresh decision timer."""
+        with self.lock:
+            order = self.find(order_number=order_number)
+            _refuse_final(order)
+            if order.status == UNPAID:
+                raise ApiError(-22, 'The order is awaiting payment!')
+            if order.status == ISSUED and order.not_after < self.clock():
+                raise ApiError(-36, 'The certificate has already expired!')
+            now = self.clock()
+            order.csr_pem = csr_pem
+            order.domains = names
+            order.dcv = dcv
+            order.unique_value = unique_value or order.unique_value
+            order.status = PENDING
+            order.due_at = scenarios.due_time(order.scenario, now, self.issue_after)
+            order.decided_at = None
+            order.certificate_pem = ''
+            order.serial_number = ''
+            order.not_before = order.not_after = None
+            self.store.update(order)
+            return order
+
+    def revoke(self, order_number, reason, code):
+        """Issued becomes revoked; a certificate not issued yet is rejected instead (comodo-api.md §2)."""
+        with self.lock:
+            order = self.find(order_number=order_number)
+            _refuse_final(order)
+            now = self.clock()
+            if order.status == ISSUED:
+                if order.not_after < now:
+                    raise ApiError(-35, 'The certificate has expired and cannot be revoked!')
+                order.status = REVOKED
+                order.decided_at = now
+            else:
+                order.status = REJECTED
+                order.decided_at = now
+            order.revocation_reason = reason
+            order.revocation_code = code
+            self.store.update(order)
+            return order
+
+    def change_dcv(self, order_number, changes, resend=False):
+        """Replaces the DCV entries of the domains in `changes`; `resend` counts a resent DCV email."""
+        with self.lock:
+            order = self._awaiting_validation(order_number)
+            by_domain = {change['domain']: change for change in changes}
+            order.dcv = [by_domain.get(entry['domain'], entry) for entry in order.dcv]
+            order.dcv_resends += 1 if resend else 0
+            self.store.update(order)
+            return order
+
+    def _awaiting_validation(self, order_number):
+        order = self.find(order_number=order_number)
+        _refuse_final(order)
+        if order.status == ISSUED:
+            raise ApiError(-4, 'Domain control validation is already complete for this order!', 'orderNumber')
+        return order
+
+    def _undecided(self, order_number):
+        order = self.store.find(order_number=order_number)
+        if order is None:
+            raise LookupError(order_number)
+        if order.status not in UNDECIDED:
+            raise ApiError(-4, 'The order is already %s.' % order.status, 'orderNumber')
+        return order
+
+    def _decide_if_due(self, order):
+        if order.status == PENDING and order.due_at is not None and order.due_at <= self.clock():
+            if scenarios.rejects_when_due(order.scenario):
+                self._reject(order, order.due_at)
+            else:
+                self._issue(order, order.due_at)
+        return order
+
+    def _issue(self, order, at):
+        issued = self.authority.issue(order.csr_pem, order.common_name, order.domains, at, order.validity_days)
+        order.status = ISSUED
+        order.decided_at = at
+        order.certificate_pem = issued.pem
+        order.serial_number = issued.serial_number
+        order.not_before = issued.not_before
+        order.not_after = issued.not_after
+        self.store.update(order)
+
+    def _reject(self, order, at):
+        order.status = REJECTED
+        order.decided_at = at
+        self.store.update(order)
+
+
+def _refuse_final(order):
+    if order.status == REJECTED:
+        raise ApiError(-20, 'The certificate request has been rejected!')
+    if order.status == REVOKED:
+        raise ApiError(-21, 'The certificate has been revoked!')

@@ -1,0 +1,87 @@
+"""WebHostReport: the bulk list of orders, URL-encoded (comodo-api.md §2).
+
+Filters: orderNumber, foreignOrderNumber, certificateID (comma lists), fqdn (any of the order's domains,
+`%` and `_` wildcards), notBefore/notAfter (Unix times bounding the order date). Paging:
+firstResultNo (default 1) to lastResultNo (default 10), both 1-based and inclusive.
+Answer: errorCode=0&noOfResults=N, then for the i-th order of this page (1..N): i_orderNumber,
+i_orderStatus, i_dateTime (Unix time of the order), [i_cost if showCost=Y], and for its one
+certificate: i_1_type, i_1_domain, i_1_mdcDomainNames (multi-domain), i_1_status, and once issued
+i_1_notBefore, i_1_notAfter, i_1_serialNumber; i_1_certificateID if showCertificateID=Y.
+"""
+import re
+
+from comodo_sandbox import dcv, products
+from comodo_sandbox.collect import STATUS_TEXT
+from comodo_sandbox.protocol import Reply, invalid, parse_integer
+
+DEFAULT_PAGE_SIZE = 10
+
+
+def web_host_report(call):
+    form = call.form
+    first = form.integer('firstResultNo', default=1)
+    last = form.integer('lastResultNo', default=first + DEFAULT_PAGE_SIZE - 1)
+    if first < 1:
+        raise invalid('firstResultNo', 'Results are numbered from 1.')
+    if last < first:
+        raise invalid('lastResultNo', 'It may not be below firstResultNo.')
+    tests = _filters(form)
+    matching = [order for order in call.lifecycle.all_orders() if all(test(order) for test in tests)]
+    page = matching[first - 1:last]
+    fields = [('noOfResults', len(page))]
+    for number, order in enumerate(page, start=1):
+        fields += _order_fields(number, order, form.flag('showCost'), form.flag('showCertificateID'))
+    return Reply(0, fields=fields)
+
+
+def _filters(form):
+    tests = []
+    order_numbers = _integer_list(form, 'orderNumber')
+    if order_numbers:
+        tests.append(lambda order: order.order_number in order_numbers)
+    for name, attribute in (('foreignOrderNumber', 'foreign_order_number'), ('certificateID', 'certificate_id')):
+        values = dcv.split_list(form.get(name) or '')
+        if values:
+            tests.append(lambda order, values=values, attribute=attribute: getattr(order, attribute) in values)
+    if form.get('fqdn'):
+        pattern = _like_pattern(form.get('fqdn'))
+        tests.append(lambda order: any(pattern.match(name) for name in order.domains))
+    placed_from = form.integer('notBefore')
+    if placed_from is not None:
+        tests.append(lambda order: order.placed_at >= placed_from)
+    placed_to = form.integer('notAfter')
+    if placed_to is not None:
+        tests.append(lambda order: order.placed_at <= placed_to)
+    return tests
+
+
+def _integer_list(form, name):
+    numbers = [parse_integer(value) for value in dcv.split_list(form.get(name) or '')]
+    if None in numbers:
+        raise invalid(name, 'A comma-separated list of integers is expected.')
+    return numbers
+
+
+def _like_pattern(text):
+    """SQL LIKE: `%` any run of characters, `_` one character; case-insensitive."""
+    regex = ''.join('.*' if char == '%' else '.' if char == '_' else re.escape(char) for char in text)
+    return re.compile(regex + r'\Z', re.IGNORECASE)
+
+
+def _order_fields(number, order, show_cost, show_certificate_id):
+    product = products.PRODUCTS[order.product]
+    status = STATUS_TEXT[order.status]
+    fields = [('orderNumber', order.order_number), ('orderStatus', status), ('dateTime', int(order.placed_at))]
+    if show_cost:
+        fields.append(('cost', order.total_cost))
+    certificate = [('type', product.name), ('domain', order.common_name)]
+    if product.multi_domain:
+        certificate.append(('mdcDomainNames', ','.join(order.domains)))
+    certificate.append(('status', status))
+    if order.serial_number:
+        certificate += [('notBefore', order.not_before), ('notAfter', order.not_after),
+                        ('serialNumber', order.serial_number)]
+    if show_certificate_id:
+        certificate.append(('certificateID', order.certificate_id))
+    return ([('%d_%s' % (number, key), value) for key, value in fields] +
+            [('%d_1_%s' % (number, key), value) for key, value in certificate])

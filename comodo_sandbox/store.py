@@ -1,0 +1,144 @@
+"""SQLite persistence for orders and for the log of API calls: every change is committed at once, so a
+restart (or a kill) with the same data folder loses nothing."""
+import dataclasses
+import json
+import sqlite3
+import threading
+from typing import Optional
+
+# Order statuses. An order's certificate is only ever in one of these.
+PENDING = 'pending'
+UNPAID = 'unpaid'
+ISSUED = 'issued'
+REJECTED = 'rejected'
+REVOKED = 'revoked'
+
+FIRST_ORDER_NUMBER = 1000001
+# Certificate IDs are kept far from order numbers, so a client that mixes the two up is caught.
+CERTIFICATE_ID_OFFSET = 7000000000
+
+
+@dataclasses.dataclass
+class Order:
+    product: int
+    days: int                       # the term ordered
+    validity_days: int              # the certificate's lifetime (the term, capped at 397)
+    total_cost: str
+    common_name: str
+    domains: list                   # the certificate's SANs, primary domain included
+    csr_pem: str
+    server_software: int
+    dcv: list                       # one {"domain", "method", "email"} per domain
+    scenario: str
+    unique_value: str = ''
+    foreign_order_number: str = ''
+    order_number: Optional[int] = None
+    certificate_id: str = ''
+    status: str = PENDING
+    placed_at: float = 0.0
+    due_at: Optional[float] = None  # None: decided only by hand
+    decided_at: Optional[float] = None
+    certificate_pem: str = ''
+    serial_number: str = ''         # upper-case hex
+    not_before: Optional[int] = None
+    not_after: Optional[int] = None
+    api_calls: int = 0              # calls naming this order, the apply included (for "flaky")
+    dcv_resends: int = 0
+    revocation_reason: str = ''
+    revocation_code: Optional[int] = None
+
+
+_JSON_FIELDS = ('domains', 'dcv')
+_FIELDS = [field.name for field in dataclasses.fields(Order)]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    order_number INTEGER PRIMARY KEY, certificate_id TEXT UNIQUE, product INTEGER, days INTEGER,
+    validity_days INTEGER, total_cost TEXT, common_name TEXT, domains TEXT, csr_pem TEXT,
+    server_software INTEGER, dcv TEXT, scenario TEXT, unique_value TEXT, foreign_order_number TEXT,
+    status TEXT, placed_at REAL, due_at REAL, decided_at REAL, certificate_pem TEXT,
+    serial_number TEXT, not_before INTEGER, not_after INTEGER, api_calls INTEGER,
+    dcv_resends INTEGER, revocation_reason TEXT, revocation_code INTEGER
+);
+CREATE TABLE IF NOT EXISTS calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT, order_number INTEGER, error_code INTEGER,
+    at REAL
+);
+"""
+
+
+class Store(object):
+    """One SQLite connection shared by the server's threads behind a lock."""
+
+    def __init__(self, path):
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.executescript(_SCHEMA)
+
+    def close(self):
+        with self._lock:
+            self._db.close()
+
+    def insert(self, order):
+        """Stores a new order, giving it the next order number and its certificate ID."""
+        with self._lock, self._db:
+            (last,) = self._db.execute('SELECT MAX(order_number) FROM orders').fetchone()
+            order.order_number = (last or FIRST_ORDER_NUMBER - 1) + 1
+            order.certificate_id = str(order.order_number + CERTIFICATE_ID_OFFSET)
+            row = _to_row(order)
+            self._db.execute('INSERT INTO orders (%s) VALUES (%s)' % (
+                ', '.join(row), ', '.join('?' * len(row))), list(row.values()))
+        return order
+
+    def update(self, order):
+        row = _to_row(order)
+        with self._lock, self._db:
+            self._db.execute('UPDATE orders SET %s WHERE order_number = ?' % ', '.join(
+                '%s = ?' % name for name in row), list(row.values()) + [order.order_number])
+
+    def find(self, order_number=None, certificate_id=None, serial_number=None):
+        """The order with this number, certificate ID or serial number (hex), or None."""
+        if order_number is not None:
+            where, value = 'order_number = ?', order_number
+        elif certificate_id is not None:
+            where, value = 'certificate_id = ?', certificate_id
+        else:
+            where, value = 'serial_number = ?', serial_number.upper()
+        with self._lock:
+            row = self._db.execute('SELECT * FROM orders WHERE ' + where, (value,)).fetchone()
+        return _from_row(row) if row else None
+
+    def all_orders(self):
+        with self._lock:
+            rows = self._db.execute('SELECT * FROM orders ORDER BY order_number').fetchall()
+        return [_from_row(row) for row in rows]
+
+    def record_call(self, action, order_number, error_code, at):
+        with self._lock, self._db:
+            self._db.execute('INSERT INTO calls (action, order_number, error_code, at) VALUES (?, ?, ?, ?)',
+                             (action, order_number, error_code, at))
+
+    def calls(self):
+        with self._lock:
+            rows = self._db.execute('SELECT action, order_number, error_code, at FROM calls ORDER BY id').fetchall()
+        return [{'action': row['action'], 'orderNumber': row['order_number'],
+                 'errorCode': row['error_code'], 'at': row['at']} for row in rows]
+
+    def reset_calls(self):
+        with self._lock, self._db:
+            return self._db.execute('DELETE FROM calls').rowcount
+
+
+def _to_row(order):
+    row = dataclasses.asdict(order)
+    for name in _JSON_FIELDS:
+        row[name] = json.dumps(row[name])
+    return row
+
+
+def _from_row(row):
+    values = {name: row[name] for name in _FIELDS}
+    for name in _JSON_FIELDS:
+        values[name] = json.loads(values[name])
+    return Order(**values)
