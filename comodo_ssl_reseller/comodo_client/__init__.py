@@ -1,0 +1,19 @@
+"""Plain-Python client for the Comodo (Sectigo) reseller API. Imports nothing from Odoo.
+
+The Odoo models use only the names below; everything else in the package is internal.
+"""
+from .client import ComodoClient
+from .dcv import DCV_METHODS, dcv_instructions
+from .errors import ComodoError, ConfigurationError, RequestError, TransientError
+from .keys import build_csr, check_csr, decode_csr, generate_private_key
+from .results import (CollectResult, CsrInfo, DcvInstructions, OrderStatus, PlacedOrder,
+                      ReportCertificate, ReportEntry)
+
+__all__ = [
+    'ComodoClient',
+    'ComodoError', 'TransientError', 'ConfigurationError', 'RequestError',
+    'OrderStatus', 'PlacedOrder', 'CollectResult', 'ReportEntry', 'ReportCertificate', 'CsrInfo',
+    'DcvInstructions',
+    'generate_private_key', 'build_csr', 'decode_csr', 'check_csr', 'dcv_instructions',
+    'DCV_METHODS',
+]

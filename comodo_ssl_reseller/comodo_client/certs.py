@@ -1,0 +1,75 @@
+"""Certificates as the CA sends them (Base64 DER without armour) turned into PEM and facts."""
+import base64
+import binascii
+import re
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+
+_PEM_CERTIFICATE = re.compile(
+    r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----', re.DOTALL)
+
+
+def load_certificate(text):
+    """A cryptography Certificate from PEM or from bare Base64 DER; None if it is neither."""
+    text = (text or '').strip()
+    if not text:
+        return None
+    try:
+        if text.startswith('-----BEGIN'):
+            return x509.load_pem_x509_certificate(text.encode('ascii'))
+        # A '+' that the CA forgot to URL-encode arrives as a space; Base64 has no spaces.
+        compact = re.sub(r'\s+', '', text.replace(' ', '+'))
+        return x509.load_der_x509_certificate(base64.b64decode(compact, validate=True))
+    except (ValueError, binascii.Error):
+        return None
+
+
+def split_pem_certificates(text):
+    """The PEM certificate blocks found in a text, in order."""
+    return _PEM_CERTIFICATE.findall(text or '')
+
+
+def to_pem(certificate):
+    return certificate.public_bytes(serialization.Encoding.PEM).decode('ascii')
+
+
+def serial_hex(certificate):
+    return '%X' % certificate.serial_number
+
+
+def normalise_serial(serial):
+    """Upper-case hex without separators or leading zeros, however the CA wrote it."""
+    digits = re.sub(r'[^0-9A-Fa-f]', '', serial or '').upper().lstrip('0')
+    return digits or ('0' if serial else None)
+
+
+def common_name(certificate):
+    attributes = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return attributes[0].value if attributes else None
+
+
+def validity(certificate):
+    """(not_before, not_after) as naive UTC datetimes."""
+    return (certificate.not_valid_before_utc.replace(tzinfo=None),
+            certificate.not_valid_after_utc.replace(tzinfo=None))
+
+
+def chain_in_order(leaf, ca_certificates):
+    """The CA certificates ordered from the leaf's issuer up to the root.
+
+    The notes do not say in which order CollectSSL lists them ([CD] reverses them), so follow the
+    issuer links instead of trusting the order; anything not on the path is kept at the end.
+    """
+    remaining = list(ca_certificates)
+    ordered = []
+    current = leaf
+    while current is not None and remaining:
+        issuer = next((c for c in remaining if c.subject == current.issuer), None)
+        if issuer is None:
+            break
+        remaining.remove(issuer)
+        ordered.append(issuer)
+        current = None if issuer.subject == issuer.issuer else issuer
+    return ordered + remaining

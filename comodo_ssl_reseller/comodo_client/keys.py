@@ -1,0 +1,241 @@
+"""Private keys and CSRs: making them, reading them, and checking a CSR against an order."""
+import base64
+import binascii
+import ipaddress
+import re
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import NameOID
+
+from .errors import RequestError
+from .results import CsrInfo
+
+MIN_RSA_BITS = 2048
+# The EC curves the CA accepts, by key size (generate_private_key picks one by size).
+EC_CURVES_BY_SIZE = {256: ec.SECP256R1, 384: ec.SECP384R1}
+
+_PEM_BLOCK = re.compile(r'-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----', re.DOTALL)
+_CSR_LABELS = ('CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST')
+# One DNS label (LDH rule); IDNs arrive as their xn-- form.
+_LABEL = re.compile(r'^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$')
+
+
+def generate_private_key(key_type='rsa', key_size=None):
+    """A new private key as unencrypted PKCS#8 PEM text.
+
+    key_type 'rsa' (key_size >= 2048, default 2048) or 'ec' (key_size 256 or 384 picks P-256 or
+    P-384; default P-256).
+    """
+    if key_type == 'rsa':
+        key_size = key_size or MIN_RSA_BITS
+        if key_size < MIN_RSA_BITS:
+            raise ValueError('RSA keys must have at least %d bits, not %d'
+                             % (MIN_RSA_BITS, key_size))
+        key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    elif key_type == 'ec':
+        curve = EC_CURVES_BY_SIZE.get(key_size or 256)
+        if curve is None:
+            raise ValueError('EC keys must be P-256 or P-384, not %s bits' % key_size)
+        key = ec.generate_private_key(curve())
+    else:
+        raise ValueError("key_type must be 'rsa' or 'ec', not %r" % (key_type,))
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode('ascii')
+
+
+def build_csr(private_key_pem, domains):
+    """A PEM CSR signed with SHA-256: CN = domains[0], subjectAltName = every domain."""
+    names = [normalise_domain(domain) for domain in domains]
+    if not names or not all(names):
+        raise ValueError('build_csr needs at least one non-empty domain')
+    key = serialization.load_pem_private_key(_to_bytes(private_key_pem), password=None)
+    unique_names = list(_unique(names))
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, unique_names[0])]))
+           .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in unique_names]),
+                          critical=False)
+           .sign(key, hashes.SHA256()))
+    return csr.public_bytes(serialization.Encoding.PEM).decode('ascii')
+
+
+def csr_der(csr_pem):
+    """The DER bytes of a CSR given as PEM or as bare Base64 (the CA accepts both).
+
+    Raises RequestError saying what is wrong; never quotes the text, which may be a private key
+    pasted by mistake.
+    """
+    text = csr_pem.decode('ascii', 'replace') if isinstance(csr_pem, bytes) else (csr_pem or '')
+    text = text.strip()
+    if not text:
+        raise RequestError('The CSR is empty.')
+    if '-----BEGIN' in text:
+        blocks = _PEM_BLOCK.findall(text)
+        if not blocks:
+            raise RequestError('The CSR is not valid PEM: its BEGIN/END lines do not match.')
+        # Customers paste a key and a CSR together now and then: take the CSR.
+        bodies = [body for label, body in blocks if label in _CSR_LABELS]
+        if not bodies:
+            raise RequestError('This is a %s, not a certificate request (CSR).'
+                               % blocks[0][0].lower())
+        text = bodies[0]
+    compact = re.sub(r'\s+', '', text)
+    try:
+        der = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise RequestError('The CSR is not valid Base64.')
+    if not der:
+        raise RequestError('The CSR is empty.')
+    return der
+
+
+def decode_csr(csr_pem):
+    """What a CSR asks for: CsrInfo. Raises RequestError if it cannot be read at all."""
+    return _csr_info(_load_csr(csr_pem))
+
+
+def check_csr(csr_pem, domains, wildcard=False, multi_domain=False):
+    """CsrInfo of a CSR the CA should accept for these domains, else RequestError saying why.
+
+    domains: what the customer entered, primary first. wildcard: the product is a wildcard one
+    (its primary domain must start with exactly one '*.'); otherwise no '*' is allowed anywhere.
+    multi_domain: the product covers several names; otherwise exactly one.
+    """
+    csr = _load_csr(csr_pem)
+    info = _csr_info(csr)
+    if not info.signature_valid:
+        raise RequestError("The CSR's signature is invalid: it was not signed by the key it holds.")
+    _check_key(csr, info)
+    entered = list(_unique(normalise_domain(domain) for domain in domains))
+    _check_entered_domains(entered, wildcard, multi_domain)
+    if not info.common_name:
+        raise RequestError('The CSR has no common name (CN); it must be %s.' % entered[0])
+    if info.common_name != entered[0]:
+        raise RequestError("The CSR's common name is %s, but the primary domain entered is %s."
+                           % (info.common_name, entered[0]))
+    only_in_csr = [name for name in info.domains if name not in entered]
+    only_entered = [name for name in entered if name not in info.domains]
+    if only_in_csr or only_entered:
+        problems = []
+        if only_in_csr:
+            problems.append('in the CSR but not entered: %s' % ', '.join(only_in_csr))
+        if only_entered:
+            problems.append('entered but not in the CSR: %s' % ', '.join(only_entered))
+        raise RequestError("The CSR's names do not match the domains entered (%s)."
+                           % '; '.join(problems))
+    return info
+
+
+def normalise_domain(domain):
+    """Domains compare case-insensitively and without a trailing dot."""
+    return (domain or '').strip().lower().rstrip('.')
+
+
+def _load_csr(csr_pem):
+    try:
+        return x509.load_der_x509_csr(csr_der(csr_pem))
+    except ValueError:
+        raise RequestError('The CSR could not be decoded: it is not a PKCS#10 certificate request.')
+
+
+def _csr_info(csr):
+    try:
+        cn_attributes = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        try:
+            san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+            san_names = san.value.get_values_for_type(x509.DNSName)
+        except x509.ExtensionNotFound:
+            san_names = []
+    except ValueError:
+        # cryptography parses the subject and extensions lazily: a malformed one fails here.
+        raise RequestError("The CSR's subject or extensions could not be decoded.")
+    common_name = normalise_domain(cn_attributes[0].value) if cn_attributes else None
+    domains = list(_unique(([common_name] if common_name else []) +
+                           [normalise_domain(name) for name in san_names]))
+    key_type, key_size = _key_description(csr)
+    try:
+        signature_valid = csr.is_signature_valid
+    except UnsupportedAlgorithm:
+        signature_valid = False
+    return CsrInfo(common_name, domains, key_type, key_size, signature_valid)
+
+
+def _check_key(csr, info):
+    if info.key_type == 'rsa':
+        if info.key_size < MIN_RSA_BITS:
+            raise RequestError("The CSR's RSA key has %d bits; at least %d are required."
+                               % (info.key_size, MIN_RSA_BITS))
+    elif info.key_type == 'ec':
+        # Compare the curve itself: secp256k1 and brainpool curves have the same sizes.
+        curve = csr.public_key().curve
+        if not any(isinstance(curve, allowed) for allowed in EC_CURVES_BY_SIZE.values()):
+            raise RequestError("The CSR's EC key is on curve %s; only P-256 and P-384 are accepted."
+                               % curve.name)
+    else:
+        raise RequestError("The CSR's key type (%s) is not accepted; use RSA of %d bits or more, "
+                           "or EC P-256/P-384." % (info.key_type, MIN_RSA_BITS))
+
+
+def _check_entered_domains(entered, wildcard, multi_domain):
+    if not entered or not entered[0]:
+        raise RequestError('No domain was entered.')
+    if len(entered) > 1 and not multi_domain:
+        raise RequestError('This product covers one domain, but %d were entered: %s.'
+                           % (len(entered), ', '.join(entered)))
+    for name in entered:
+        is_wildcard = name.startswith('*.')
+        bare = name[2:] if is_wildcard else name
+        if '*' in bare:
+            raise RequestError("%s has a '*' that is not a single leading '*.' label." % name)
+        if is_wildcard and not wildcard:
+            raise RequestError('%s is a wildcard name, which this product does not allow; choose a '
+                               'wildcard product or remove the "*.".' % name)
+        if not _is_hostname(bare):
+            raise RequestError('%s is not a valid public domain name.' % name)
+    if wildcard and not entered[0].startswith('*.'):
+        raise RequestError('A wildcard certificate needs a primary domain starting with "*." '
+                           '(e.g. *.%s), not %s.' % (entered[0], entered[0]))
+
+
+def _is_hostname(name):
+    if len(name) > 253 or '.' not in name:
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return False
+    except ValueError:
+        pass
+    return all(_LABEL.match(label) for label in name.split('.'))
+
+
+def _key_description(csr):
+    try:
+        key = csr.public_key()
+    except (UnsupportedAlgorithm, ValueError):
+        return 'unknown', None
+    if isinstance(key, rsa.RSAPublicKey):
+        return 'rsa', key.key_size
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return 'ec', key.curve.key_size
+    if isinstance(key, dsa.DSAPublicKey):
+        return 'dsa', key.key_size
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return 'ed25519', 256
+    if isinstance(key, ed448.Ed448PublicKey):
+        return 'ed448', 456
+    return 'unknown', None
+
+
+def _unique(items):
+    seen = set()
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            yield item
+
+
+def _to_bytes(text):
+    return text.encode('ascii') if isinstance(text, str) else text
