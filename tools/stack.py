@@ -1,0 +1,323 @@
+"""Brings up the project's Odoo stack for `make run` and `make test`.
+
+Runs under the project venv (Python 3.7) but imports nothing from Odoo: it drives Odoo, PostgreSQL
+and the sandbox CA as separate processes. Databases:
+- a *template* with every dependency of the addon installed (with demo data), named after a hash of
+  what it contains, so it is built once per machine and reused until the dependencies change;
+- `comodo_test`, a fresh copy of the template with the addon installed, for each test run;
+- `comodo_demo`, a copy of the template with the addon installed, kept between demo runs.
+"""
+import argparse
+import ast
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.path.join(ROOT, '.venv')
+RUN_DIR = os.path.join(ROOT, '.run')
+DATA_DIR = os.path.join(RUN_DIR, 'data')
+ADDON = 'comodo_ssl_reseller'
+ODOO = os.path.join(VENV, 'bin', 'odoo')
+PYTHON = os.path.join(VENV, 'bin', 'python')
+TEMPLATE_PREFIX = 'comodo_tmpl_'
+# Installed in the template beside the addon's dependencies: a chart of accounts, without which
+# a company without country has no journals and cannot invoice.
+TEMPLATE_EXTRA_MODULES = ['l10n_generic_coa']
+DEMO_DB = 'comodo_demo'
+TEST_DB = 'comodo_test'
+# A copy of the test database for the tests that drive a real Odoo server (and its job runner)
+# from outside: what they commit never meets the transactional tests.
+SERVER_TEST_DB = 'comodo_test_server'
+DEMO_HTTP_PORT = 8069
+SANDBOX_PORT = 8090
+# Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
+CA_CHANNEL_CAPACITY = 4
+
+
+class StackError(Exception):
+    """A set-up step failed; the message says what and what to do."""
+
+
+def log(message):
+    print('stack: %s' % message, flush=True)
+
+
+def addon_depends():
+    with open(os.path.join(ROOT, ADDON, '__manifest__.py')) as handle:
+        return ast.literal_eval(handle.read())['depends']
+
+
+def template_modules():
+    return sorted(set(addon_depends()) | set(TEMPLATE_EXTRA_MODULES))
+
+
+def template_name():
+    digest = hashlib.sha256()
+    with open(os.path.join(ROOT, 'constraints.txt'), 'rb') as handle:
+        digest.update(handle.read())
+    digest.update(','.join(template_modules()).encode())
+    return TEMPLATE_PREFIX + digest.hexdigest()[:10]
+
+
+def addon_source_digest():
+    """Changes whenever a file of the addon changes: the demo database is then updated."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(os.path.join(ROOT, ADDON))):
+        dirs[:] = sorted(d for d in dirs if d != '__pycache__')
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            digest.update(path.encode())
+            with open(path, 'rb') as handle:
+                digest.update(handle.read())
+    return digest.hexdigest()
+
+
+# -- configuration ---------------------------------------------------------------------------------
+
+def write_config(name, http_port, server_wide_modules='web', dbfilter='', workers=0):
+    addons_path = [ROOT, os.path.join(VENV, 'lib', 'python3.7', 'site-packages', 'odoo', 'addons')]
+    lines = [
+        '[options]',
+        'addons_path = %s' % ','.join(addons_path),
+        'data_dir = %s' % DATA_DIR,
+        'http_interface = 127.0.0.1',
+        'http_port = %d' % http_port,
+        'server_wide_modules = %s' % server_wide_modules,
+        'workers = %d' % workers,
+        # A poll of thousands of orders queues their jobs in one cron run (committed per batch).
+        'limit_time_real = 600',
+        'max_cron_threads = 1',
+        'list_db = False',
+        'dbfilter = %s' % dbfilter,
+        'admin_passwd = %s' % hashlib.sha256(os.urandom(16)).hexdigest(),
+        'without_demo = False',
+        'log_level = info',
+        '',
+        '[queue_job]',
+        'channels = root:%d,root.comodo:%d' % (CA_CHANNEL_CAPACITY, CA_CHANNEL_CAPACITY),
+        '',
+    ]
+    os.makedirs(RUN_DIR, exist_ok=True)
+    path = os.path.join(RUN_DIR, name)
+    with open(path, 'w') as handle:
+        handle.write('\n'.join(lines))
+    return path
+
+
+def port_is_free(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(('127.0.0.1', port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def require_free_port(port, what):
+    if not port_is_free(port):
+        raise StackError('port %d on 127.0.0.1 is taken, so %s cannot start there. Stop whatever '
+                         'listens on it (e.g. `ss -ltnp | grep :%d`) and try again.' % (port, what, port))
+
+
+# -- databases -------------------------------------------------------------------------------------
+
+def psql_value(query, *args):
+    result = subprocess.run(
+        ['psql', '-d', 'postgres', '-XAtq', '-c', query] + list(args),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if result.returncode:
+        raise StackError('PostgreSQL query failed: %s' % result.stderr.strip())
+    return result.stdout.strip()
+
+
+def database_names(prefix=''):
+    names = psql_value('select datname from pg_database').splitlines()
+    return [name for name in names if name.startswith(prefix)]
+
+
+def drop_database(name):
+    subprocess.run(['dropdb', '--if-exists', name], check=True)
+    shutil.rmtree(os.path.join(DATA_DIR, 'filestore', name), ignore_errors=True)
+
+
+def clone_database(template, target):
+    """A copy of the template in under a second: the database, and its filestore beside it."""
+    drop_database(target)
+    subprocess.run(['createdb', '-T', template, target], check=True)
+    source = os.path.join(DATA_DIR, 'filestore', template)
+    if os.path.isdir(source):
+        shutil.copytree(source, os.path.join(DATA_DIR, 'filestore', target))
+
+
+def run_odoo(config, database, *args):
+    command = [ODOO, '-c', config, '-d', database, '--stop-after-init', '--log-level=warn'] + list(args)
+    result = subprocess.run(command)
+    if result.returncode:
+        raise StackError('Odoo failed (exit %d) running: %s' % (result.returncode, ' '.join(command)))
+
+
+def ensure_template(config):
+    name = template_name()
+    if name in database_names():
+        return name
+    for stale in database_names(TEMPLATE_PREFIX):
+        log('dropping outdated template %s' % stale)
+        drop_database(stale)
+    modules = ','.join(template_modules())
+    log('building template database %s with %s (once per machine; ~2 minutes)' % (name, modules))
+    building = name + '_building'
+    drop_database(building)
+    subprocess.run(['createdb', building], check=True)
+    try:
+        run_odoo(config, building, '-i', modules)
+    except StackError:
+        drop_database(building)
+        raise
+    # Renamed only once complete, so an interrupted build is never mistaken for a template.
+    psql_value('ALTER DATABASE "%s" RENAME TO "%s"' % (building, name))
+    filestore = os.path.join(DATA_DIR, 'filestore')
+    if os.path.isdir(os.path.join(filestore, building)):
+        os.rename(os.path.join(filestore, building), os.path.join(filestore, name))
+    return name
+
+
+def install_addon(config, database):
+    log('installing %s in %s' % (ADDON, database))
+    run_odoo(config, database, '-i', ADDON)
+
+
+# -- processes -------------------------------------------------------------------------------------
+
+def start_sandbox(port, data_dir):
+    command = [PYTHON, '-m', 'comodo_sandbox', '--port', str(port), '--data', data_dir]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True)
+    line = process.stdout.readline()
+    if 'listening on' not in line:
+        process.kill()
+        raise StackError('the sandbox CA did not start (%s): run `make sandbox` to see why.' % ' '.join(command))
+    log(line.strip())
+    return process
+
+
+def stop(process):
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# -- commands --------------------------------------------------------------------------------------
+
+def command_test(pytest_args):
+    config = write_config('test.conf', http_port=free_port())
+    template = ensure_template(config)
+    clone_database(template, TEST_DB)
+    install_addon(config, TEST_DB)
+    clone_database(TEST_DB, SERVER_TEST_DB)
+    os.environ['COMODO_SERVER_TEST_DB'] = SERVER_TEST_DB
+    os.environ['COMODO_SERVER_TEST_CONFIG'] = write_config(
+        'server-test.conf', http_port=free_port(), server_wide_modules='web,queue_job',
+        dbfilter='^%s$' % SERVER_TEST_DB)
+    command = [PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider', '-p', 'no:warnings',
+               '--odoo-config', config, '--odoo-database', TEST_DB] + (pytest_args or [
+                   'tests', 'comodo_sandbox/tests', ADDON])
+    log('running %s' % ' '.join(command[2:]))
+    return subprocess.run(command, cwd=ROOT).returncode
+
+
+def command_run():
+    require_free_port(DEMO_HTTP_PORT, 'Odoo')
+    require_free_port(SANDBOX_PORT, 'the sandbox CA')
+    config = write_config('demo.conf', http_port=DEMO_HTTP_PORT,
+                          server_wide_modules='web,queue_job', dbfilter='^%s$' % DEMO_DB)
+    stamp = os.path.join(RUN_DIR, DEMO_DB + '.source')
+    digest = addon_source_digest()
+    if DEMO_DB not in database_names():
+        clone_database(ensure_template(config), DEMO_DB)
+        install_addon(config, DEMO_DB)
+    elif not os.path.exists(stamp) or open(stamp).read() != digest:
+        log('the addon changed since the last demo run: updating %s' % DEMO_DB)
+        run_odoo(config, DEMO_DB, '-u', ADDON)
+    with open(stamp, 'w') as handle:
+        handle.write(digest)
+
+    sandbox = odoo = None
+    try:
+        sandbox = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'))
+        odoo = subprocess.Popen([ODOO, '-c', config, '-d', DEMO_DB, '--log-level=info',
+                                 '--logfile', os.path.join(RUN_DIR, 'odoo.log')])
+        wait_for_http(DEMO_HTTP_PORT, odoo)
+        print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT,
+                             'log': os.path.join(RUN_DIR, 'odoo.log')}, flush=True)
+        odoo.wait()
+        return odoo.returncode
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(odoo)
+        stop(sandbox)
+
+
+DEMO_BANNER = """
+  Odoo with comodo_ssl_reseller:  http://127.0.0.1:%(port)d/web
+    back office:                  admin / admin
+    portal customer:              portal / portal   (http://127.0.0.1:%(port)d/my)
+  Sandbox CA (admin page):        http://127.0.0.1:%(sandbox)d/admin/
+  Odoo log:                       %(log)s
+  Ctrl-C stops everything.
+"""
+
+
+def wait_for_http(port, process, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise StackError('Odoo exited (code %s) during start-up: see .run/odoo.log' % process.returncode)
+        with socket.socket() as probe:
+            if probe.connect_ex(('127.0.0.1', port)) == 0:
+                return
+        time.sleep(0.5)
+    raise StackError('Odoo did not answer on port %d within %d s: see .run/odoo.log' % (port, timeout))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest='command')
+    sub.add_parser('run', help='the demo: Odoo on 127.0.0.1:8069 and the sandbox CA')
+    test = sub.add_parser('test', help='the whole test suite on a fresh database')
+    test.add_argument('pytest_args', nargs=argparse.REMAINDER, help='pytest arguments instead of the whole suite')
+    options = parser.parse_args()
+    # Odoo looks for lessc (its stylesheet compiler, installed in the venv) on PATH.
+    os.environ['PATH'] = os.path.join(VENV, 'bin') + os.pathsep + os.environ.get('PATH', '')
+    os.environ.setdefault('PGOPTIONS', '--client-min-messages=warning')
+    # Odoo's own SIGTERM handling is in the child: the parent just needs Ctrl-C as an exception.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        if options.command == 'run':
+            return command_run()
+        if options.command == 'test':
+            return command_test(options.pytest_args)
+        parser.print_help()
+        return 2
+    except StackError as error:
+        print('stack: error: %s' % error, file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
