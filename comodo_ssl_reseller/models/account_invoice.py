@@ -1,0 +1,14 @@
+from odoo import fields, models
+
+from .comodo_certificate_order import STATES
+
+
+class AccountInvoice(models.Model):
+    """Certificate invoices and credit notes point at their certificate order, for reconciliation."""
+
+    _inherit = 'account.invoice'
+
+    comodo_order_id = fields.Many2one('comodo.certificate.order', string='Certificate Order',
+                                      readonly=True, copy=False, index=True, ondelete='set null')
+    comodo_certificate_state = fields.Selection(
+        STATES, string='Certificate State', related='comodo_order_id.state', store=True, readonly=True)

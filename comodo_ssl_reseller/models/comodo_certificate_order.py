@@ -1,0 +1,455 @@
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.addons.queue_job.job import job
+
+from ..comodo_client import (
+    DCV_METHODS, ComodoError, ConfigurationError, OrderStatus, RequestError, TransientError,
+    build_csr, check_csr, generate_private_key)
+
+_logger = logging.getLogger(__name__)
+
+CA_CHANNEL = 'root.comodo'
+STATES = [
+    ('draft', 'To Order'),
+    ('pending', 'Validation Pending'),
+    ('timeout', 'Timed Out'),
+    ('error', 'Order Refused'),
+    ('issued', 'Issued'),
+    ('rejected', 'Rejected'),
+    ('cancelled', 'Cancelled'),
+    ('revoked', 'Revoked'),
+]
+# The Async Manager lists the orders Comodo has not decided yet.
+ASYNC_STATES = ('pending', 'timeout')
+FINAL_STATES = ('issued', 'rejected', 'cancelled', 'revoked')
+DCV_METHOD_SELECTION = [
+    ('EMAIL', 'Email to an approver address'),
+    ('HTTP_CSR_HASH', 'File on the web site (HTTP)'),
+    ('HTTPS_CSR_HASH', 'File on the web site (HTTPS)'),
+    ('CNAME_CSR_HASH', 'DNS CNAME record'),
+]
+assert {code for code, _label in DCV_METHOD_SELECTION} == set(DCV_METHODS)
+# Transient CA failures are retried sooner than the regular poll, doubling each time, until the
+# wait reaches the poll interval.
+TRANSIENT_RETRY_FIRST_DELAY = timedelta(minutes=5)
+
+
+class ComodoCertificateOrder(models.Model):
+    """One certificate ordered from Comodo for one sale order line, followed until it is decided."""
+
+    _name = 'comodo.certificate.order'
+    _description = 'Comodo Certificate Order'
+    _inherit = ['mail.thread']
+    _order = 'id desc'
+
+    name = fields.Char(
+        string='Reference', required=True, readonly=True, copy=False, default='/', index=True)
+    state = fields.Selection(STATES, default='draft', required=True, readonly=True, copy=False,
+                             index=True, track_visibility='onchange')
+    company_id = fields.Many2one('res.company', required=True, readonly=True,
+                                 default=lambda self: self.env.user.company_id)
+    partner_id = fields.Many2one('res.partner', string='Customer', required=True, readonly=True,
+                                 index=True)
+    sale_line_id = fields.Many2one('sale.order.line', string='Sale Order Line', readonly=True,
+                                   ondelete='restrict', copy=False)
+    sale_order_id = fields.Many2one(related='sale_line_id.order_id', store=True, readonly=True)
+    term_id = fields.Many2one('comodo.certificate.term', string='Certificate', required=True,
+                              readonly=True, ondelete='restrict')
+    type_id = fields.Many2one(related='term_id.type_id', store=True, readonly=True)
+    domain = fields.Char(required=True, readonly=True, index=True,
+                         help='The domain the certificate is for (its common name).')
+    extra_domains = fields.Text(
+        readonly=True, help='Further domains of a multi-domain certificate, one per line.')
+    dcv_method = fields.Selection(DCV_METHOD_SELECTION, string='Validation Method', required=True,
+                                  default='EMAIL', readonly=True)
+    dcv_email = fields.Char(string='Approver Email', readonly=True)
+
+    csr_pem = fields.Text(string='CSR', readonly=True, copy=False)
+    private_key_pem = fields.Text(string='Private Key', readonly=True, copy=False,
+                                  groups='comodo_ssl_reseller.group_ssl_manager')
+    key_generated = fields.Boolean(
+        readonly=True, copy=False, help='Odoo generated the private key (the customer did not bring a CSR).')
+
+    ca_order_number = fields.Char(string='CA Order Number', readonly=True, copy=False, index=True)
+    foreign_order_number = fields.Char(
+        readonly=True, copy=False, index=True,
+        help='Our own reference sent with the order: finds the CA order again after a crash.')
+    unique_value = fields.Char(readonly=True, copy=False,
+                               help='The uniqueValue sent to Comodo; part of the DCV values.')
+    ca_status_code = fields.Integer(string='Last CA Code', readonly=True, copy=False)
+    last_ca_answer = fields.Char(string='Last CA Answer', readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False)
+    rejection_reason = fields.Text(readonly=True, copy=False)
+
+    placed_at = fields.Datetime(readonly=True, copy=False)
+    waiting_since = fields.Datetime(
+        readonly=True, copy=False, help='Start of the wait for a decision; reset restarts it.')
+    last_check_at = fields.Datetime(string='Last Check', readonly=True, copy=False)
+    next_check_at = fields.Datetime(string='Next Check', readonly=True, copy=False, index=True)
+    attempts = fields.Integer(readonly=True, copy=False, help='Checks since the wait began.')
+    transient_failures = fields.Integer(
+        readonly=True, copy=False, help='Failed calls to Comodo in a row (timeouts, busy CA).')
+    poll_run_id = fields.Many2one('comodo.poll.run', readonly=True, copy=False, index=True,
+                                  ondelete='set null')
+
+    certificate_pem = fields.Text(string='Certificate', readonly=True, copy=False)
+    chain_pem = fields.Text(string='CA Chain', readonly=True, copy=False)
+    serial_number = fields.Char(readonly=True, copy=False)
+    valid_from = fields.Datetime(readonly=True, copy=False)
+    valid_until = fields.Datetime(readonly=True, copy=False)
+    issued_at = fields.Datetime(readonly=True, copy=False)
+
+    invoice_ids = fields.One2many('account.invoice', 'comodo_order_id', string='Billing', readonly=True)
+    invoice_count = fields.Integer(compute='_compute_invoice_count')
+
+    _sql_constraints = [
+        # One CA order per sale order line, whatever clicks, retries or workers race.
+        ('sale_line_unique', 'unique(sale_line_id)', 'This sale order line already has its certificate order.'),
+    ]
+
+    @api.depends('invoice_ids')
+    def _compute_invoice_count(self):
+        for order in self:
+            order.invoice_count = len(order.invoice_ids)
+
+    # -- CRUD ---------------------------------------------------------------------------------------
+
+    @api.model
+    def create(self, vals):
+        if vals.get('name', '/') == '/':
+            vals['name'] = self.env['ir.sequence'].next_by_code('comodo.certificate.order') or '/'
+        order = super(ComodoCertificateOrder, self).create(vals)
+        order.write({
+            # Random, not derived from the database: a copy of the database (a staging server on
+            # the same reseller account) must never mistake another database's CA order for its own.
+            'foreign_order_number': 'odoo-%s' % uuid.uuid4().hex,
+            # Sent as uniqueValue: it makes this order's DCV values its own (notes, section 5).
+            'unique_value': uuid.uuid4().hex[:20],
+            'next_check_at': fields.Datetime.now(),
+        })
+        return order
+
+    # -- domains and key material ------------------------------------------------------------------
+
+    def _domains(self):
+        self.ensure_one()
+        extra = [line.strip().lower() for line in (self.extra_domains or '').splitlines() if line.strip()]
+        return [self.domain.strip().lower()] + [d for d in extra if d != self.domain.strip().lower()]
+
+    def _prepare_key_material(self, csr_pem=None):
+        """Odoo makes the key and CSR unless the customer brought a CSR; either way it is checked."""
+        self.ensure_one()
+        cert_type = self.type_id
+        if csr_pem:
+            values = {'csr_pem': csr_pem, 'key_generated': False}
+        else:
+            private_key = generate_private_key()
+            values = {
+                'private_key_pem': private_key,
+                'csr_pem': build_csr(private_key, self._domains()),
+                'key_generated': True,
+            }
+        check_csr(values['csr_pem'], self._domains(), wildcard=cert_type.wildcard,
+                  multi_domain=cert_type.multi_domain)
+        self.sudo().write(values)
+
+    # -- placing the order -------------------------------------------------------------------------
+
+    def _enqueue_ca_work(self):
+        """One job per order: place a new order, or poll a pending one.
+
+        The identity key names the order and the time its work fell due, so the cron, a retry and
+        a confirmation never queue the same work twice.
+        """
+        # The CA work is the company's, not the user's who confirmed the sale: the jobs run as
+        # superuser. Their queue.job records need no chatter tracking (it triples the cost).
+        for order in self.sudo().with_context(tracking_disable=True):
+            delayed = order.with_delay(channel=CA_CHANNEL, identity_key=order._ca_work_identity_key())
+            if order.state == 'pending':
+                delayed._job_check()
+            else:
+                delayed._job_place()
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_place(self):
+        """Place the order with Comodo once, then ask for its status right away."""
+        order = self._lock_for_ca(('draft', 'error'))
+        if not order:
+            return _('Nothing to do: already placed, or being placed by another worker.')
+        with order.company_id._comodo_client() as client:
+            try:
+                order._place(client)
+            except TransientError as error:
+                order._postpone(error)
+                return _('Comodo unavailable, retrying later: %s') % error
+            except (RequestError, ConfigurationError) as error:
+                order._refused(error)
+                return _('Comodo refused the order: %s') % error
+            order._check(client)
+        return _('Placed as CA order %s') % order.ca_order_number
+
+    def _place(self, client):
+        """Place with the CA, unless an earlier attempt already did and crashed before recording it."""
+        self.ensure_one()
+        ca_order_number = client.find_order(self.foreign_order_number)
+        if ca_order_number:
+            _logger.info('Certificate order %s: found CA order %s placed by an earlier attempt',
+                         self.name, ca_order_number)
+        else:
+            placed = client.place_order(
+                self.type_id.product_code, self.term_id.days, self.csr_pem, self._domains(),
+                dcv_method=self.dcv_method,
+                dcv_emails=[self.dcv_email] if self.dcv_email else None,
+                unique_value=self.unique_value,
+                foreign_order_number=self.foreign_order_number)
+            ca_order_number = placed.order_number
+        self._on_placed(ca_order_number)
+
+    def _on_placed(self, ca_order_number):
+        now = fields.Datetime.now()
+        self.write({
+            'state': 'pending',
+            'ca_order_number': ca_order_number,
+            'placed_at': now,
+            'waiting_since': now,
+            'next_check_at': now,
+            'attempts': 0,
+            'transient_failures': 0,
+            'last_error': False,
+        })
+        self.message_post(body=_('Ordered from Comodo: CA order number %s.') % ca_order_number)
+        self._name_ca_order_on_invoices()
+        self._validate_invoices_if_configured()
+
+    def _refused(self, error):
+        self.write({'state': 'error', 'last_error': str(error), 'ca_status_code': error.code or 0})
+        self.message_post(body=_('Comodo refused the order: %s') % error)
+
+    # -- polling -----------------------------------------------------------------------------------
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_check(self):
+        """Poll Comodo for one pending order; a worker already on it makes this a no-op."""
+        order = self._lock_for_ca(('pending',))
+        if not order:
+            return _('Nothing to do: decided, or being checked by another worker.')
+        with order.company_id._comodo_client() as client:
+            order._check(client)
+        return _('Status: %s') % order.state
+
+    def _check(self, client):
+        self.ensure_one()
+        checked = {'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1}
+        try:
+            result = client.collect(self.ca_order_number)
+        except ComodoError as error:
+            # Every failure only postpones the order: its status at the CA is not lost.
+            self.write(checked)
+            self._postpone(error)
+            return
+        checked.update({'ca_status_code': result.ca_code, 'last_ca_answer': result.message or result.status,
+                        'transient_failures': 0, 'last_error': False})
+        if result.status in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT):
+            checked['next_check_at'] = self._next_regular_check()
+        self.write(checked)
+        if result.status == OrderStatus.ISSUED:
+            self._on_issued(result)
+        elif result.status == OrderStatus.REJECTED:
+            self._on_rejected(result.message)
+        elif result.status == OrderStatus.REVOKED:
+            self._on_revoked(result.message)
+
+    def _next_regular_check(self):
+        return fields.Datetime.to_string(
+            datetime.utcnow() + timedelta(hours=self.company_id.comodo_poll_interval_hours))
+
+    def _postpone(self, error):
+        """Record the failure and try again later: soon for a passing fault, else at the next poll."""
+        failures = self.transient_failures + 1
+        delay = TRANSIENT_RETRY_FIRST_DELAY * (2 ** (failures - 1))
+        regular = timedelta(hours=self.company_id.comodo_poll_interval_hours)
+        retry_soon = isinstance(error, TransientError) and delay < regular
+        next_check = datetime.utcnow() + (delay if retry_soon else regular)
+        self.write({
+            'transient_failures': failures,
+            'last_error': str(error),
+            'ca_status_code': error.code or 0,
+            'next_check_at': fields.Datetime.to_string(next_check),
+        })
+        _logger.info('Certificate order %s: %s; next try at %s', self.name, error, next_check)
+        if retry_soon:
+            retry = self.with_context(tracking_disable=True).with_delay(channel=CA_CHANNEL, eta=int(delay.total_seconds()),
+                                    identity_key=self._ca_work_identity_key())
+            if self.state == 'pending':
+                retry._job_check()
+            else:
+                retry._job_place()
+
+    def _ca_work_identity_key(self):
+        return 'comodo-%s-%d-%s' % ('check' if self.state == 'pending' else 'place', self.id,
+                                    self.next_check_at)
+
+    def _lock_for_ca(self, states):
+        """Lock these orders for a CA call, skipping those another transaction holds.
+
+        The row lock lasts until the transaction ends, so a button and a job (or two workers) never
+        call Comodo for the same order at once.
+        """
+        if not self.ids:
+            return self.browse()
+        self.env.cr.execute(
+            'SELECT id FROM comodo_certificate_order WHERE id IN %s AND state IN %s '
+            'FOR UPDATE SKIP LOCKED', (tuple(self.ids), tuple(states)))
+        locked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        locked.invalidate_cache()
+        return locked
+
+    # -- outcomes ----------------------------------------------------------------------------------
+
+    def _on_issued(self, result):
+        self.write({
+            'state': 'issued',
+            'certificate_pem': result.certificate_pem,
+            'chain_pem': '\n'.join(pem.strip() for pem in result.chain_pem) + '\n' if result.chain_pem else False,
+            'serial_number': result.serial_number,
+            'valid_from': result.not_before and fields.Datetime.to_string(result.not_before),
+            'valid_until': result.not_after and fields.Datetime.to_string(result.not_after),
+            'issued_at': fields.Datetime.now(),
+            'next_check_at': False,
+        })
+        message = _('Certificate issued for %s (CA order %s), valid until %s.') % (
+            self.domain, self.ca_order_number, self.valid_until)
+        self.message_post(body=message)
+        if self.sale_order_id:
+            self.sale_order_id.message_post(body=message)
+        self._notify_customer('comodo_ssl_reseller.mail_template_certificate_issued')
+
+    def _on_rejected(self, reason):
+        self.write({'state': 'rejected', 'rejection_reason': reason or _('Rejected by Comodo'),
+                    'next_check_at': False})
+        self.message_post(body=_('Comodo rejected the certificate request: %s') % self.rejection_reason)
+        self._cancel_billing(_('Certificate request rejected by Comodo'))
+        self._notify_customer('comodo_ssl_reseller.mail_template_certificate_rejected')
+
+    def _on_revoked(self, reason):
+        self.write({'state': 'revoked', 'next_check_at': False})
+        self.message_post(body=_('Comodo reports the certificate as revoked: %s') % (reason or ''))
+
+    def _notify_customer(self, template_xmlid):
+        template = self.env.ref(template_xmlid)
+        # The template sends the message through the chatter, so the customer follows it there too.
+        self.message_post_with_template(template.id, composition_mode='comment')
+
+    # -- billing -----------------------------------------------------------------------------------
+
+    def _name_ca_order_on_invoices(self):
+        for line in self.sale_line_id.invoice_lines.filtered(lambda l: l.invoice_id.state == 'draft'):
+            line.name = self._invoice_line_label()
+
+    def _invoice_line_label(self):
+        label = '%s\n%s: %s' % (self.term_id.name, _('Domain'), ', '.join(self._domains()))
+        if self.ca_order_number:
+            label += '\n%s: %s' % (_('Comodo order'), self.ca_order_number)
+        return label
+
+    def _validate_invoices_if_configured(self):
+        if self.company_id.comodo_invoice_policy == 'open':
+            self.invoice_ids.filtered(lambda inv: inv.state == 'draft').action_invoice_open()
+
+    def _cancel_billing(self, reason):
+        """Cancel a draft invoice; credit a posted one (reconciled with it while it is unpaid)."""
+        for invoice in self.invoice_ids.filtered(lambda inv: inv.type == 'out_invoice'):
+            if invoice.state == 'draft':
+                invoice.action_invoice_cancel()
+            elif invoice.state in ('open', 'paid') and not invoice.refund_invoice_ids:
+                self._credit(invoice, reason)
+
+    def _credit(self, invoice, reason):
+        refund = invoice.refund(description=reason)
+        refund.comodo_order_id = self
+        refund.action_invoice_open()
+        if invoice.state == 'open':
+            receivables = (invoice.move_id.line_ids | refund.move_id.line_ids).filtered(
+                lambda line: line.account_id == invoice.account_id and not line.reconciled)
+            receivables.reconcile()
+        self.message_post(body=_('Credit note %s issued for invoice %s.') % (refund.number, invoice.number))
+
+    # -- Async Manager controls --------------------------------------------------------------------
+
+    def _check_ssl_manager(self):
+        # The controls are also reachable from the Action menu and RPC, not only through buttons.
+        if not self.env.user.has_group('comodo_ssl_reseller.group_ssl_manager'):
+            raise AccessError(_('Only SSL managers may check, reset or cancel certificate orders.'))
+
+    @api.multi
+    def action_check(self):
+        """Poll Comodo now (or retry placing an order Comodo refused or could not take)."""
+        self._check_ssl_manager()
+        for order in self:
+            if order.state in ('draft', 'error'):
+                locked = order._lock_for_ca(('draft', 'error'))
+                if not locked:
+                    raise UserError(_('%s is being ordered right now: try again in a moment.') % order.name)
+                locked._job_place()
+                continue
+            locked = order._lock_for_ca(ASYNC_STATES)
+            if not locked:
+                raise UserError(_('%s is being checked right now, or is no longer waiting: '
+                                  'try again in a moment.') % order.name)
+            with order.company_id._comodo_client() as client:
+                locked._check(client)
+        return True
+
+    @api.multi
+    def action_reset(self):
+        """Restart the wait for Comodo's decision: a timed-out order is polled again."""
+        self._check_ssl_manager()
+        for order in self:
+            if order.state not in ASYNC_STATES:
+                raise UserError(_('Only orders waiting for Comodo can be reset (%s is %s).')
+                                % (order.name, order.state))
+        for order in self:
+            order.write({'state': 'pending', 'waiting_since': fields.Datetime.now(), 'attempts': 0,
+                         'transient_failures': 0, 'next_check_at': order._next_regular_check()})
+            order.message_post(body=_('Waiting time reset; next check at %s.') % order.next_check_at)
+        return True
+
+    @api.multi
+    def action_cancel(self):
+        """The customer gave up: cancel the billing entry, and the order at the CA when it allows."""
+        self._check_ssl_manager()
+        for order in self:
+            if order.state in FINAL_STATES:
+                raise UserError(_('%s is already %s.') % (order.name, dict(STATES)[order.state]))
+            if order.ca_order_number:
+                order._cancel_at_ca()
+            order.write({'state': 'cancelled', 'next_check_at': False})
+            order._cancel_billing(_('Certificate order cancelled'))
+            order.message_post(body=_('Certificate order cancelled.'))
+        return True
+
+    def _cancel_at_ca(self):
+        # Comodo marks a certificate that is not issued yet as rejected when asked to revoke it.
+        try:
+            with self.company_id._comodo_client() as client:
+                client.revoke(self.ca_order_number, reason='Cancelled by the customer')
+        except ComodoError as error:
+            self.message_post(body=_('Comodo did not cancel CA order %s: %s. The billing entry is '
+                                     'cancelled anyway.') % (self.ca_order_number, error))
+
+    @api.multi
+    def action_view_invoices(self):
+        action = self.env.ref('account.action_invoice_tree1').read()[0]
+        action['domain'] = [('comodo_order_id', 'in', self.ids)]
+        action['context'] = {'default_type': 'out_invoice'}
+        return action
+
+    # -- scheduled poll ----------------------------------------------------------------------------
+
+    @api.model
+    def _cron_poll_pending(self):
+        self.env['comodo.poll.run']._run()

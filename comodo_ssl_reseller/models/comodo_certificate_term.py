@@ -1,0 +1,95 @@
+from odoo import _, api, fields, models
+from odoo.addons import decimal_precision as dp
+
+
+def term_label(days):
+    """'1 year' for 365 days (Comodo counts bonus days on top), else the days themselves."""
+    years, rest = divmod(days, 365)
+    if years and rest <= 30:
+        return _('%d year') % years if years == 1 else _('%d years') % years
+    return _('%d days') % days
+
+
+class ComodoCertificateTerm(models.Model):
+    """One term of a certificate type with the reseller's price; no price means not offered."""
+
+    _name = 'comodo.certificate.term'
+    _description = 'Comodo Certificate Term'
+    _order = 'type_id, days'
+
+    name = fields.Char(compute='_compute_name', store=True)
+    type_id = fields.Many2one(
+        'comodo.certificate.type', string='Certificate Type', required=True, ondelete='cascade')
+    days = fields.Integer(
+        required=True,
+        default=365,
+        help="The 'days' Comodo is asked for: 365 is one year, 730 two years.")
+    reseller_price = fields.Float(
+        digits=dp.get_precision('Product Price'),
+        help='What your customers pay for this term. Leave it empty (0) to keep the term off sale.')
+    available = fields.Boolean(
+        compute='_compute_available',
+        store=True,
+        help='Offered to customers: the term has a price and its type is active.')
+    product_id = fields.Many2one(
+        'product.product',
+        string='Sale Product',
+        readonly=True,
+        copy=False,
+        ondelete='restrict',
+        help='The service product sale orders and invoices carry for this term.')
+
+    _sql_constraints = [
+        ('type_days_unique', 'unique(type_id, days)', 'Each term may be priced only once per type.'),
+        ('days_positive', 'CHECK(days > 0)', 'A term lasts at least one day.'),
+        ('price_not_negative', 'CHECK(reseller_price >= 0)', 'A price cannot be negative.'),
+    ]
+
+    @api.depends('type_id.name', 'days')
+    def _compute_name(self):
+        for term in self:
+            term.name = '%s, %s' % (term.type_id.name, term_label(term.days))
+
+    @api.depends('reseller_price', 'type_id.active')
+    def _compute_available(self):
+        for term in self:
+            term.available = term.reseller_price > 0 and term.type_id.active
+
+    @api.model
+    def create(self, vals):
+        term = super(ComodoCertificateTerm, self).create(vals)
+        term._sync_product()
+        return term
+
+    @api.multi
+    def write(self, vals):
+        result = super(ComodoCertificateTerm, self).write(vals)
+        if {'reseller_price', 'days', 'type_id'} & set(vals):
+            self._sync_product()
+        return result
+
+    def _prepare_product_values(self):
+        self.ensure_one()
+        return {
+            'name': self.name,
+            'type': 'service',
+            'invoice_policy': 'order',
+            'list_price': self.reseller_price,
+            'sale_ok': self.available,
+            'purchase_ok': False,
+            'comodo_term_id': self.id,
+            'categ_id': self.env.ref('comodo_ssl_reseller.product_category_ssl').id,
+        }
+
+    def _sync_product(self):
+        """Keep each term's sale product in step with its price: unpriced means not sellable.
+
+        The product is created the first time a term is priced, and never deleted, so that past
+        sale orders and invoices keep pointing at it.
+        """
+        for term in self.sudo():
+            values = term._prepare_product_values()
+            if term.product_id:
+                term.product_id.write(values)
+            elif term.available:
+                term.product_id = self.env['product.product'].sudo().create(values)

@@ -1,0 +1,34 @@
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from ..comodo_client import ComodoError
+from .res_company import RESELLER_PROGRAM_URL
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = 'res.config.settings'
+
+    comodo_login = fields.Char(related='company_id.comodo_login')
+    comodo_password = fields.Char(related='company_id.comodo_password', groups='base.group_system')
+    comodo_api_url = fields.Char(related='company_id.comodo_api_url')
+    comodo_test_mode = fields.Boolean(related='company_id.comodo_test_mode')
+    comodo_timeout = fields.Integer(related='company_id.comodo_timeout')
+    comodo_invoice_policy = fields.Selection(related='company_id.comodo_invoice_policy')
+    comodo_poll_interval_hours = fields.Integer(related='company_id.comodo_poll_interval_hours')
+    comodo_timeout_hours = fields.Integer(related='company_id.comodo_timeout_hours')
+    comodo_reseller_program_url = fields.Char(
+        string='Comodo Reseller Program',
+        default=RESELLER_PROGRAM_URL,
+        readonly=True)
+
+    def action_comodo_test_connection(self):
+        """Ask Comodo for a one-line report: it checks the login without ordering anything."""
+        self.ensure_one()
+        try:
+            with self.company_id._comodo_client() as client:
+                client.report(lastResultNo=1)
+        except ComodoError as error:
+            raise UserError(_('Comodo refused the connection: %s') % error)
+        # Odoo 11 has no notification action: a dialog is how core reports a successful test
+        # (see ir.mail_server.test_smtp_connection).
+        raise UserError(_('Connection to Comodo succeeded: the reseller login is accepted.'))

@@ -1,0 +1,80 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..comodo_client import RequestError
+from .comodo_certificate_order import DCV_METHOD_SELECTION
+
+
+class SaleOrderLine(models.Model):
+    """A certificate line names what Comodo needs: the domain(s) and how they are validated."""
+
+    _inherit = 'sale.order.line'
+
+    comodo_term_id = fields.Many2one(related='product_id.comodo_term_id', readonly=True)
+    comodo_domain = fields.Char(string='Certificate Domain', help='e.g. www.example.com, or *.example.com for a wildcard')
+    comodo_extra_domains = fields.Text(string='Further Domains', help='Multi-domain certificates: one domain per line.')
+    comodo_dcv_method = fields.Selection(DCV_METHOD_SELECTION, string='Validation Method', default='HTTP_CSR_HASH')
+    comodo_dcv_email = fields.Char(string='Approver Email')
+    comodo_csr = fields.Text(string='Customer CSR', help='Leave empty and Odoo generates the key and CSR.')
+    comodo_order_ids = fields.One2many('comodo.certificate.order', 'sale_line_id', string='Certificate Orders')
+
+    @api.constrains('product_id')
+    def _check_comodo_term_offered(self):
+        """A certificate term without a reseller price is never sold, whatever the UI showed."""
+        for line in self:
+            term = line.product_id.comodo_term_id
+            if term and not term.available:
+                raise ValidationError(
+                    _('%s is not offered: it has no reseller price.') % term.name)
+
+    def _check_comodo_line_complete(self):
+        """What confirmation needs on a certificate line, in words the salesperson can act on."""
+        for line in self.filtered('comodo_term_id'):
+            cert_type = line.comodo_term_id.type_id
+            if line.product_uom_qty != 1:
+                raise ValidationError(_('%s: a certificate line orders exactly one certificate.') % line.name)
+            if not line.comodo_domain:
+                raise ValidationError(_('%s: enter the domain the certificate is for.') % line.name)
+            if cert_type.wildcard and not line.comodo_domain.startswith('*.'):
+                raise ValidationError(_('%s is a wildcard certificate: the domain must start with "*." '
+                                        '(e.g. *.example.com).') % cert_type.name)
+            extra = [d for d in (line.comodo_extra_domains or '').split() if d]
+            if extra and not cert_type.multi_domain:
+                raise ValidationError(_('%s covers one domain only: remove the further domains.') % cert_type.name)
+            if 1 + len(extra) > cert_type.max_domains:
+                raise ValidationError(_('%s covers at most %d domains.') % (cert_type.name, cert_type.max_domains))
+            if line.comodo_dcv_method == 'EMAIL' and not line.comodo_dcv_email:
+                raise ValidationError(_('%s: choose the approver email address for validation by email.') % line.name)
+            if cert_type.wildcard and line.comodo_dcv_method in ('HTTP_CSR_HASH', 'HTTPS_CSR_HASH'):
+                raise ValidationError(_('Wildcard certificates cannot be validated with a file on the '
+                                        'web site: choose DNS (CNAME) or email.'))
+
+    def _prepare_comodo_order(self):
+        self.ensure_one()
+        return {
+            'sale_line_id': self.id,
+            'partner_id': self.order_id.partner_id.id,
+            'company_id': self.order_id.company_id.id,
+            'term_id': self.comodo_term_id.id,
+            'domain': self.comodo_domain.strip().lower(),
+            'extra_domains': '\n'.join((self.comodo_extra_domains or '').split()),
+            'dcv_method': self.comodo_dcv_method,
+            'dcv_email': self.comodo_dcv_email,
+        }
+
+    def _create_comodo_orders(self):
+        # Whoever may confirm the sale gets its certificate ordered: the order and its key are
+        # system records, made as superuser (the salesperson cannot read the private key).
+        orders = self.env['comodo.certificate.order'].sudo()
+        for line in self:
+            order = orders.create(line._prepare_comodo_order())
+            try:
+                order._prepare_key_material(line.comodo_csr)
+            except RequestError as error:
+                raise ValidationError(_('%s: %s') % (line.comodo_domain, error.message))
+            invoice = line.order_id._invoice_comodo_line(line)
+            invoice.comodo_order_id = order
+            order._name_ca_order_on_invoices()
+            orders |= order
+        orders._enqueue_ca_work()
+        return orders

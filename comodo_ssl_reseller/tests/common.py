@@ -1,0 +1,108 @@
+"""Shared set-up for the Odoo tests: a reseller account on the test session's sandbox CA.
+
+The sandbox is started by the pytest plugin `comodo_sandbox.pytest_plugin` (loaded by the
+repository's conftest.py), which exports its address in COMODO_SANDBOX_URL / COMODO_SANDBOX_ADMIN.
+"""
+import os
+import uuid
+
+import requests
+
+from odoo.tests.common import SavepointCase
+
+SANDBOX_LOGIN = 'demo'
+SANDBOX_PASSWORD = 'demo'
+
+
+def sandbox_url():
+    url = os.environ.get('COMODO_SANDBOX_URL')
+    if not url:
+        raise RuntimeError('COMODO_SANDBOX_URL is not set: run the tests with `make test`, which '
+                           'starts the sandbox CA.')
+    return url
+
+
+class Sandbox(object):
+    """The sandbox's admin endpoints: decide an order by hand, and see every call it received."""
+
+    def __init__(self):
+        self.base = os.environ['COMODO_SANDBOX_ADMIN'].rstrip('/')
+
+    def _request(self, method, path):
+        response = requests.request(method, self.base + path, timeout=10,
+                                    headers={'Accept': 'application/json'})
+        response.raise_for_status()
+        return response.json()
+
+    def approve(self, order_number):
+        return self._request('POST', '/admin/orders/%s/approve' % order_number)
+
+    def reject(self, order_number):
+        return self._request('POST', '/admin/orders/%s/reject' % order_number)
+
+    def orders(self, **match):
+        return [order for order in self._request('GET', '/admin/orders.json')
+                if all(str(order.get(key)) == str(value) for key, value in match.items())]
+
+    def calls(self, action=None, order_number=None):
+        return [call for call in self._request('GET', '/admin/calls.json')
+                if (action is None or call['action'] == action)
+                and (order_number is None or str(call.get('orderNumber')) == str(order_number))]
+
+
+def unique_domain(scenario='www'):
+    """A fresh domain whose first label picks the sandbox's behaviour (instant-, reject-, never-...)."""
+    return '%s-%s.example.com' % (scenario, uuid.uuid4().hex[:10])
+
+
+class ComodoCase(SavepointCase):
+    """A company reselling through the sandbox, a customer, and a priced PositiveSSL term."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(ComodoCase, cls).setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True,
+                                       test_queue_job_no_delay=True))
+        cls.sandbox = Sandbox()
+        cls.company = cls.env.ref('base.main_company')
+        cls.company.write({
+            'comodo_api_url': sandbox_url(),
+            'comodo_login': SANDBOX_LOGIN,
+            'comodo_password': SANDBOX_PASSWORD,
+            'comodo_timeout': 10,
+            'comodo_test_mode': False,
+            'comodo_invoice_policy': 'open',
+        })
+        cls.term = cls.env.ref('comodo_ssl_reseller.certificate_term_positivessl_365')
+        cls.term.reseller_price = 10.0
+        cls.wildcard_term = cls.env.ref('comodo_ssl_reseller.certificate_term_positivessl_wildcard_365')
+        cls.wildcard_term.reseller_price = 80.0
+        cls.customer = cls.env['res.partner'].create({
+            'name': 'Hosting Customer', 'email': 'customer@example.com'})
+
+    def _sale_order(self, domain, term=None, **line_values):
+        term = term or self.term
+        values = dict({'product_id': term.product_id.id, 'comodo_domain': domain,
+                       'comodo_dcv_method': 'CNAME_CSR_HASH'}, **line_values)
+        return self.env['sale.order'].create({
+            'partner_id': self.customer.id,
+            'order_line': [(0, 0, values)],
+        })
+
+    def _buy(self, domain, **line_values):
+        """Confirm a sale of one certificate; its CA work runs at once. Returns the certificate order."""
+        sale = self._sale_order(domain, **line_values)
+        sale.action_confirm()
+        return sale.order_line.comodo_order_ids
+
+    def _buy_queued(self, domain, **line_values):
+        """Confirm a sale with real job queueing: the order is left to its (not yet run) job."""
+        sale = self._sale_order(domain, **line_values).with_context(test_queue_job_no_delay=False)
+        sale.action_confirm()
+        return sale.order_line.comodo_order_ids
+
+    def _make_due(self, orders):
+        orders.write({'next_check_at': '2000-01-01 00:00:00'})
+
+    def _poll(self):
+        return self.env['comodo.poll.run']._run()

@@ -1,0 +1,62 @@
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests.common import SavepointCase
+
+
+class TestResellerAccount(SavepointCase):
+    """The reseller login lives on the company; its password only settings administrators see."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestResellerAccount, cls).setUpClass()
+        cls.company = cls.env.ref('base.main_company')
+        cls.company.write({'comodo_login': 'reseller', 'comodo_password': 's3cret-pass'})
+        users = cls.env['res.users'].with_context(no_reset_password=True)
+        cls.salesman = users.create({
+            'name': 'Salesman', 'login': 'ssl_salesman',
+            'groups_id': [(6, 0, [cls.env.ref('sales_team.group_sale_salesman').id])],
+        })
+        cls.ssl_manager = users.create({
+            'name': 'SSL Manager', 'login': 'ssl_manager',
+            'groups_id': [(6, 0, [cls.env.ref('comodo_ssl_reseller.group_ssl_manager').id])],
+        })
+
+    def test_salesman_cannot_read_the_password(self):
+        company = self.company.sudo(self.salesman)
+        with self.assertRaises(AccessError):
+            company.read(['comodo_password'])
+        self.assertNotIn('comodo_password', company.read()[0])
+        self.assertNotIn('comodo_password', company.fields_get())
+        self.assertEqual(company.comodo_login, 'reseller', 'the login itself is not a secret')
+
+    def test_ssl_manager_is_not_a_settings_admin(self):
+        with self.assertRaises(AccessError):
+            self.company.sudo(self.ssl_manager).read(['comodo_password'])
+
+    def test_salesman_cannot_write_the_password(self):
+        with self.assertRaises(AccessError):
+            self.company.sudo(self.salesman).write({'comodo_password': 'stolen'})
+
+    def test_settings_admin_reads_and_writes_through_settings(self):
+        settings = self.env['res.config.settings'].create({'comodo_password': 'changed', 'comodo_timeout': 45})
+        self.assertEqual(settings.comodo_login, 'reseller')
+        self.assertEqual(self.company.comodo_password, 'changed')
+        self.assertEqual(self.company.comodo_timeout, 45)
+
+    def test_settings_do_not_show_the_password_to_others(self):
+        fields = self.env['res.config.settings'].sudo(self.salesman).fields_get()
+        self.assertNotIn('comodo_password', fields)
+
+    def test_production_endpoint_by_default(self):
+        company = self.env['res.company'].create({'name': 'Other Host'})
+        self.assertEqual(company.comodo_api_url, 'https://secure.trust-provider.com/products/')
+        self.assertEqual(company.comodo_timeout, 30)
+
+    def test_timeout_must_be_sensible(self):
+        with self.assertRaises(ValidationError):
+            with self.cr.savepoint():
+                self.company.comodo_timeout = 0
+
+    def test_client_needs_credentials(self):
+        self.company.comodo_password = False
+        with self.assertRaisesRegex(UserError, 'login and password'):
+            self.company._comodo_client()

@@ -1,0 +1,97 @@
+"""The certificate lifecycle through a real Odoo server and queue_job's real job runner.
+
+The Odoo tests run the CA jobs inline; this one starts `odoo` as its own process (with queue_job
+as a server-wide module, so its job runner thread dispatches jobs over HTTP like in production),
+talks to it over XML-RPC and checks that the jobs ran in the `root.comodo` channel. `make test`
+prepares its database and configuration.
+"""
+import os
+import socket
+import subprocess
+import time
+import uuid
+import xmlrpc.client
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ODOO = os.path.join(ROOT, '.venv', 'bin', 'odoo')
+
+
+def _http_port(config_path):
+    with open(config_path) as handle:
+        for line in handle:
+            if line.startswith('http_port'):
+                return int(line.split('=')[1])
+    raise AssertionError('no http_port in %s' % config_path)
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError('timed out after %d s waiting for %s' % (timeout, what))
+
+
+@pytest.fixture(scope='module')
+def odoo_server(tmp_path_factory):
+    database = os.environ.get('COMODO_SERVER_TEST_DB')
+    config = os.environ.get('COMODO_SERVER_TEST_CONFIG')
+    assert database and config, 'run through `make test`: it prepares the server test database'
+    port = _http_port(config)
+    log_path = str(tmp_path_factory.mktemp('odoo-server') / 'odoo.log')
+    process = subprocess.Popen([ODOO, '-c', config, '-d', database, '--logfile', log_path])
+
+    def answers():
+        assert process.poll() is None, 'Odoo exited: see %s' % log_path
+        with socket.socket() as probe:
+            return probe.connect_ex(('127.0.0.1', port)) == 0
+
+    try:
+        _wait(answers, 60, 'Odoo to listen on port %d' % port)
+        yield 'http://127.0.0.1:%d' % port, database
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_certificate_order_runs_through_the_job_runner(odoo_server, comodo_sandbox):
+    url, database = odoo_server
+    uid = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common').authenticate(database, 'admin', 'admin', {})
+    models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
+
+    def call(model, method, *args, **kwargs):
+        return models.execute_kw(database, uid, 'admin', model, method, list(args), kwargs)
+
+    company_id = call('res.users', 'read', [uid], ['company_id'])[0]['company_id'][0]
+    call('res.company', 'write', [company_id], {
+        'comodo_api_url': comodo_sandbox.url, 'comodo_login': 'demo', 'comodo_password': 'demo',
+        'comodo_test_mode': False})
+    term_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.certificate_term_positivessl_365')
+    call('comodo.certificate.term', 'write', [term_id], {'reseller_price': 10.0})
+    product_id = call('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
+    partner_id = call('res.partner', 'create', {'name': 'Runner Customer', 'email': 'runner@example.com'})
+    domain = 'instant-%s.example.com' % uuid.uuid4().hex[:10]
+    sale_id = call('sale.order', 'create', {'partner_id': partner_id, 'order_line': [(0, 0, {
+        'product_id': product_id, 'comodo_domain': domain, 'comodo_dcv_method': 'CNAME_CSR_HASH'})]})
+    call('sale.order', 'action_confirm', [sale_id])
+
+    order_domain = [('domain', '=', domain)]
+    placed = call('comodo.certificate.order', 'search_read', order_domain, ['state'])
+    assert [o['state'] for o in placed] == ['draft'], 'confirmation only queues the CA work'
+
+    def issued():
+        orders = call('comodo.certificate.order', 'search_read', order_domain,
+                      ['state', 'ca_order_number', 'certificate_pem'])
+        return orders[0] if orders[0]['state'] == 'issued' else None
+
+    order = _wait(issued, 60, 'the job runner to place and collect the order')
+    assert 'BEGIN CERTIFICATE' in order['certificate_pem']
+    assert comodo_sandbox.orders() and any(
+        str(o['orderNumber']) == order['ca_order_number'] for o in comodo_sandbox.orders())
+    jobs = call('queue.job', 'search_read', [('identity_key', 'like', 'comodo-place-%')],
+                ['state', 'channel'])
+    assert jobs and all(job['state'] == 'done' and job['channel'] == 'root.comodo' for job in jobs)
