@@ -43,6 +43,10 @@ class SaleOrderLine(models.Model):
                 raise ValidationError(_('%s covers one domain only: remove the further domains.') % cert_type.name)
             if 1 + len(extra) > cert_type.max_domains:
                 raise ValidationError(_('%s covers at most %d domains.') % (cert_type.name, cert_type.max_domains))
+            if line.comodo_dcv_method == 'EMAIL' and extra:
+                # Each domain would need its own approver address: file or DNS validation scale.
+                raise ValidationError(_('%s: validate several domains with a file or a DNS record, '
+                                        'not by email.') % line.name)
             if line.comodo_dcv_method == 'EMAIL' and not line.comodo_dcv_email:
                 raise ValidationError(_('%s: choose the approver email address for validation by email.') % line.name)
             if cert_type.wildcard and line.comodo_dcv_method in ('HTTP_CSR_HASH', 'HTTPS_CSR_HASH'):

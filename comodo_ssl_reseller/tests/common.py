@@ -77,6 +77,8 @@ class ComodoCase(SavepointCase):
         cls.term.reseller_price = 10.0
         cls.wildcard_term = cls.env.ref('comodo_ssl_reseller.certificate_term_positivessl_wildcard_365')
         cls.wildcard_term.reseller_price = 80.0
+        cls.multi_domain_term = cls.env.ref('comodo_ssl_reseller.certificate_term_positivessl_multidomain_365')
+        cls.multi_domain_term.reseller_price = 40.0
         cls.customer = cls.env['res.partner'].create({
             'name': 'Hosting Customer', 'email': 'customer@example.com'})
 

@@ -1,5 +1,7 @@
 from datetime import datetime, timedelta
 
+from cryptography import x509
+from cryptography.hazmat.backends import default_backend
 from mock import patch
 
 from odoo import fields
@@ -275,3 +277,27 @@ class TestCertificateLifecycle(ComodoCase):
         order = sale.order_line.comodo_order_ids
         self.assertEqual(order.state, 'issued')
         self.assertEqual(order.sudo(salesman).read(['state'])[0]['state'], 'issued')
+
+    def test_multi_domain_certificate_covers_every_domain(self):
+        primary = unique_domain('instant')
+        extra = ['shop.' + primary, 'mail.' + primary]
+        order = self._buy(primary, term=self.multi_domain_term, comodo_extra_domains='\n'.join(extra))
+        self.assertEqual(order.state, 'issued')
+        self.assertEqual(order._domains(), [primary] + extra)
+        ca_order = self.sandbox.orders(orderNumber=order.ca_order_number)[0]
+        self.assertEqual(sorted(ca_order['domains']), sorted([primary] + extra))
+        certificate = x509.load_pem_x509_certificate(order.certificate_pem.encode(), default_backend())
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        self.assertEqual(sorted(names.get_values_for_type(x509.DNSName)), sorted([primary] + extra))
+
+    def test_multi_domain_limits_at_confirmation(self):
+        primary = unique_domain('www')
+        too_many = '\n'.join('d%d.%s' % (i, primary) for i in range(3))
+        with self.assertRaisesRegex(ValidationError, 'at most 3'):
+            self._sale_order(primary, term=self.multi_domain_term,
+                             comodo_extra_domains=too_many).action_confirm()
+        with self.assertRaisesRegex(ValidationError, 'not by email'):
+            self._sale_order(primary, term=self.multi_domain_term, comodo_extra_domains='a.' + primary,
+                             comodo_dcv_method='EMAIL', comodo_dcv_email='admin@' + primary).action_confirm()
+        with self.assertRaisesRegex(ValidationError, 'one domain only'):
+            self._sale_order(primary, comodo_extra_domains='a.' + primary).action_confirm()
