@@ -305,7 +305,9 @@ def main():
     # Odoo looks for lessc (its stylesheet compiler, installed in the venv) on PATH.
     os.environ['PATH'] = os.path.join(VENV, 'bin') + os.pathsep + os.environ.get('PATH', '')
     os.environ.setdefault('PGOPTIONS', '--client-min-messages=warning')
-    # Odoo's own SIGTERM handling is in the child: the parent just needs Ctrl-C as an exception.
+    # Ctrl-C or SIGTERM stop the demo: the children are stopped in `finally` blocks. (SIGINT is
+    # set explicitly: a shell starting us in the background would have it ignored.)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         if options.command == 'run':

@@ -61,7 +61,7 @@ class SaleOrderLine(models.Model):
             'company_id': self.order_id.company_id.id,
             'term_id': self.comodo_term_id.id,
             'domain': self.comodo_domain.strip().lower(),
-            'extra_domains': '\n'.join((self.comodo_extra_domains or '').split()),
+            'extra_domains': '\n'.join((self.comodo_extra_domains or '').split()) or False,
             'dcv_method': self.comodo_dcv_method,
             'dcv_email': self.comodo_dcv_email,
         }
