@@ -24,6 +24,7 @@
         'security/comodo_ssl_security.xml',
         'security/ir.model.access.csv',
         'data/comodo_certificate_type_data.xml',
+        'data/product_data.xml',
         'data/ir_sequence_data.xml',
         'data/ir_cron_data.xml',
         'data/mail_template_data.xml',
@@ -32,6 +33,7 @@
         'views/comodo_certificate_term_views.xml',
         'views/comodo_certificate_order_views.xml',
         'views/comodo_poll_run_views.xml',
+        'views/hosting_plan_views.xml',
         'views/product_template_views.xml',
         'views/sale_order_views.xml',
         'views/account_invoice_views.xml',
@@ -40,5 +42,6 @@
     'demo': [
         'demo/comodo_certificate_term_demo.xml',
         'demo/res_company_demo.xml',
+        'demo/hosting_plan_demo.xml',
     ],
 }

@@ -68,6 +68,18 @@ class ComodoCertificateTerm(models.Model):
             self._sync_product()
         return result
 
+    def _customer_price(self, partner):
+        """What this customer pays for the term: the one place every price comes from.
+
+        Among the customer's plans that allow Comodo SSL, the most favourable price applies (a
+        plan without certificate billing makes it free); else the reseller price.
+        """
+        self.ensure_one()
+        plans = partner._comodo_ssl_plans() if partner else self.env['hosting.plan']
+        if not plans:
+            return self.reseller_price
+        return min(plan._certificate_price(self) for plan in plans)
+
     def _prepare_product_values(self):
         self.ensure_one()
         return {

@@ -7,6 +7,7 @@ class SaleOrder(models.Model):
     @api.multi
     def action_confirm(self):
         certificate_lines = self.mapped('order_line').filtered('comodo_term_id')
+        certificate_lines.mapped('order_id.partner_id')._check_comodo_ssl()
         certificate_lines._check_comodo_line_complete()
         result = super(SaleOrder, self).action_confirm()
         certificate_lines.filtered(lambda line: not line.comodo_order_ids)._create_comodo_orders()

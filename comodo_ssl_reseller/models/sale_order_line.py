@@ -27,6 +27,13 @@ class SaleOrderLine(models.Model):
                 raise ValidationError(
                     _('%s is not offered: it has no reseller price.') % term.name)
 
+    def _get_display_price(self, product):
+        # Certificates cost what the customer's plan says (Odoo calls this for new lines too).
+        term = product.comodo_term_id
+        if term:
+            return term._customer_price(self.order_id.partner_id)
+        return super(SaleOrderLine, self)._get_display_price(product)
+
     def _check_comodo_line_complete(self):
         """What confirmation needs on a certificate line, in words the salesperson can act on."""
         for line in self.filtered('comodo_term_id'):

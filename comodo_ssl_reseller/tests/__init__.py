@@ -2,3 +2,4 @@ from . import test_certificate_catalogue
 from . import test_reseller_account
 from . import test_assets
 from . import test_certificate_lifecycle
+from . import test_hosting_plans

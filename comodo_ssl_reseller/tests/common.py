@@ -81,6 +81,25 @@ class ComodoCase(SavepointCase):
         cls.multi_domain_term.reseller_price = 40.0
         cls.customer = cls.env['res.partner'].create({
             'name': 'Hosting Customer', 'email': 'customer@example.com'})
+        cls.plan = cls._plan('Test SSL Hosting', ssl_module=True, comodo_ssl=True)
+        cls.subscription = cls._subscribe(cls.customer, cls.plan)
+
+    @classmethod
+    def _plan(cls, name, **values):
+        return cls.env['hosting.plan'].create(dict({
+            'name': name,
+            'recurring_rule_type': 'monthly',
+            'recurring_interval': 1,
+        }, **values))
+
+    @classmethod
+    def _subscribe(cls, partner, plan, **values):
+        return cls.env['account.analytic.account'].create(dict({
+            'name': '%s - %s' % (plan.name, partner.name),
+            'partner_id': partner.id,
+            'hosting_plan_id': plan.id,
+            'recurring_invoices': True,
+        }, **values))
 
     def _sale_order(self, domain, term=None, **line_values):
         term = term or self.term
