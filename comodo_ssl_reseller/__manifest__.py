@@ -16,6 +16,8 @@
         'portal',
         'queue_job',
         'contract',
+        'account_payment',
+        'payment_transfer',
     ],
     'external_dependencies': {
         'python': ['requests', 'cryptography'],
@@ -38,6 +40,7 @@
         'views/sale_order_views.xml',
         'views/account_invoice_views.xml',
         'views/res_config_settings_views.xml',
+        'views/portal_templates.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

@@ -2,6 +2,7 @@
 
 The Odoo models use only the names below; everything else in the package is internal.
 """
+from .bundles import build_pkcs12, full_chain_pem
 from .client import ComodoClient
 from .dcv import DCV_METHODS, dcv_instructions
 from .errors import ComodoError, ConfigurationError, RequestError, TransientError
@@ -16,4 +17,5 @@ __all__ = [
     'DcvInstructions',
     'generate_private_key', 'build_csr', 'decode_csr', 'check_csr', 'dcv_instructions',
     'DCV_METHODS',
+    'build_pkcs12', 'full_chain_pem',
 ]

@@ -8,7 +8,7 @@ from odoo.addons.queue_job.job import job
 
 from ..comodo_client import (
     DCV_METHODS, ComodoError, ConfigurationError, OrderStatus, RequestError, TransientError,
-    build_csr, check_csr, generate_private_key)
+    build_csr, build_pkcs12, check_csr, dcv_instructions, full_chain_pem, generate_private_key)
 
 _logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class ComodoCertificateOrder(models.Model):
 
     _name = 'comodo.certificate.order'
     _description = 'Comodo Certificate Order'
-    _inherit = ['mail.thread']
+    _inherit = ['mail.thread', 'portal.mixin']
     _order = 'id desc'
 
     name = fields.Char(
@@ -105,6 +105,9 @@ class ComodoCertificateOrder(models.Model):
 
     invoice_ids = fields.One2many('account.invoice', 'comodo_order_id', string='Billing', readonly=True)
     invoice_count = fields.Integer(compute='_compute_invoice_count')
+    access_token = fields.Char(copy=False, default=lambda self: str(uuid.uuid4()),
+                               groups='comodo_ssl_reseller.group_ssl_user',
+                               help='Lets a share link show this order without a login.')
 
     _sql_constraints = [
         # One CA order per sale order line, whatever clicks, retries or workers race.
@@ -115,6 +118,11 @@ class ComodoCertificateOrder(models.Model):
     def _compute_invoice_count(self):
         for order in self:
             order.invoice_count = len(order.invoice_ids)
+
+    @api.multi
+    def _compute_portal_url(self):
+        for order in self:
+            order.portal_url = '/my/certificates/%d' % order.id
 
     # -- CRUD ---------------------------------------------------------------------------------------
 
@@ -440,6 +448,72 @@ class ComodoCertificateOrder(models.Model):
         except ComodoError as error:
             self.message_post(body=_('Comodo did not cancel CA order %s: %s. The billing entry is '
                                      'cancelled anyway.') % (self.ca_order_number, error))
+
+    # -- the customer's own actions (portal) ------------------------------------------------------
+
+    def dcv_instructions(self):
+        """What the customer publishes for each domain, for file or DNS validation."""
+        self.ensure_one()
+        if self.dcv_method == 'EMAIL' or not self.csr_pem:
+            return []
+        return [(domain, dcv_instructions(self.csr_pem, self.dcv_method, domain, self.unique_value))
+                for domain in self._domains()]
+
+    def dcv_approver_emails(self):
+        """The addresses Comodo accepts to validate the primary domain by email."""
+        self.ensure_one()
+        with self.company_id._comodo_client() as client:
+            return client.dcv_emails(self.domain)
+
+    def action_resend_dcv_email(self):
+        self.ensure_one()
+        self._check_waiting_for_validation()
+        with self.company_id._comodo_client() as client:
+            client.resend_dcv(self.ca_order_number, self.dcv_email or None)
+        self.message_post(body=_('Validation email sent again to %s.') % (self.dcv_email or _('the approver')))
+
+    def action_change_dcv(self, method, email=None):
+        """Switch to another validation method (or approver address) while Comodo waits."""
+        self.ensure_one()
+        self._check_waiting_for_validation()
+        if method not in DCV_METHODS:
+            raise UserError(_('Unknown validation method.'))
+        if method == 'EMAIL' and not email:
+            raise UserError(_('Choose the approver address for validation by email.'))
+        if self.type_id.wildcard and method in ('HTTP_CSR_HASH', 'HTTPS_CSR_HASH'):
+            raise UserError(_('Wildcard certificates cannot be validated with a file on the web site.'))
+        with self.company_id._comodo_client() as client:
+            for domain in self._domains():
+                client.update_dcv(self.ca_order_number, method, email=email if method == 'EMAIL' else None,
+                                  domain=domain if self.extra_domains else None)
+        self.write({'dcv_method': method, 'dcv_email': email if method == 'EMAIL' else False})
+        self.message_post(body=_('Validation method changed to %s.') % dict(DCV_METHOD_SELECTION)[method])
+
+    def _check_waiting_for_validation(self):
+        if self.state != 'pending' or not self.ca_order_number:
+            raise UserError(_('%s is not waiting for validation.') % self.name)
+
+    def certificate_bundle(self, kind):
+        """The PEM text of 'certificate', 'chain', 'fullchain' or (if Odoo made it) 'key'."""
+        self.ensure_one()
+        if self.state != 'issued':
+            raise UserError(_('%s is not issued.') % self.name)
+        if kind == 'certificate':
+            return self.certificate_pem
+        if kind == 'chain':
+            return self.chain_pem or ''
+        if kind == 'fullchain':
+            return full_chain_pem(self.certificate_pem, self.chain_pem)
+        if kind == 'key' and self.key_generated:
+            return self.sudo().private_key_pem
+        raise UserError(_('No such download.'))
+
+    def certificate_pkcs12(self, password):
+        self.ensure_one()
+        if self.state != 'issued' or not self.key_generated:
+            raise UserError(_('A .pfx file needs an issued certificate whose key Odoo made.'))
+        return build_pkcs12(self.sudo().private_key_pem, self.certificate_pem, self.chain_pem,
+                            password, self.domain)
 
     @api.multi
     def action_view_invoices(self):

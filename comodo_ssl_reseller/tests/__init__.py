@@ -3,3 +3,4 @@ from . import test_reseller_account
 from . import test_assets
 from . import test_certificate_lifecycle
 from . import test_hosting_plans
+from . import test_portal

@@ -1,0 +1,334 @@
+"""The customer's certificates on the Odoo portal: list, follow, buy, validate, download."""
+from werkzeug.urls import url_encode
+
+from odoo import _, http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+from odoo.tools import consteq
+
+from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
+
+from ..comodo_client import ComodoError, RequestError
+from ..models.comodo_certificate_order import DCV_METHOD_SELECTION
+
+PEM_DOWNLOADS = {
+    'certificate': '%s.crt',
+    'chain': '%s.chain.pem',
+    'fullchain': '%s.fullchain.pem',
+    'key': '%s.key',
+}
+# What a share link (access token, no login) may fetch: public material only, never the key.
+SHARED_DOWNLOADS = ('certificate', 'chain', 'fullchain')
+
+
+
+def state_words():
+    """The order's status in plain words (a function: translated when the page is rendered)."""
+    return {
+        'draft': _('We are ordering your certificate from the certificate authority.'),
+        'pending': _('Ordered. The certificate authority is checking that you control the domain.'),
+        'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
+        'error': _('The certificate authority could not take the order.'),
+        'issued': _('Issued: your certificate is ready to install.'),
+        'rejected': _('The certificate authority rejected the request. You have not been charged.'),
+        'cancelled': _('Cancelled. You have not been charged.'),
+        'revoked': _('Revoked: this certificate is no longer trusted.'),
+    }
+
+
+class CertificatePortal(CustomerPortal):
+
+    # -- access ------------------------------------------------------------------------------------
+
+    def _prepare_portal_layout_values(self):
+        values = super(CertificatePortal, self)._prepare_portal_layout_values()
+        values['certificate_count'] = request.env['comodo.certificate.order'].search_count([])
+        return values
+
+    def _certificate_order(self, order_id, access_token=None):
+        """The order, as superuser, once the user may see it (its owner, or a valid share link)."""
+        order = request.env['comodo.certificate.order'].browse(order_id)
+        try:
+            order.check_access_rights('read')
+            order.check_access_rule('read')
+            order.exists().ensure_one()
+        except (AccessError, MissingError, ValueError):
+            order_sudo = order.sudo().exists()
+            if not (access_token and order_sudo and consteq(order_sudo.access_token or '', access_token)):
+                raise AccessError(_('This certificate order is not yours.'))
+        return order.sudo()
+
+    def _layout_values(self):
+        # A share link's visitor has no documents of its own to count (and may not read them).
+        return {} if request.env.user._is_public() else self._prepare_portal_layout_values()
+
+    def _customer(self):
+        return request.env.user.partner_id
+
+    def _refusal(self, message, status=403):
+        values = self._layout_values()
+        values.update({'message': message, 'page_name': 'certificates'})
+        return request.render('comodo_ssl_reseller.portal_certificate_refused', values, status=status)
+
+    def _gate(self, check):
+        """None when the customer's plans allow it, else the refusal page saying why."""
+        try:
+            check()
+        except UserError as error:
+            return self._refusal(error.name)
+        return None
+
+    # -- list and detail ---------------------------------------------------------------------------
+
+    @http.route(['/my/certificates', '/my/certificates/page/<int:page>'], type='http', auth='user',
+                website=True)
+    def portal_my_certificates(self, page=1, search=None, **kw):
+        orders = request.env['comodo.certificate.order']
+        domain = [('domain', 'ilike', search.strip())] if search and search.strip() else []
+        total = orders.search_count(domain)
+        if not total and not search:
+            # A customer never allowed SSL has no page; one who owns certificates always sees them.
+            refusal = self._gate(self._customer()._check_ssl_module)
+            if refusal:
+                return refusal
+        pager = portal_pager(url='/my/certificates', url_args={'search': search} if search else None,
+                             total=total, page=page, step=self._items_per_page)
+        values = self._prepare_portal_layout_values()
+        values.update({
+            'orders': orders.search(domain, limit=self._items_per_page, offset=pager['offset']).sudo(),
+            'pager': pager,
+            'search': search or '',
+            'page_name': 'certificates',
+            'default_url': '/my/certificates',
+            'state_words': state_words(),
+            'can_buy': bool(self._customer()._comodo_ssl_plans()),
+        })
+        return request.render('comodo_ssl_reseller.portal_my_certificates', values)
+
+    @http.route(['/my/certificates/<int:order_id>'], type='http', auth='public', website=True)
+    def portal_my_certificate(self, order_id, access_token=None, message=None, error=None, **kw):
+        try:
+            order = self._certificate_order(order_id, access_token)
+        except AccessError:
+            return request.not_found()
+        values = self._layout_values()
+        values.update({
+            'order': order,
+            'page_name': 'certificate',
+            'access_token': access_token,
+            'no_breadcrumbs': request.env.user._is_public(),
+            'state_words': state_words(),
+            'timeline': self._timeline(order),
+            'next_step': self._next_step(order),
+            'dcv': order.dcv_instructions() if order.state == 'pending' else [],
+            'dcv_methods': DCV_METHOD_SELECTION,
+            'invoices': order.invoice_ids.filtered(lambda inv: inv.state in ('open', 'paid')),
+            'is_owner': self._is_owner(order),
+            'ssl_module': bool(order.partner_id._ssl_plans()),
+            'message': message,
+            'error': error,
+        })
+        return request.render('comodo_ssl_reseller.portal_my_certificate', values)
+
+    def _is_owner(self, order):
+        return (not request.env.user._is_public()
+                and order.partner_id.commercial_partner_id == self._customer().commercial_partner_id)
+
+    def _timeline(self, order):
+        """(label, date, status) steps, status one of done / current / failed / todo."""
+        state = order.state
+        steps = [(_('Ordered'), order.placed_at or order.create_date, 'done' if order.placed_at else 'current')]
+        if state in ('rejected', 'cancelled', 'error'):
+            label = {'rejected': _('Rejected'), 'cancelled': _('Cancelled'), 'error': _('Order refused')}[state]
+            steps.append((label, order.write_date, 'failed'))
+            return steps
+        waiting = state in ('pending', 'timeout')
+        steps.append((_('Validation pending'), order.placed_at,
+                      'current' if waiting else ('done' if order.placed_at else 'todo')))
+        steps.append((_('Issued'), order.issued_at, 'done' if state in ('issued', 'revoked') else 'todo'))
+        if state == 'revoked':
+            steps.append((_('Revoked'), order.write_date, 'failed'))
+        return steps
+
+    def _next_step(self, order):
+        """What the customer must do now, in words."""
+        if order.state == 'pending':
+            if order.dcv_method == 'EMAIL':
+                return _('Open the validation email sent to %s and follow its link.') % order.dcv_email
+            if order.dcv_method == 'CNAME_CSR_HASH':
+                return _('Add the DNS record below; the certificate authority checks it by itself.')
+            return _('Publish the file below on your web site; the certificate authority fetches it by itself.')
+        if order.state == 'issued':
+            return _('Download your certificate below, or ask us to install it.')
+        if order.state == 'error':
+            return _('Contact us: %s') % (order.last_error or '')
+        return ''
+
+    # -- buying ------------------------------------------------------------------------------------
+
+    def _offered_terms(self, partner):
+        terms = request.env['comodo.certificate.term'].sudo().search([('available', '=', True)])
+        return [(term, term._customer_price(partner)) for term in terms]
+
+    def _buy_values(self, partner, form, error=None, approvers=None):
+        values = self._prepare_portal_layout_values()
+        values.update({
+            'page_name': 'certificate_buy',
+            'offers': self._offered_terms(partner),
+            'dcv_methods': DCV_METHOD_SELECTION,
+            'form': form,
+            'error': error,
+            'approvers': approvers,
+            'currency': request.env.user.company_id.currency_id,
+        })
+        return values
+
+    @http.route(['/my/certificates/buy'], type='http', auth='user', website=True, methods=['GET'])
+    def portal_certificate_buy_form(self, **kw):
+        partner = self._customer()
+        refusal = self._gate(partner._check_comodo_ssl)
+        if refusal:
+            return refusal
+        return request.render('comodo_ssl_reseller.portal_certificate_buy',
+                              self._buy_values(partner, {'dcv_method': 'HTTP_CSR_HASH'}))
+
+    @http.route(['/my/certificates/buy'], type='http', auth='user', website=True, methods=['POST'])
+    def portal_certificate_buy(self, **form):
+        partner = self._customer()
+        refusal = self._gate(partner._check_comodo_ssl)
+        if refusal:
+            return refusal
+        try:
+            term = self._chosen_term(form)
+            if form.get('dcv_method') == 'EMAIL' and not form.get('dcv_email'):
+                # Email validation needs an approver address, which only the CA can list.
+                approvers = self._approvers(form.get('domain', ''))
+                return request.render('comodo_ssl_reseller.portal_certificate_buy',
+                                      self._buy_values(partner, form, approvers=approvers))
+            order = self._place_purchase(partner, term, form)
+        except (UserError, ValidationError) as error:
+            return request.render('comodo_ssl_reseller.portal_certificate_buy',
+                                  self._buy_values(partner, form, error=error.name), status=400)
+        return request.redirect(order.portal_url)
+
+    def _chosen_term(self, form):
+        try:
+            term_id = int(form.get('term_id') or 0)
+        except ValueError:
+            term_id = 0
+        term = request.env['comodo.certificate.term'].sudo().browse(term_id).exists()
+        if not term or not term.available:
+            raise UserError(_('Choose one of the certificates offered.'))
+        if not (form.get('domain') or '').strip():
+            raise UserError(_('Enter the domain the certificate is for.'))
+        return term
+
+    def _approvers(self, domain):
+        company = request.env.user.company_id.sudo()
+        try:
+            with company._comodo_client() as client:
+                return client.dcv_emails(domain.strip().lower())
+        except RequestError as error:
+            raise UserError(_('%s: %s') % (domain, error.message))
+        except ComodoError:
+            raise UserError(_('The certificate authority cannot list approver addresses right now; '
+                              'choose validation by file or DNS, or try again later.'))
+
+    def _place_purchase(self, partner, term, form):
+        """A confirmed sale order for the certificate: it invoices it and starts the CA order."""
+        sale = request.env['sale.order'].sudo().create({
+            'partner_id': partner.id,
+            'origin': _('Customer portal'),
+            'order_line': [(0, 0, {
+                'product_id': term.product_id.id,
+                'comodo_domain': form.get('domain', '').strip().lower(),
+                'comodo_extra_domains': form.get('extra_domains') or False,
+                'comodo_dcv_method': form.get('dcv_method') or 'HTTP_CSR_HASH',
+                'comodo_dcv_email': form.get('dcv_email') or False,
+                'comodo_csr': (form.get('csr') or '').strip() or False,
+            })],
+        })
+        sale.action_confirm()
+        return sale.order_line.comodo_order_ids
+
+    # -- validation actions ------------------------------------------------------------------------
+
+    def _owned_order_or_refusal(self, order_id):
+        """(order, None) for the owner whose plan still has the SSL module, else (None, response)."""
+        try:
+            order = self._certificate_order(order_id)
+        except AccessError:
+            return None, request.not_found()
+        if not self._is_owner(order):
+            return None, request.not_found()
+        return order, self._gate(self._customer()._check_ssl_module)
+
+    def _back(self, order, message=None, error=None):
+        query = {'message': message} if message else {'error': error}
+        return request.redirect('%s?%s' % (order.portal_url, url_encode(query)))
+
+    @http.route(['/my/certificates/<int:order_id>/dcv/resend'], type='http', auth='user', website=True,
+                methods=['POST'])
+    def portal_certificate_resend_dcv(self, order_id, **kw):
+        order, refusal = self._owned_order_or_refusal(order_id)
+        if refusal:
+            return refusal
+        try:
+            order.action_resend_dcv_email()
+        except (UserError, ComodoError) as error:
+            return self._back(order, error=getattr(error, 'name', None) or str(error))
+        return self._back(order, message=_('Validation email sent again.'))
+
+    @http.route(['/my/certificates/<int:order_id>/dcv/change'], type='http', auth='user', website=True,
+                methods=['POST'])
+    def portal_certificate_change_dcv(self, order_id, dcv_method=None, dcv_email=None, **kw):
+        order, refusal = self._owned_order_or_refusal(order_id)
+        if refusal:
+            return refusal
+        try:
+            order.action_change_dcv(dcv_method, dcv_email or None)
+        except (UserError, ComodoError) as error:
+            return self._back(order, error=getattr(error, 'name', None) or str(error))
+        return self._back(order, message=_('Validation method changed.'))
+
+    # -- downloads ---------------------------------------------------------------------------------
+
+    @http.route(['/my/certificates/<int:order_id>/download/<string:kind>'], type='http', auth='public',
+                website=True)
+    def portal_certificate_download(self, order_id, kind, access_token=None, **kw):
+        if kind not in PEM_DOWNLOADS:
+            return request.not_found()
+        try:
+            order = self._certificate_order(order_id, access_token)
+        except AccessError:
+            return request.not_found()
+        if not self._is_owner(order) and kind not in SHARED_DOWNLOADS:
+            return request.not_found()
+        refusal = self._gate(order.partner_id._check_ssl_module)
+        if refusal:
+            return refusal
+        try:
+            content = order.certificate_bundle(kind)
+        except UserError as error:
+            return self._refusal(error.name, status=404)
+        return self._attachment(content.encode('ascii'), PEM_DOWNLOADS[kind] % order.domain.replace('*', 'wildcard'),
+                                'application/x-pem-file')
+
+    @http.route(['/my/certificates/<int:order_id>/download/pfx'], type='http', auth='user', website=True,
+                methods=['POST'])
+    def portal_certificate_pfx(self, order_id, password=None, **kw):
+        order, refusal = self._owned_order_or_refusal(order_id)
+        if refusal:
+            return refusal
+        try:
+            pfx = order.certificate_pkcs12(password or '')
+        except (UserError, RequestError) as error:
+            return self._back(order, error=getattr(error, 'name', None) or error.message)
+        return self._attachment(pfx, '%s.pfx' % order.domain.replace('*', 'wildcard'), 'application/x-pkcs12')
+
+    def _attachment(self, content, filename, mimetype):
+        return request.make_response(content, headers=[
+            ('Content-Type', mimetype),
+            ('Content-Disposition', 'attachment; filename="%s"' % filename),
+            ('Cache-Control', 'no-store'),
+        ])

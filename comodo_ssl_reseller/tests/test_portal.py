@@ -1,0 +1,192 @@
+from cryptography import x509
+from cryptography.hazmat.backends import default_backend
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from ..comodo_client import dcv_instructions
+from .common import unique_domain
+from .portal_common import PortalCase
+
+
+def _public_key(pem_object):
+    return pem_object.public_key().public_bytes(serialization.Encoding.DER,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+class TestCertificatePortal(PortalCase):
+    """Every /my/certificates route, and every refusal."""
+
+    def test_buy_follow_and_download(self):
+        self.authenticate('portal', 'portal')
+        listing = self.url_open('/my/certificates')
+        self.assertEqual(listing.status_code, 200)
+        self.assertIn('Buy a certificate', listing.text)
+        buy_page = self.url_open('/my/certificates/buy')
+        self.assertIn('PositiveSSL, 1 year', buy_page.text)
+        self.assertIn('7.95', buy_page.text, "the customer's plan price is shown")
+        self.assertNotIn('EliteSSL', buy_page.text, 'an unpriced type is never offered')
+
+        domain = unique_domain('instant')
+        response, order = self._buy(domain)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.url.endswith('/my/certificates/%d' % order.id))
+        self.assertEqual(order.partner_id, self.customer)
+        self.assertEqual(order.sale_order_id.state, 'sale')
+        self.assertEqual(order.sale_order_id.amount_untaxed, 7.95)
+        self.assertIn('ordering your certificate', response.text)
+        self._place(order)
+        self.assertEqual(order.state, 'issued')
+
+        page = self.url_open(order.portal_url)
+        self.assertIn('ready to install', page.text)
+        self.assertIn('o_comodo_step_done', page.text)
+        self.assertIn('/my/invoices/%d' % order.invoice_ids.id, page.text)
+        self.assertIn('SSL Certificates', self.url_open('/my/home').text)
+
+        certificate_pem = self.url_open('/my/certificates/%d/download/certificate' % order.id)
+        self.assertEqual(certificate_pem.headers['Content-Type'], 'application/x-pem-file')
+        certificate = x509.load_pem_x509_certificate(certificate_pem.content, default_backend())
+        key_pem = self.url_open('/my/certificates/%d/download/key' % order.id).content
+        key = serialization.load_pem_private_key(key_pem, None, default_backend())
+        self.assertEqual(_public_key(key), _public_key(certificate), 'the key Odoo made fits')
+        full_chain = self.url_open('/my/certificates/%d/download/fullchain' % order.id).text
+        self.assertEqual(full_chain.count('BEGIN CERTIFICATE'), 3, 'leaf, intermediate, root')
+        self.assertTrue(full_chain.startswith(certificate_pem.text.strip()))
+
+        pfx = self._post('/my/certificates/%d/download/pfx' % order.id, order.portal_url,
+                         password='s3cret-pfx')
+        self.assertIn('attachment', pfx.headers['Content-Disposition'])
+        pfx_key, pfx_certificate, pfx_chain = pkcs12.load_key_and_certificates(
+            pfx.content, b's3cret-pfx', default_backend())
+        self.assertEqual(_public_key(pfx_key), _public_key(pfx_certificate))
+        self.assertEqual(pfx_certificate.serial_number, certificate.serial_number)
+        self.assertEqual(len(pfx_chain), 2)
+        short = self._post('/my/certificates/%d/download/pfx' % order.id, order.portal_url, password='short')
+        self.assertIn('at least 8 characters', short.text)
+
+    def test_dcv_instructions_and_actions(self):
+        self.authenticate('portal', 'portal')
+        domain = unique_domain('never')
+        _response, order = self._buy(domain, dcv_method='HTTP_CSR_HASH')
+        self._place(order)
+        self.assertEqual(order.state, 'pending')
+        expected = dcv_instructions(order.csr_pem, 'HTTP_CSR_HASH', domain, order.unique_value)
+        page = self.url_open(order.portal_url).text
+        self.assertIn(expected.file_urls[0], page)
+        self.assertIn(expected.file_content.split('\n')[0], page)
+        self.assertIn('Publish the file below', page)
+
+        changed = self._post('/my/certificates/%d/dcv/change' % order.id, order.portal_url,
+                             dcv_method='CNAME_CSR_HASH')
+        self.assertIn('Validation method changed', changed.text)
+        order.invalidate_cache()
+        self.assertEqual(order.dcv_method, 'CNAME_CSR_HASH')
+        cname = dcv_instructions(order.csr_pem, 'CNAME_CSR_HASH', domain, order.unique_value)
+        self.assertIn(cname.cname_name, changed.text)
+        self.assertIn(cname.cname_target, changed.text)
+        self.assertTrue(self.sandbox.calls('AutoUpdateDCV', order.ca_order_number))
+
+        approver = 'admin@' + domain
+        self._post('/my/certificates/%d/dcv/change' % order.id, order.portal_url,
+                   dcv_method='EMAIL', dcv_email=approver)
+        resent = self._post('/my/certificates/%d/dcv/resend' % order.id, order.portal_url)
+        self.assertIn('Validation email sent again', resent.text)
+        self.assertIn(approver, resent.text)
+        self.assertTrue(self.sandbox.calls('ResendDCVEmail', order.ca_order_number))
+
+    def test_email_validation_asks_for_an_approver_from_the_ca(self):
+        self.authenticate('portal', 'portal')
+        domain = unique_domain('www')
+        response, order = self._buy(domain, dcv_method='EMAIL')
+        self.assertFalse(order, 'nothing bought before the approver is chosen')
+        self.assertIn('admin@%s' % domain.split('.', 1)[1], response.text)
+        response, order = self._buy(domain, dcv_method='EMAIL', dcv_email='webmaster@' + domain)
+        self.assertEqual(order.dcv_email, 'webmaster@' + domain)
+
+    def test_refusals_when_buying(self):
+        self.authenticate('portal', 'portal')
+        bad_csr = self._buy(unique_domain('www'), csr='-----BEGIN CERTIFICATE REQUEST-----\nnot base64\n'
+                                                        '-----END CERTIFICATE REQUEST-----')[0]
+        self.assertEqual(bad_csr.status_code, 400)
+        self.assertIn('o_comodo_buy_error', bad_csr.text)
+        unpriced = self.env.ref('comodo_ssl_reseller.certificate_term_elitessl_365')
+        response, order = self._buy(unique_domain('www'), term_id=unpriced.id)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('Choose one of the certificates offered', response.text)
+        self.assertFalse(order)
+        wildcard = self._buy(unique_domain('www'), term_id=self.env.ref(
+            'comodo_ssl_reseller.certificate_term_positivessl_wildcard_365').id)[0]
+        self.assertEqual(wildcard.status_code, 400)
+        self.assertIn('*.', wildcard.text)
+
+    def test_customer_without_ssl_module_is_refused_everywhere(self):
+        self.authenticate('portal_nossl', 'portal_nossl')
+        for page in ('/my/certificates', '/my/certificates/buy'):
+            response = self.url_open(page)
+            self.assertEqual(response.status_code, 403, page)
+            self.assertIn('SSL module', response.text)
+        refused = self._post('/my/certificates/buy', '/my/home', term_id=self.term.id,
+                             domain=unique_domain('www'), dcv_method='CNAME_CSR_HASH')
+        self.assertEqual(refused.status_code, 403)
+        self.assertFalse(self.env['comodo.certificate.order'].search([('partner_id', '=', self.other_customer.id)]))
+
+    def test_another_customers_order_is_not_found(self):
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('instant'))
+        self._place(order)
+        self.authenticate('portal_nossl', 'portal_nossl')
+        for path in ('', '/download/certificate', '/download/key'):
+            self.assertEqual(self.url_open(order.portal_url + path).status_code, 404, path)
+        for path in ('/dcv/resend', '/dcv/change', '/download/pfx'):
+            response = self._post(order.portal_url + path, '/my/home', password='long enough', dcv_method='EMAIL')
+            self.assertEqual(response.status_code, 404, path)
+        self.assertEqual(self.url_open('/my/certificates/999999999').status_code, 404)
+
+    def test_share_link_shows_the_certificate_but_never_the_key(self):
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('instant'))
+        self._place(order)
+        token = order.access_token
+        self.authenticate(None, None)
+        self.opener.cookies.clear()
+        self.assertEqual(self.url_open(order.portal_url).status_code, 404, 'no token, no page')
+        self.assertEqual(self.url_open('%s?access_token=wrong' % order.portal_url).status_code, 404)
+        shared = self.url_open('%s?access_token=%s' % (order.portal_url, token))
+        self.assertEqual(shared.status_code, 200)
+        self.assertIn(order.domain, shared.text)
+        self.assertNotIn('download/key', shared.text)
+        certificate = self.url_open('/my/certificates/%d/download/certificate?access_token=%s' % (order.id, token))
+        self.assertIn(b'BEGIN CERTIFICATE', certificate.content)
+        key = self.url_open('/my/certificates/%d/download/key?access_token=%s' % (order.id, token))
+        self.assertEqual(key.status_code, 404)
+
+    def test_plan_losing_ssl_keeps_issued_certificates_visible(self):
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('instant'))
+        self._place(order)
+        with self.saved():
+            self.business_plan.write({'comodo_ssl': False, 'ssl_module': False})
+        listing = self.url_open('/my/certificates')
+        self.assertEqual(listing.status_code, 200)
+        self.assertIn(order.domain, listing.text)
+        self.assertNotIn('/my/certificates/buy', listing.text)
+        page = self.url_open(order.portal_url)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('no longer includes the SSL module', page.text)
+        self.assertEqual(self.url_open('/my/certificates/%d/download/certificate' % order.id).status_code, 403)
+        self.assertEqual(self.url_open('/my/certificates/buy').status_code, 403)
+
+    def test_list_is_paginated_and_searchable(self):
+        with self.saved() as env:
+            for index in range(23):
+                env['comodo.certificate.order'].create({
+                    'partner_id': self.customer.id, 'term_id': self.term.id,
+                    'domain': 'site%02d.paging.example.com' % index})
+        self.authenticate('portal', 'portal')
+        first = self.url_open('/my/certificates').text
+        self.assertEqual(first.count('.paging.example.com</a>'), 20)
+        self.assertIn('/my/certificates/page/2', first)
+        self.assertEqual(self.url_open('/my/certificates/page/2').text.count('.paging.example.com</a>'), 3)
+        found = self.url_open('/my/certificates?search=site07').text
+        self.assertEqual(found.count('.paging.example.com</a>'), 1)
+        self.assertIn('site07.paging.example.com', found)
