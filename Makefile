@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make run` (the demo) and `make test` (the whole suite).
-.PHONY: run test sandbox bench env postgres clean
+.PHONY: run test sandbox bench env postgres browser clean
 
 PORT ?= 8090
 DATA ?= .run/sandbox
@@ -11,10 +11,13 @@ env:
 postgres:
 	@bash tools/postgres.sh
 
+browser:
+	@bash tools/browser.sh
+
 run: env postgres
 	@.venv/bin/python tools/stack.py run
 
-test: env postgres
+test: env postgres browser
 	@.venv/bin/python tools/stack.py test $(PYTEST_ARGS)
 
 # The Async Manager's poll against a slow CA: prints poll_ratio=... and rss_growth_mb=...

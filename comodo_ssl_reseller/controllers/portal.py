@@ -1,7 +1,7 @@
 """The customer's certificates on the Odoo portal: list, follow, buy, validate, download."""
 from werkzeug.urls import url_encode
 
-from odoo import _, http
+from odoo import _, fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 from odoo.tools import consteq
@@ -134,8 +134,20 @@ class CertificatePortal(CustomerPortal):
         return (not request.env.user._is_public()
                 and order.partner_id.commercial_partner_id == self._customer().commercial_partner_id)
 
+    def _local_time(self, order, value):
+        """A stored (UTC) datetime as the viewer's local time, as the page's other dates."""
+        if not value:
+            return ''
+        local = fields.Datetime.context_timestamp(order.with_context(tz=request.env.user.tz),
+                                                  fields.Datetime.from_string(value))
+        return local.strftime('%Y-%m-%d %H:%M')
+
     def _timeline(self, order):
-        """(label, date, status) steps, status one of done / current / failed / todo."""
+        """(label, local time, status) steps, status one of done / current / failed / todo."""
+        steps = self._timeline_steps(order)
+        return [(label, self._local_time(order, value), status) for label, value, status in steps]
+
+    def _timeline_steps(self, order):
         state = order.state
         steps = [(_('Ordered'), order.placed_at or order.create_date, 'done' if order.placed_at else 'current')]
         if state in ('rejected', 'cancelled', 'error'):

@@ -4,3 +4,4 @@ from . import test_assets
 from . import test_certificate_lifecycle
 from . import test_hosting_plans
 from . import test_portal
+from . import test_portal_browser
