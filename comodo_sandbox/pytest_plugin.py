@@ -24,7 +24,36 @@ HTTP_TIMEOUT = 10
 SHARED_OPTIONS = {'issue_after': 3600}
 
 
-class SandboxProcess(object):
+class SandboxAdmin(object):
+    """A running sandbox's admin endpoints: decide orders by hand, read its orders and API calls."""
+
+    def __init__(self, admin_base, admin_verify=True):
+        self.admin_base = admin_base.rstrip('/')
+        self.admin_verify = admin_verify
+
+    def approve(self, order_number):
+        return self._admin('post', '/admin/orders/%s/approve' % order_number)
+
+    def reject(self, order_number):
+        return self._admin('post', '/admin/orders/%s/reject' % order_number)
+
+    def orders(self):
+        return self._admin('get', '/admin/orders.json')
+
+    def calls(self):
+        return self._admin('get', '/admin/calls.json')
+
+    def reset_calls(self):
+        return self._admin('post', '/admin/calls/reset')
+
+    def _admin(self, method, path):
+        response = requests.request(method, self.admin_base + path, headers={'Accept': 'application/json'},
+                                    timeout=HTTP_TIMEOUT, verify=self.admin_verify)
+        response.raise_for_status()
+        return response.json()
+
+
+class SandboxProcess(SandboxAdmin):
     """One sandbox subprocess. Options are the command-line options in Python spelling
     (`issue_after=1` is `--issue-after 1`; `tls=True` is `--tls`)."""
 
@@ -96,26 +125,13 @@ class SandboxProcess(object):
         self.stop()
         return self.start()
 
-    def approve(self, order_number):
-        return self._admin('post', '/admin/orders/%s/approve' % order_number)
+    @property
+    def admin_base(self):
+        return self.base
 
-    def reject(self, order_number):
-        return self._admin('post', '/admin/orders/%s/reject' % order_number)
-
-    def orders(self):
-        return self._admin('get', '/admin/orders.json')
-
-    def calls(self):
-        return self._admin('get', '/admin/calls.json')
-
-    def reset_calls(self):
-        return self._admin('post', '/admin/calls/reset')
-
-    def _admin(self, method, path):
-        response = requests.request(method, self.base + path, headers={'Accept': 'application/json'},
-                                    timeout=HTTP_TIMEOUT, verify=self.root_pem)
-        response.raise_for_status()
-        return response.json()
+    @property
+    def admin_verify(self):
+        return self.root_pem
 
     def _first_line(self):
         """The first stdout line, or '' if none comes within START_TIMEOUT (reading in a thread, as a

@@ -6,8 +6,7 @@ repository's conftest.py), which exports its address in COMODO_SANDBOX_URL / COM
 import os
 import uuid
 
-import requests
-
+from comodo_sandbox.pytest_plugin import SandboxAdmin
 from odoo.tests.common import SavepointCase
 
 SANDBOX_LOGIN = 'demo'
@@ -22,32 +21,19 @@ def sandbox_url():
     return url
 
 
-class Sandbox(object):
-    """The sandbox's admin endpoints: decide an order by hand, and see every call it received."""
+class Sandbox(SandboxAdmin):
+    """The session sandbox's admin endpoints, with look-ups by field for the assertions."""
 
     def __init__(self):
-        self.base = os.environ['COMODO_SANDBOX_ADMIN'].rstrip('/')
+        super(Sandbox, self).__init__(os.environ['COMODO_SANDBOX_ADMIN'])
 
-    def _request(self, method, path):
-        response = requests.request(method, self.base + path, timeout=10,
-                                    headers={'Accept': 'application/json'})
-        response.raise_for_status()
-        return response.json()
-
-    def approve(self, order_number):
-        return self._request('POST', '/admin/orders/%s/approve' % order_number)
-
-    def reject(self, order_number):
-        return self._request('POST', '/admin/orders/%s/reject' % order_number)
-
-    def orders(self, **match):
-        return [order for order in self._request('GET', '/admin/orders.json')
+    def find_orders(self, **match):
+        return [order for order in self.orders()
                 if all(str(order.get(key)) == str(value) for key, value in match.items())]
 
-    def calls(self, action=None, order_number=None):
-        return [call for call in self._request('GET', '/admin/calls.json')
-                if (action is None or call['action'] == action)
-                and (order_number is None or str(call.get('orderNumber')) == str(order_number))]
+    def find_calls(self, action, order_number):
+        return [call for call in self.calls()
+                if call['action'] == action and str(call.get('orderNumber')) == str(order_number)]
 
 
 def unique_domain(scenario='www'):

@@ -36,9 +36,9 @@ class TestCertificateLifecycle(ComodoCase):
         self.assertGreater(order.valid_until, fields.Datetime.now())
         self._assert_async_manager(order, listed=False)
         # Placed once, with our own reference, and the CSR Odoo made.
-        ca_orders = self.sandbox.orders(orderNumber=order.ca_order_number)
+        ca_orders = self.sandbox.find_orders(orderNumber=order.ca_order_number)
         self.assertEqual(ca_orders[0]['foreignOrderNumber'], order.foreign_order_number)
-        self.assertEqual(len(self.sandbox.orders(foreignOrderNumber=order.foreign_order_number)), 1)
+        self.assertEqual(len(self.sandbox.find_orders(foreignOrderNumber=order.foreign_order_number)), 1)
         # Billing: one validated invoice naming the domain and the CA order number.
         invoice = order.invoice_ids
         self.assertEqual(len(invoice), 1)
@@ -128,7 +128,7 @@ class TestCertificateLifecycle(ComodoCase):
         self.assertEqual(order.state, 'cancelled')
         refund = order.invoice_ids.filtered(lambda inv: inv.type == 'out_refund')
         self.assertEqual(refund.state, 'paid')
-        self.assertEqual(self.sandbox.orders(orderNumber=order.ca_order_number)[0]['status'], 'rejected')
+        self.assertEqual(self.sandbox.find_orders(orderNumber=order.ca_order_number)[0]['status'], 'rejected')
         self._assert_async_manager(order, listed=False)
         with self.assertRaises(UserError):
             order.action_cancel()
@@ -142,10 +142,10 @@ class TestCertificateLifecycle(ComodoCase):
         self.assertEqual(run.timed_out_count, 1)
         self.assertEqual(run.queued_count, 0)
         self._assert_async_manager(order, listed=True)
-        collects = len(self.sandbox.calls('CollectSSL', order.ca_order_number))
+        collects = len(self.sandbox.find_calls('CollectSSL', order.ca_order_number))
         self._make_due(order)
         self._poll()
-        self.assertEqual(len(self.sandbox.calls('CollectSSL', order.ca_order_number)), collects,
+        self.assertEqual(len(self.sandbox.find_calls('CollectSSL', order.ca_order_number)), collects,
                          'a timed-out order is not polled')
         order.action_reset()
         self.assertEqual(order.state, 'pending')
@@ -194,9 +194,9 @@ class TestCertificateLifecycle(ComodoCase):
         sale.action_confirm()
         order = sale.order_line.comodo_order_ids
         self.assertEqual(len(order), 1)
-        self.assertEqual(len(self.sandbox.orders(foreignOrderNumber=order.foreign_order_number)), 1)
+        self.assertEqual(len(self.sandbox.find_orders(foreignOrderNumber=order.foreign_order_number)), 1)
         order._job_place()
-        self.assertEqual(len(self.sandbox.calls('AutoApplySSL', order.ca_order_number)), 1)
+        self.assertEqual(len(self.sandbox.find_calls('AutoApplySSL', order.ca_order_number)), 1)
 
     def test_crash_after_the_ca_call_does_not_order_again(self):
         order = self._buy_queued(unique_domain('www'))
@@ -208,10 +208,10 @@ class TestCertificateLifecycle(ComodoCase):
         order.invalidate_cache()
         self.assertEqual(order.state, 'draft')
         self.assertFalse(order.ca_order_number)
-        self.assertEqual(len(self.sandbox.orders(foreignOrderNumber=order.foreign_order_number)), 1)
+        self.assertEqual(len(self.sandbox.find_orders(foreignOrderNumber=order.foreign_order_number)), 1)
         order._job_place()
         self.assertEqual(order.state, 'pending')
-        placed = self.sandbox.orders(foreignOrderNumber=order.foreign_order_number)
+        placed = self.sandbox.find_orders(foreignOrderNumber=order.foreign_order_number)
         self.assertEqual(len(placed), 1, 'the retry found the CA order instead of placing another')
         self.assertEqual(order.ca_order_number, str(placed[0]['orderNumber']))
 
@@ -284,7 +284,7 @@ class TestCertificateLifecycle(ComodoCase):
         order = self._buy(primary, term=self.multi_domain_term, comodo_extra_domains='\n'.join(extra))
         self.assertEqual(order.state, 'issued')
         self.assertEqual(order._domains(), [primary] + extra)
-        ca_order = self.sandbox.orders(orderNumber=order.ca_order_number)[0]
+        ca_order = self.sandbox.find_orders(orderNumber=order.ca_order_number)[0]
         self.assertEqual(sorted(ca_order['domains']), sorted([primary] + extra))
         certificate = x509.load_pem_x509_certificate(order.certificate_pem.encode(), default_backend())
         names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value

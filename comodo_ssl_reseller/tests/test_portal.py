@@ -84,7 +84,7 @@ class TestCertificatePortal(PortalCase):
         cname = dcv_instructions(order.csr_pem, 'CNAME_CSR_HASH', domain, order.unique_value)
         self.assertIn(cname.cname_name, changed.text)
         self.assertIn(cname.cname_target, changed.text)
-        self.assertTrue(self.sandbox.calls('AutoUpdateDCV', order.ca_order_number))
+        self.assertTrue(self.sandbox.find_calls('AutoUpdateDCV', order.ca_order_number))
 
         approver = 'admin@' + domain
         self._post('/my/certificates/%d/dcv/change' % order.id, order.portal_url,
@@ -92,7 +92,7 @@ class TestCertificatePortal(PortalCase):
         resent = self._post('/my/certificates/%d/dcv/resend' % order.id, order.portal_url)
         self.assertIn('Validation email sent again', resent.text)
         self.assertIn(approver, resent.text)
-        self.assertTrue(self.sandbox.calls('ResendDCVEmail', order.ca_order_number))
+        self.assertTrue(self.sandbox.find_calls('ResendDCVEmail', order.ca_order_number))
 
     def test_email_validation_asks_for_an_approver_from_the_ca(self):
         self.authenticate('portal', 'portal')
