@@ -235,3 +235,16 @@ def test_client_imports_with_odoo_blocked():
                           stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == 'ok'
+
+
+def test_check_domains_normalises_and_refuses_what_a_certificate_cannot_carry():
+    from comodo_client import check_domains
+    assert check_domains(['WWW.Example.COM.', 'www.example.com'], multi_domain=True) == ['www.example.com']
+    for domains, wildcard, message in [
+            (['x' * 60 + '.example.com'], False, 'too long'),
+            (['bücher.example'], False, 'not a valid public domain name'),
+            (['*.example.com'], False, 'wildcard name'),
+            (['example.com'], True, 'needs a primary domain starting with'),
+            (['a.example.com', 'b.example.com'], False, 'covers one domain')]:
+        with pytest.raises(RequestError, match=message):
+            check_domains(domains, wildcard=wildcard)

@@ -252,7 +252,8 @@ def command_run():
         install_addon(config, DEMO_DB)
     elif not os.path.exists(stamp) or open(stamp).read() != digest:
         log('the addon changed since the last demo run: updating %s' % DEMO_DB)
-        run_odoo(config, DEMO_DB, '-u', ADDON)
+        # -i installs the dependencies the addon gained since (a no-op for installed ones).
+        run_odoo(config, DEMO_DB, '-i', ','.join(addon_depends()), '-u', ADDON)
     with open(stamp, 'w') as handle:
         handle.write(digest)
 

@@ -14,6 +14,8 @@ from .errors import RequestError
 from .results import CsrInfo
 
 MIN_RSA_BITS = 2048
+# X.509 (RFC 5280 ub-common-name) limits the subject's common name to 64 characters.
+MAX_COMMON_NAME_LENGTH = 64
 # The EC curves the CA accepts, by key size (generate_private_key picks one by size).
 EC_CURVES_BY_SIZE = {256: ec.SECP256R1, 384: ec.SECP384R1}
 
@@ -109,8 +111,7 @@ def check_csr(csr_pem, domains, wildcard=False, multi_domain=False):
     if not info.signature_valid:
         raise RequestError("The CSR's signature is invalid: it was not signed by the key it holds.")
     _check_key(csr, info)
-    entered = list(_unique(normalise_domain(domain) for domain in domains))
-    _check_entered_domains(entered, wildcard, multi_domain)
+    entered = check_domains(domains, wildcard, multi_domain)
     if not info.common_name:
         raise RequestError('The CSR has no common name (CN); it must be %s.' % entered[0])
     if info.common_name != entered[0]:
@@ -127,6 +128,17 @@ def check_csr(csr_pem, domains, wildcard=False, multi_domain=False):
         raise RequestError("The CSR's names do not match the domains entered (%s)."
                            % '; '.join(problems))
     return info
+
+
+def check_domains(domains, wildcard=False, multi_domain=False):
+    """The domains entered for an order, normalised and deduplicated (primary first), if a
+    certificate of this product can carry them; else RequestError saying why."""
+    entered = list(_unique(normalise_domain(domain) for domain in domains))
+    _check_entered_domains(entered, wildcard, multi_domain)
+    if len(entered[0]) > MAX_COMMON_NAME_LENGTH:
+        raise RequestError('%s is too long to be a certificate\'s common name (%d characters at most).'
+                           % (entered[0], MAX_COMMON_NAME_LENGTH))
+    return entered
 
 
 def normalise_domain(domain):

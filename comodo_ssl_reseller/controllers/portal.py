@@ -42,7 +42,9 @@ class CertificatePortal(CustomerPortal):
 
     def _prepare_portal_layout_values(self):
         values = super(CertificatePortal, self)._prepare_portal_layout_values()
-        values['certificate_count'] = request.env['comodo.certificate.order'].search_count([])
+        orders = request.env['comodo.certificate.order']
+        if orders.check_access_rights('read', raise_exception=False):
+            values['certificate_count'] = orders.search_count([])
         return values
 
     def _certificate_order(self, order_id, access_token=None):
@@ -120,7 +122,7 @@ class CertificatePortal(CustomerPortal):
             'state_words': state_words(),
             'timeline': self._timeline(order),
             'next_step': self._next_step(order),
-            'dcv': order.dcv_instructions() if order.state == 'pending' else [],
+            'dcv': order._dcv_instructions() if order.state == 'pending' else [],
             'dcv_methods': DCV_METHOD_SELECTION,
             'invoices': order.invoice_ids.filtered(lambda inv: inv.state in ('open', 'paid')),
             'is_owner': self._is_owner(order),
@@ -173,7 +175,8 @@ class CertificatePortal(CustomerPortal):
         if order.state == 'issued':
             return _('Download your certificate below, or ask us to install it.')
         if order.state == 'error':
-            return _('Contact us: %s') % (order.last_error or '')
+            # The CA's own words may be about the reseller's account: staff see them, not customers.
+            return _('Contact us: we could not order this certificate as it is.')
         return ''
 
     # -- buying ------------------------------------------------------------------------------------
@@ -233,6 +236,8 @@ class CertificatePortal(CustomerPortal):
             raise UserError(_('Choose one of the certificates offered.'))
         if not (form.get('domain') or '').strip():
             raise UserError(_('Enter the domain the certificate is for.'))
+        if form.get('dcv_method') not in dict(DCV_METHOD_SELECTION):
+            raise UserError(_('Choose how the domain is validated.'))
         return term
 
     def _approvers(self, domain):
@@ -247,18 +252,27 @@ class CertificatePortal(CustomerPortal):
                               'choose validation by file or DNS, or try again later.'))
 
     def _place_purchase(self, partner, term, form):
-        """A confirmed sale order for the certificate: it invoices it and starts the CA order."""
+        """A confirmed sale order for the certificate: it invoices it and starts the CA order.
+
+        Everything the customer could get wrong is checked first, so a refusal leaves nothing
+        behind (no quotation, no half-made order).
+        """
+        lines = request.env['sale.order.line'].sudo()
+        line_values = {
+            'product_id': term.product_id.id,
+            'comodo_domain': form.get('domain', '').strip().lower(),
+            'comodo_extra_domains': form.get('extra_domains') or False,
+            'comodo_dcv_method': form['dcv_method'],
+            'comodo_dcv_email': form.get('dcv_email') or False,
+            'comodo_csr': (form.get('csr') or '').strip() or False,
+        }
+        lines._check_comodo_request(
+            term, lines._split_domains(line_values['comodo_domain'], line_values['comodo_extra_domains']),
+            line_values['comodo_dcv_method'], line_values['comodo_dcv_email'], line_values['comodo_csr'])
         sale = request.env['sale.order'].sudo().create({
             'partner_id': partner.id,
             'origin': _('Customer portal'),
-            'order_line': [(0, 0, {
-                'product_id': term.product_id.id,
-                'comodo_domain': form.get('domain', '').strip().lower(),
-                'comodo_extra_domains': form.get('extra_domains') or False,
-                'comodo_dcv_method': form.get('dcv_method') or 'HTTP_CSR_HASH',
-                'comodo_dcv_email': form.get('dcv_email') or False,
-                'comodo_csr': (form.get('csr') or '').strip() or False,
-            })],
+            'order_line': [(0, 0, line_values)],
         })
         sale.action_confirm()
         return sale.order_line.comodo_order_ids
@@ -286,7 +300,7 @@ class CertificatePortal(CustomerPortal):
         if refusal:
             return refusal
         try:
-            order.action_resend_dcv_email()
+            order._resend_dcv_email()
         except (UserError, ComodoError) as error:
             return self._back(order, error=getattr(error, 'name', None) or str(error))
         return self._back(order, message=_('Validation email sent again.'))
@@ -298,7 +312,7 @@ class CertificatePortal(CustomerPortal):
         if refusal:
             return refusal
         try:
-            order.action_change_dcv(dcv_method, dcv_email or None)
+            order._change_dcv(dcv_method, dcv_email or None)
         except (UserError, ComodoError) as error:
             return self._back(order, error=getattr(error, 'name', None) or str(error))
         return self._back(order, message=_('Validation method changed.'))
@@ -320,7 +334,7 @@ class CertificatePortal(CustomerPortal):
         if refusal:
             return refusal
         try:
-            content = order.certificate_bundle(kind)
+            content = order._certificate_bundle(kind)
         except UserError as error:
             return self._refusal(error.name, status=404)
         return self._attachment(content.encode('ascii'), PEM_DOWNLOADS[kind] % order.domain.replace('*', 'wildcard'),
@@ -333,7 +347,7 @@ class CertificatePortal(CustomerPortal):
         if refusal:
             return refusal
         try:
-            pfx = order.certificate_pkcs12(password or '')
+            pfx = order._certificate_pkcs12(password or '')
         except (UserError, RequestError) as error:
             return self._back(order, error=getattr(error, 'name', None) or error.message)
         return self._attachment(pfx, '%s.pfx' % order.domain.replace('*', 'wildcard'), 'application/x-pkcs12')

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.addons.queue_job.job import job
 
 from ..comodo_client import (
-    DCV_METHODS, ComodoError, ConfigurationError, OrderStatus, RequestError, TransientError,
+    DCV_METHODS, ComodoError, OrderStatus, RequestError, TransientError,
     build_csr, build_pkcs12, check_csr, dcv_instructions, full_chain_pem, generate_private_key)
 
 _logger = logging.getLogger(__name__)
@@ -156,11 +156,13 @@ class ComodoCertificateOrder(models.Model):
             values = {'csr_pem': csr_pem, 'key_generated': False}
         else:
             private_key = generate_private_key()
-            values = {
-                'private_key_pem': private_key,
-                'csr_pem': build_csr(private_key, self._domains()),
-                'key_generated': True,
-            }
+            try:
+                csr = build_csr(private_key, self._domains())
+            except ValueError:
+                # x509 refuses names it cannot encode (non-ASCII, a label or name too long).
+                raise RequestError(_('%s is not a domain name a certificate can carry (use its '
+                                     'xn-- form for international names).') % ', '.join(self._domains()))
+            values = {'private_key_pem': private_key, 'csr_pem': csr, 'key_generated': True}
         check_csr(values['csr_pem'], self._domains(), wildcard=cert_type.wildcard,
                   multi_domain=cert_type.multi_domain)
         self.sudo().write(values)
@@ -194,7 +196,8 @@ class ComodoCertificateOrder(models.Model):
             except TransientError as error:
                 order._postpone(error)
                 return _('Comodo unavailable, retrying later: %s') % error
-            except (RequestError, ConfigurationError) as error:
+            except ComodoError as error:
+                # Request and configuration errors, and codes of no known family: a person acts.
                 order._refused(error)
                 return _('Comodo refused the order: %s') % error
             order._check(client)
@@ -230,8 +233,8 @@ class ComodoCertificateOrder(models.Model):
             'last_error': False,
         })
         self.message_post(body=_('Ordered from Comodo: CA order number %s.') % ca_order_number)
-        self._name_ca_order_on_invoices()
-        self._validate_invoices_if_configured()
+        self._after_ca_outcome(_('naming the CA order on the invoice'), self._name_ca_order_on_invoices)
+        self._after_ca_outcome(_('validating the invoice'), self._validate_invoices_if_configured)
 
     def _refused(self, error):
         self.write({'state': 'error', 'last_error': str(error), 'ca_status_code': error.code or 0})
@@ -258,6 +261,11 @@ class ComodoCertificateOrder(models.Model):
             # Every failure only postpones the order: its status at the CA is not lost.
             self.write(checked)
             self._postpone(error)
+            return
+        if result.status == OrderStatus.ISSUED and not result.certificate_pem:
+            # Code 1, "issued, not attached": issued only once we hold the certificate.
+            self.write(checked)
+            self._postpone(TransientError(_('Issued, but the certificate was not sent yet.'), result.ca_code))
             return
         checked.update({'ca_status_code': result.ca_code, 'last_ca_answer': result.message or result.status,
                         'transient_failures': 0, 'last_error': False})
@@ -334,18 +342,35 @@ class ComodoCertificateOrder(models.Model):
         self.message_post(body=message)
         if self.sale_order_id:
             self.sale_order_id.message_post(body=message)
-        self._notify_customer('comodo_ssl_reseller.mail_template_certificate_issued')
+        self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
+            'comodo_ssl_reseller.mail_template_certificate_issued'))
 
     def _on_rejected(self, reason):
         self.write({'state': 'rejected', 'rejection_reason': reason or _('Rejected by Comodo'),
                     'next_check_at': False})
         self.message_post(body=_('Comodo rejected the certificate request: %s') % self.rejection_reason)
-        self._cancel_billing(_('Certificate request rejected by Comodo'))
-        self._notify_customer('comodo_ssl_reseller.mail_template_certificate_rejected')
+        self._after_ca_outcome(_('cancelling the billing entry'), lambda: self._cancel_billing(
+            _('Certificate request rejected by Comodo')))
+        self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
+            'comodo_ssl_reseller.mail_template_certificate_rejected'))
 
     def _on_revoked(self, reason):
         self.write({'state': 'revoked', 'next_check_at': False})
         self.message_post(body=_('Comodo reports the certificate as revoked: %s') % (reason or ''))
+
+    def _after_ca_outcome(self, what, step):
+        """Run a consequence of a CA outcome without risking the outcome itself.
+
+        Comodo has already acted: if billing or mail fails, the order keeps its new state and the
+        failure is left on it (log and chatter) for a person to finish by hand.
+        """
+        try:
+            with self.env.cr.savepoint():
+                step()
+        except Exception as error:  # noqa: any failure here must not roll back the CA outcome
+            _logger.exception('Certificate order %s: failed %s', self.name, what)
+            self.write({'last_error': _('Failed %s: %s') % (what, error)})
+            self.message_post(body=_('Failed %s: %s. Please finish it by hand.') % (what, error))
 
     def _notify_customer(self, template_xmlid):
         template = self.env.ref(template_xmlid)
@@ -355,7 +380,7 @@ class ComodoCertificateOrder(models.Model):
     # -- billing -----------------------------------------------------------------------------------
 
     def _name_ca_order_on_invoices(self):
-        for line in self.sale_line_id.invoice_lines.filtered(lambda l: l.invoice_id.state == 'draft'):
+        for line in self.sudo().sale_line_id.invoice_lines.filtered(lambda l: l.invoice_id.state == 'draft'):
             line.name = self._invoice_line_label()
 
     def _invoice_line_label(self):
@@ -366,11 +391,14 @@ class ComodoCertificateOrder(models.Model):
 
     def _validate_invoices_if_configured(self):
         if self.company_id.comodo_invoice_policy == 'open':
-            self.invoice_ids.filtered(lambda inv: inv.state == 'draft').action_invoice_open()
+            self.sudo().invoice_ids.filtered(lambda inv: inv.state == 'draft').action_invoice_open()
 
     def _cancel_billing(self, reason):
-        """Cancel a draft invoice; credit a posted one (reconciled with it while it is unpaid)."""
-        for invoice in self.invoice_ids.filtered(lambda inv: inv.type == 'out_invoice'):
+        """Cancel a draft invoice; credit a posted one (reconciled with it while it is unpaid).
+
+        As superuser: an SSL manager cancelling an order needs no accounting rights for it.
+        """
+        for invoice in self.sudo().invoice_ids.filtered(lambda inv: inv.type == 'out_invoice'):
             if invoice.state == 'draft':
                 invoice.action_invoice_cancel()
             elif invoice.state in ('open', 'paid') and not invoice.refund_invoice_ids:
@@ -388,16 +416,20 @@ class ComodoCertificateOrder(models.Model):
 
     # -- Async Manager controls --------------------------------------------------------------------
 
-    def _check_ssl_manager(self):
-        # The controls are also reachable from the Action menu and RPC, not only through buttons.
+    def _as_ssl_manager(self):
+        """These orders as superuser, once the user is known to be an SSL manager.
+
+        The controls are also reachable from the Action menu and RPC, not only through buttons.
+        Their consequences reach billing, which an SSL manager need not have rights on.
+        """
         if not self.env.user.has_group('comodo_ssl_reseller.group_ssl_manager'):
             raise AccessError(_('Only SSL managers may check, reset or cancel certificate orders.'))
+        return self.sudo()
 
     @api.multi
     def action_check(self):
         """Poll Comodo now (or retry placing an order Comodo refused or could not take)."""
-        self._check_ssl_manager()
-        for order in self:
+        for order in self._as_ssl_manager():
             if order.state in ('draft', 'error'):
                 locked = order._lock_for_ca(('draft', 'error'))
                 if not locked:
@@ -415,29 +447,32 @@ class ComodoCertificateOrder(models.Model):
     @api.multi
     def action_reset(self):
         """Restart the wait for Comodo's decision: a timed-out order is polled again."""
-        self._check_ssl_manager()
-        for order in self:
+        orders = self._as_ssl_manager()
+        for order in orders:
             if order.state not in ASYNC_STATES:
                 raise UserError(_('Only orders waiting for Comodo can be reset (%s is %s).')
                                 % (order.name, order.state))
-        for order in self:
+        for order in orders:
             order.write({'state': 'pending', 'waiting_since': fields.Datetime.now(), 'attempts': 0,
                          'transient_failures': 0, 'next_check_at': order._next_regular_check()})
-            order.message_post(body=_('Waiting time reset; next check at %s.') % order.next_check_at)
+            order.message_post(body=_('Waiting time reset by %s; next check at %s.')
+                               % (self.env.user.name, order.next_check_at))
         return True
 
     @api.multi
     def action_cancel(self):
         """The customer gave up: cancel the billing entry, and the order at the CA when it allows."""
-        self._check_ssl_manager()
-        for order in self:
+        for order in self._as_ssl_manager():
             if order.state in FINAL_STATES:
                 raise UserError(_('%s is already %s.') % (order.name, dict(STATES)[order.state]))
-            if order.ca_order_number:
-                order._cancel_at_ca()
+            if not order._lock_for_ca(('draft', 'error') + ASYNC_STATES):
+                raise UserError(_('%s is being worked on right now: try again in a moment.') % order.name)
             order.write({'state': 'cancelled', 'next_check_at': False})
             order._cancel_billing(_('Certificate order cancelled'))
-            order.message_post(body=_('Certificate order cancelled.'))
+            order.message_post(body=_('Certificate order cancelled by %s.') % self.env.user.name)
+            # The CA last: nothing in Odoo can fail after Comodo was told.
+            if order.ca_order_number:
+                order._cancel_at_ca()
         return True
 
     def _cancel_at_ca(self):
@@ -449,9 +484,9 @@ class ComodoCertificateOrder(models.Model):
             self.message_post(body=_('Comodo did not cancel CA order %s: %s. The billing entry is '
                                      'cancelled anyway.') % (self.ca_order_number, error))
 
-    # -- the customer's own actions (portal) ------------------------------------------------------
+    # -- the customer's own actions (called by the portal after its checks; never over RPC) --------
 
-    def dcv_instructions(self):
+    def _dcv_instructions(self):
         """What the customer publishes for each domain, for file or DNS validation."""
         self.ensure_one()
         if self.dcv_method == 'EMAIL' or not self.csr_pem:
@@ -459,25 +494,21 @@ class ComodoCertificateOrder(models.Model):
         return [(domain, dcv_instructions(self.csr_pem, self.dcv_method, domain, self.unique_value))
                 for domain in self._domains()]
 
-    def dcv_approver_emails(self):
-        """The addresses Comodo accepts to validate the primary domain by email."""
-        self.ensure_one()
-        with self.company_id._comodo_client() as client:
-            return client.dcv_emails(self.domain)
-
-    def action_resend_dcv_email(self):
+    def _resend_dcv_email(self):
         self.ensure_one()
         self._check_waiting_for_validation()
         with self.company_id._comodo_client() as client:
             client.resend_dcv(self.ca_order_number, self.dcv_email or None)
         self.message_post(body=_('Validation email sent again to %s.') % (self.dcv_email or _('the approver')))
 
-    def action_change_dcv(self, method, email=None):
+    def _change_dcv(self, method, email=None):
         """Switch to another validation method (or approver address) while Comodo waits."""
         self.ensure_one()
         self._check_waiting_for_validation()
         if method not in DCV_METHODS:
             raise UserError(_('Unknown validation method.'))
+        if method == 'EMAIL' and self.extra_domains:
+            raise UserError(_('Validate several domains with a file or a DNS record, not by email.'))
         if method == 'EMAIL' and not email:
             raise UserError(_('Choose the approver address for validation by email.'))
         if self.type_id.wildcard and method in ('HTTP_CSR_HASH', 'HTTPS_CSR_HASH'):
@@ -486,6 +517,7 @@ class ComodoCertificateOrder(models.Model):
             for domain in self._domains():
                 client.update_dcv(self.ca_order_number, method, email=email if method == 'EMAIL' else None,
                                   domain=domain if self.extra_domains else None)
+        # Recorded once Comodo accepted it: a refusal (raised) leaves the order as it was.
         self.write({'dcv_method': method, 'dcv_email': email if method == 'EMAIL' else False})
         self.message_post(body=_('Validation method changed to %s.') % dict(DCV_METHOD_SELECTION)[method])
 
@@ -493,7 +525,7 @@ class ComodoCertificateOrder(models.Model):
         if self.state != 'pending' or not self.ca_order_number:
             raise UserError(_('%s is not waiting for validation.') % self.name)
 
-    def certificate_bundle(self, kind):
+    def _certificate_bundle(self, kind):
         """The PEM text of 'certificate', 'chain', 'fullchain' or (if Odoo made it) 'key'."""
         self.ensure_one()
         if self.state != 'issued':
@@ -508,7 +540,7 @@ class ComodoCertificateOrder(models.Model):
             return self.sudo().private_key_pem
         raise UserError(_('No such download.'))
 
-    def certificate_pkcs12(self, password):
+    def _certificate_pkcs12(self, password):
         self.ensure_one()
         if self.state != 'issued' or not self.key_generated:
             raise UserError(_('A .pfx file needs an issued certificate whose key Odoo made.'))

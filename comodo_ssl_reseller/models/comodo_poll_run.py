@@ -69,14 +69,15 @@ class ComodoPollRun(models.Model):
 
     def _mark_timed_out(self):
         """Orders undecided past the limit stop being polled until someone resets them."""
-        timed_out = self.env['comodo.certificate.order']
-        for company in self.env['res.company'].search([]):
-            limit = datetime.utcnow() - timedelta(hours=company.comodo_timeout_hours)
-            timed_out |= self.env['comodo.certificate.order'].search([
-                ('company_id', '=', company.id),
-                ('state', '=', 'pending'),
-                ('waiting_since', '<', fields.Datetime.to_string(limit)),
-            ])
+        # SKIP LOCKED: an order a worker is checking right now is left to that check (and to the
+        # next run), instead of a serialization failure aborting the whole poll.
+        self.env.cr.execute("""
+            SELECT o.id FROM comodo_certificate_order o
+              JOIN res_company c ON c.id = o.company_id
+             WHERE o.state = 'pending'
+               AND o.waiting_since < (now() at time zone 'UTC') - c.comodo_timeout_hours * interval '1 hour'
+               FOR UPDATE OF o SKIP LOCKED""")
+        timed_out = self.env['comodo.certificate.order'].browse([row[0] for row in self.env.cr.fetchall()])
         for order in timed_out:
             order.write({'state': 'timeout', 'next_check_at': False})
             order.message_post(body=_('No decision from Comodo after %d hours: polling stopped until '

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..comodo_client import RequestError
+from ..comodo_client import RequestError, check_csr, check_domains
 from .comodo_certificate_order import DCV_METHOD_SELECTION
 
 
@@ -37,28 +37,48 @@ class SaleOrderLine(models.Model):
     def _check_comodo_line_complete(self):
         """What confirmation needs on a certificate line, in words the salesperson can act on."""
         for line in self.filtered('comodo_term_id'):
-            cert_type = line.comodo_term_id.type_id
             if line.product_uom_qty != 1:
                 raise ValidationError(_('%s: a certificate line orders exactly one certificate.') % line.name)
-            if not line.comodo_domain:
+            if not (line.comodo_domain or '').strip():
                 raise ValidationError(_('%s: enter the domain the certificate is for.') % line.name)
-            if cert_type.wildcard and not line.comodo_domain.startswith('*.'):
-                raise ValidationError(_('%s is a wildcard certificate: the domain must start with "*." '
-                                        '(e.g. *.example.com).') % cert_type.name)
-            extra = [d for d in (line.comodo_extra_domains or '').split() if d]
-            if extra and not cert_type.multi_domain:
-                raise ValidationError(_('%s covers one domain only: remove the further domains.') % cert_type.name)
-            if 1 + len(extra) > cert_type.max_domains:
-                raise ValidationError(_('%s covers at most %d domains.') % (cert_type.name, cert_type.max_domains))
-            if line.comodo_dcv_method == 'EMAIL' and extra:
-                # Each domain would need its own approver address: file or DNS validation scale.
-                raise ValidationError(_('%s: validate several domains with a file or a DNS record, '
-                                        'not by email.') % line.name)
-            if line.comodo_dcv_method == 'EMAIL' and not line.comodo_dcv_email:
-                raise ValidationError(_('%s: choose the approver email address for validation by email.') % line.name)
-            if cert_type.wildcard and line.comodo_dcv_method in ('HTTP_CSR_HASH', 'HTTPS_CSR_HASH'):
-                raise ValidationError(_('Wildcard certificates cannot be validated with a file on the '
-                                        'web site: choose DNS (CNAME) or email.'))
+            self._check_comodo_request(line.comodo_term_id, line._comodo_domains(), line.comodo_dcv_method,
+                                       line.comodo_dcv_email, line.comodo_csr)
+
+    @api.model
+    def _check_comodo_request(self, term, domains, dcv_method, dcv_email, csr):
+        """Refuse, saying what to change, a certificate request Comodo would refuse.
+
+        Checked before anything is created (by sale confirmation, and by the portal before it
+        makes the sale), so that a refusal leaves nothing behind.
+        """
+        cert_type = term.type_id
+        if len(domains) > 1 and not cert_type.multi_domain:
+            raise ValidationError(_('%s covers one domain only: remove the further domains.') % cert_type.name)
+        if len(domains) > cert_type.max_domains:
+            raise ValidationError(_('%s covers at most %d domains.') % (cert_type.name, cert_type.max_domains))
+        if dcv_method == 'EMAIL' and len(domains) > 1:
+            # Each domain would need its own approver address: file or DNS validation scale.
+            raise ValidationError(_('%s: validate several domains with a file or a DNS record, not by '
+                                    'email.') % cert_type.name)
+        if dcv_method == 'EMAIL' and not dcv_email:
+            raise ValidationError(_('Choose the approver email address for validation by email.'))
+        if cert_type.wildcard and dcv_method in ('HTTP_CSR_HASH', 'HTTPS_CSR_HASH'):
+            raise ValidationError(_('Wildcard certificates cannot be validated with a file on the '
+                                    'web site: choose DNS (CNAME) or email.'))
+        try:
+            check_domains(domains, wildcard=cert_type.wildcard, multi_domain=cert_type.multi_domain)
+            if csr:
+                check_csr(csr, domains, wildcard=cert_type.wildcard, multi_domain=cert_type.multi_domain)
+        except RequestError as error:
+            raise ValidationError(_('%s: %s') % (domains[0], error.message))
+
+    def _comodo_domains(self):
+        return self._split_domains(self.comodo_domain, self.comodo_extra_domains)
+
+    @api.model
+    def _split_domains(self, domain, extra_domains):
+        """The primary domain then the further ones (one per line or space-separated), lower case."""
+        return [(domain or '').strip().lower()] + (extra_domains or '').lower().split()
 
     def _prepare_comodo_order(self):
         self.ensure_one()
@@ -67,8 +87,8 @@ class SaleOrderLine(models.Model):
             'partner_id': self.order_id.partner_id.id,
             'company_id': self.order_id.company_id.id,
             'term_id': self.comodo_term_id.id,
-            'domain': self.comodo_domain.strip().lower(),
-            'extra_domains': '\n'.join((self.comodo_extra_domains or '').split()) or False,
+            'domain': self._comodo_domains()[0],
+            'extra_domains': '\n'.join(self._comodo_domains()[1:]) or False,
             'dcv_method': self.comodo_dcv_method,
             'dcv_email': self.comodo_dcv_email,
         }

@@ -2,6 +2,7 @@
 import re
 from contextlib import contextmanager
 
+from odoo.tests import common
 from odoo.tests.common import HttpCase
 
 from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, Sandbox, sandbox_url
@@ -28,6 +29,9 @@ class PortalCase(HttpCase):
         self.customer = self.env.ref('base.partner_demo_portal')
         self.other_customer = self.env.ref('comodo_ssl_reseller.partner_portal_nossl')
         self.business_plan = self.env.ref('comodo_ssl_reseller.hosting_plan_business')
+
+    def base_url(self):
+        return 'http://127.0.0.1:%d' % common.PORT
 
     def _csrf(self, page):
         response = self.url_open(page)

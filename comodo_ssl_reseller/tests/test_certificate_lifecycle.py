@@ -6,6 +6,9 @@ from mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import mute_logger
+
+from ..comodo_client import CollectResult, OrderStatus
 
 from .common import ComodoCase, unique_domain
 
@@ -301,3 +304,45 @@ class TestCertificateLifecycle(ComodoCase):
                              comodo_dcv_method='EMAIL', comodo_dcv_email='admin@' + primary).action_confirm()
         with self.assertRaisesRegex(ValidationError, 'one domain only'):
             self._sale_order(primary, comodo_extra_domains='a.' + primary).action_confirm()
+
+    def test_issued_without_the_certificate_attached_is_checked_again(self):
+        order = self._buy(unique_domain('never'))
+
+        class NotAttachedYet(object):
+            def collect(self, order_number):
+                return CollectResult(OrderStatus.ISSUED, 1, 'Issued', None, [], None, None, None, None)
+
+        order.with_context(test_queue_job_no_delay=False)._check(NotAttachedYet())
+        self.assertEqual(order.state, 'pending', 'issued only once the certificate is in hand')
+        self.assertEqual(order.transient_failures, 1)
+        self.sandbox.approve(order.ca_order_number)
+        order.action_check()
+        self.assertEqual(order.state, 'issued')
+
+    def test_failing_email_never_undoes_the_issue(self):
+        model = type(self.env['comodo.certificate.order'])
+        with patch.object(model, '_notify_customer', side_effect=RuntimeError('SMTP is down')), \
+                mute_logger('odoo.addons.comodo_ssl_reseller.models.comodo_certificate_order'):
+            order = self._buy(unique_domain('instant'))
+        self.assertEqual(order.state, 'issued')
+        self.assertIn('SMTP is down', order.last_error)
+        self.assertTrue(order.message_ids.filtered(lambda m: 'finish it by hand' in (m.body or '')))
+
+    def test_ssl_manager_without_accounting_rights_cancels_with_credit_note(self):
+        manager = self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'SSL Only', 'login': 'ssl_only_manager',
+            'groups_id': [(6, 0, [self.env.ref('comodo_ssl_reseller.group_ssl_manager').id])]})
+        order = self._buy(unique_domain('never'))
+        order.sudo(manager).action_cancel()
+        self.assertEqual(order.state, 'cancelled')
+        self.assertEqual(order.invoice_ids.filtered(lambda inv: inv.type == 'out_refund').state, 'paid')
+
+    def test_ssl_user_cannot_change_orders(self):
+        user = self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'SSL User', 'login': 'ssl_plain_user',
+            'groups_id': [(6, 0, [self.env.ref('comodo_ssl_reseller.group_ssl_user').id])]})
+        order = self._buy(unique_domain('never'))
+        with self.assertRaises(AccessError):
+            order.sudo(user).write({'state': 'issued'})
+        with self.assertRaises(AccessError):
+            order.sudo(user).action_check()

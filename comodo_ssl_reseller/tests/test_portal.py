@@ -118,6 +118,32 @@ class TestCertificatePortal(PortalCase):
             'comodo_ssl_reseller.certificate_term_positivessl_wildcard_365').id)[0]
         self.assertEqual(wildcard.status_code, 400)
         self.assertIn('*.', wildcard.text)
+        for domain, message in (('bücher.example.com', 'not a valid public domain name'),
+                                ('x' * 60 + '.example.com', 'too long'),
+                                ('www.example.com', 'Choose how the domain is validated')):
+            response = self._buy(domain, dcv_method='PIGEON' if 'www.' in domain else 'CNAME_CSR_HASH')[0]
+            self.assertEqual(response.status_code, 400, domain)
+            self.assertIn(message, response.text)
+        self.assertFalse(self.env['sale.order'].search([('partner_id', '=', self.customer.id),
+                                                         ('origin', '=', 'Customer portal')]),
+                         'a refused purchase leaves no quotation behind')
+
+    def test_key_material_is_out_of_reach_of_rpc(self):
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('instant'))
+        self._place(order)
+        for method, args in (('_certificate_bundle', ['key']), ('_certificate_pkcs12', ['long enough'])):
+            answer = self.opener.post(self.base_url() + '/web/dataset/call_kw', json={
+                'jsonrpc': '2.0', 'method': 'call', 'id': 1, 'params': {
+                    'model': 'comodo.certificate.order', 'method': method,
+                    'args': [[order.id]] + args, 'kwargs': {}}}).json()
+            self.assertIn('error', answer, method)
+            self.assertNotIn('PRIVATE KEY', str(answer))
+        fields = self.opener.post(self.base_url() + '/web/dataset/call_kw', json={
+            'jsonrpc': '2.0', 'method': 'call', 'id': 2, 'params': {
+                'model': 'comodo.certificate.order', 'method': 'read',
+                'args': [[order.id], ['domain', 'private_key_pem']], 'kwargs': {}}}).json()
+        self.assertIn('error', fields, 'the private key field is for SSL managers only')
 
     def test_customer_without_ssl_module_is_refused_everywhere(self):
         self.authenticate('portal_nossl', 'portal_nossl')

@@ -16,8 +16,6 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from odoo.tests import common
-
 from .common import unique_domain
 from .portal_common import PortalCase
 
@@ -49,10 +47,9 @@ class TestPortalInBrowser(PortalCase):
         self.addCleanup(self.browser.quit)
         self.browser.execute_cdp_cmd('Page.setDownloadBehavior',
                                      {'behavior': 'allow', 'downloadPath': self.downloads})
-        self.base_url = 'http://127.0.0.1:%d' % common.PORT
 
     def _open(self, path):
-        self.browser.get(self.base_url + path)
+        self.browser.get(self.base_url() + path)
 
     def _screenshot(self, name):
         os.makedirs(SCREENSHOT_DIR, exist_ok=True)
