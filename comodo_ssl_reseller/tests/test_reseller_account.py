@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests.common import SavepointCase
 
+from .common import ComodoCase
+
 
 class TestResellerAccount(SavepointCase):
     """The reseller login lives on the company; its password only settings administrators see."""
@@ -60,3 +62,23 @@ class TestResellerAccount(SavepointCase):
         self.company.comodo_password = False
         with self.assertRaisesRegex(UserError, 'login and password'):
             self.company._comodo_client()
+
+
+class TestConnection(ComodoCase):
+    """Settings → Comodo SSL → Test connection asks the CA (here the sandbox) to check the login."""
+
+    def test_accepted_login(self):
+        settings = self.env['res.config.settings'].create({})
+        with self.assertRaisesRegex(UserError, 'Connection to Comodo succeeded'):
+            settings.action_comodo_test_connection()
+        self.assertTrue(self.sandbox.find_calls('WebHostReport', None))
+
+    def test_refused_login_says_why(self):
+        settings = self.env['res.config.settings'].create({'comodo_password': 'wrong'})
+        with self.assertRaisesRegex(UserError, 'refused the connection: .*-16'):
+            settings.action_comodo_test_connection()
+
+    def test_unreachable_endpoint_says_so(self):
+        settings = self.env['res.config.settings'].create({'comodo_api_url': 'http://127.0.0.1:9/products/'})
+        with self.assertRaisesRegex(UserError, 'refused the connection'):
+            settings.action_comodo_test_connection()
