@@ -245,17 +245,23 @@ def command_run():
     require_free_port(SANDBOX_PORT, 'the sandbox CA')
     config = write_config('demo.conf', http_port=DEMO_HTTP_PORT,
                           server_wide_modules='web,queue_job', dbfilter='^%s$' % DEMO_DB)
+    # The demo database remembers what it was made from: the template (the addon's dependencies
+    # and the pins) and the addon's source.
     stamp = os.path.join(RUN_DIR, DEMO_DB + '.source')
-    digest = addon_source_digest()
+    made_from = open(stamp).read().split('\n') if os.path.exists(stamp) else ['', '']
+    template, digest = template_name(), addon_source_digest()
+    if DEMO_DB in database_names() and made_from[0] != template:
+        # Installing new dependencies into an old demo database trips over their own demo data.
+        log('the addon\'s dependencies changed since the last demo run: recreating %s' % DEMO_DB)
+        drop_database(DEMO_DB)
     if DEMO_DB not in database_names():
         clone_database(ensure_template(config), DEMO_DB)
         install_addon(config, DEMO_DB)
-    elif not os.path.exists(stamp) or open(stamp).read() != digest:
+    elif made_from[1] != digest:
         log('the addon changed since the last demo run: updating %s' % DEMO_DB)
-        # -i installs the dependencies the addon gained since (a no-op for installed ones).
-        run_odoo(config, DEMO_DB, '-i', ','.join(addon_depends()), '-u', ADDON)
+        run_odoo(config, DEMO_DB, '-u', ADDON)
     with open(stamp, 'w') as handle:
-        handle.write(digest)
+        handle.write('%s\n%s' % (template, digest))
 
     sandbox = odoo = None
     try:
