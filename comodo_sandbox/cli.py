@@ -29,7 +29,8 @@ def _non_negative(kind):
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='python -m comodo_sandbox',
-        description='A local fake Comodo/Sectigo reseller CA speaking the form API under /products/.')
+        description='A local fake Comodo/Sectigo reseller CA speaking the form API under /products/ '
+                    'and the SOAP EPKIManagerSSL API under /ws/.')
     parser.add_argument('--host', default='127.0.0.1', help='address to listen on (default 127.0.0.1)')
     parser.add_argument('--port', type=_non_negative(int), default=8090, help='0 picks a free port (default 8090)')
     parser.add_argument('--data', default='./.sandbox-data', help='folder for the CA and the orders (default ./.sandbox-data)')

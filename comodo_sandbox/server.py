@@ -4,7 +4,7 @@ import ssl
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-from comodo_sandbox import admin, api
+from comodo_sandbox import admin, api, soap
 
 log = logging.getLogger('comodo_sandbox')
 
@@ -67,6 +67,10 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
                                      self.headers.get('Content-Type'), isinstance(self.connection, ssl.SSLSocket))
             text = api.answer(self.server.app, request)
             self._send(200, 'text/plain; charset=utf-8', text.encode('utf-8'), {})
+        elif path == soap.PATH:
+            status, content_type, content = soap.handle(
+                self.server.app, method, url.query, body, self.headers, isinstance(self.connection, ssl.SSLSocket))
+            self._send(status, content_type, content, {})
         elif path == '/admin' or path.startswith('/admin/'):
             status, content_type, content, headers = admin.handle(
                 self.server.app, method, path, self.headers.get('Accept', ''))
