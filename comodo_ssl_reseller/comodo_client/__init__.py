@@ -9,9 +9,10 @@ from .errors import ComodoError, ConfigurationError, RequestError, TransientErro
 from .keys import build_csr, check_csr, check_domains, decode_csr, generate_private_key
 from .results import (CollectResult, CsrInfo, DcvInstructions, OrderStatus, PlacedOrder,
                       ReportCertificate, ReportEntry)
+from .soap import ComodoSoapClient
 
 __all__ = [
-    'ComodoClient',
+    'ComodoClient', 'ComodoSoapClient',
     'ComodoError', 'TransientError', 'ConfigurationError', 'RequestError',
     'OrderStatus', 'PlacedOrder', 'CollectResult', 'ReportEntry', 'ReportCertificate', 'CsrInfo',
     'DcvInstructions',

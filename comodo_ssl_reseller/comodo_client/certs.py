@@ -73,3 +73,38 @@ def chain_in_order(leaf, ca_certificates):
         ordered.append(issuer)
         current = None if issuer.subject == issuer.issuer else issuer
     return ordered + remaining
+
+
+def split_bundle(text):
+    """(leaf, CA certificates from the leaf's issuer up) from a bundle of several certificates.
+
+    Accepts PEM certificate blocks in any order, a PKCS#7 PEM block, or one bare Base64 DER
+    certificate. The leaf is the certificate that issued none of the others (a non-CA one first
+    if there are several). Raises ValueError when nothing in the text decodes, or a block does not.
+    """
+    text = (text or '').strip()
+    if '-----BEGIN PKCS7-----' in text:
+        from cryptography.hazmat.primitives.serialization import pkcs7
+        certificates = pkcs7.load_pem_pkcs7_certificates(text.encode('ascii'))
+    elif '-----BEGIN' in text:
+        blocks = split_pem_certificates(text)
+        certificates = [load_certificate(block) for block in blocks]
+        if any(c is None for c in certificates):
+            raise ValueError('a certificate in the bundle cannot be decoded')
+    else:
+        certificate = load_certificate(text)
+        certificates = [certificate] if certificate is not None else []
+    if not certificates:
+        raise ValueError('no certificate in the bundle')
+    issuers = set(c.issuer for c in certificates if c.issuer != c.subject)
+    leaves = [c for c in certificates if c.subject not in issuers]
+    leaves = sorted(leaves or certificates, key=lambda c: 1 if _is_ca(c) else 0)
+    leaf = leaves[0]
+    return leaf, chain_in_order(leaf, [c for c in certificates if c is not leaf])
+
+
+def _is_ca(certificate):
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False

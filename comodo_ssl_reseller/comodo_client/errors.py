@@ -70,7 +70,44 @@ _FAMILY_BY_CODE.update(dict.fromkeys(
     RequestError))
 
 
-def error_for_code(code, message):
-    """The exception (not raised) for a negative CA code, with the CA's message."""
-    family = _FAMILY_BY_CODE.get(code, ComodoError)
+# The SOAP Certificate Manager (EPKIManagerSSL, §6 of the notes) numbers its codes in the same
+# space but not always with the same meaning: -35/-36 are "bad server type"/"bad term" there (the
+# form API's "CN is an IP"/"already expired"), -40 is "invalid ID" (the form API's "key
+# compromised"). Hence its own table; codes that mean the same thing in both (-10..-14, -16) get
+# the same family. -20/-21/-22 are again absent: collect and revoke turn them into answers.
+_SOAP_FAMILY_BY_CODE = {}
+_SOAP_FAMILY_BY_CODE.update(dict.fromkeys((
+    -14,   # unknown error, service down?
+), TransientError))
+_SOAP_FAMILY_BY_CODE.update(dict.fromkeys((
+    -16,   # permission denied
+    -100,  # bad customer authentication (login, password or customerLoginUri)
+    -101,  # bad organisation authentication (orgId / secretKey)
+    -120,  # action not allowed by the account's configuration
+    # Deliberately configuration, not request, errors: each is a value this client or the
+    # reseller's product set-up chooses (certType id, secretKey, serverType -1, term from the
+    # product's days), never something the customer can change.
+    -33,   # bad certificate type
+    -34,   # bad secret key
+    -35,   # bad server type
+    -36,   # bad term
+), ConfigurationError))
+_SOAP_FAMILY_BY_CODE.update(dict.fromkeys((
+    -10, -11, -12, -13,  # CSR undecodable, unsupported algorithm, bad signature, key size
+    -31,   # bad e-mail address
+    -32,   # phrases differ (the phrase is ours; kept with -31 as the notes group them)
+    -40,   # invalid (certificate) ID
+    -110,  # domain not allowed for the customer
+    -111,  # domain not allowed for the organisation
+), RequestError))
+
+_TABLES = {'form': _FAMILY_BY_CODE, 'soap': _SOAP_FAMILY_BY_CODE}
+
+
+def error_for_code(code, message, api='form'):
+    """The exception (not raised) for a negative CA code, with the CA's message.
+
+    api: 'form' (the reseller form API, the default) or 'soap' (the Certificate Manager).
+    """
+    family = _TABLES[api].get(code, ComodoError)
     return family(message or 'no message from the CA', code=code)
