@@ -53,6 +53,9 @@ class ComodoClient(object):
     client (and never collect concurrently, as the CA asks).
     """
 
+    # find_order can recover an order placed by an attempt whose answer was lost.
+    finds_lost_orders = True
+
     def __init__(self, base_url, login, password, timeout=30.0, test_mode=False, verify=True):
         self.base_url = base_url.rstrip('/') + '/'
         self.login = login
@@ -215,6 +218,10 @@ class ComodoClient(object):
         fields = {name: _report_value(value) for name, value in filters.items()}
         response = self._call('WebHostReport', fields)
         return wire.read_report(response)
+
+    def check_login(self):
+        """Raise unless the CA accepts the login: a one-line report, which orders nothing."""
+        self.report(lastResultNo=1)
 
     def find_order(self, foreign_order_number):
         """The CA order number placed under our foreign_order_number, or None.

@@ -92,6 +92,9 @@ class ComodoSoapClient(object):
     first call, not here, so building a client never touches the network. Not thread-safe.
     """
 
+    # See find_order: an order placed by an attempt whose answer was lost cannot be found again.
+    finds_lost_orders = False
+
     def __init__(self, wsdl_url, login, password, customer_login_uri, org_id=0, secret_key='',
                  timeout=30.0, verify=True):
         self.wsdl_url = wsdl_url
@@ -231,6 +234,10 @@ class ComodoSoapClient(object):
                          COLLECT_STATUS_BY_CODE[code])
         elif code < 0:
             raise self._failed('revoke', certificate_id, _code_error(code))
+
+    def check_login(self):
+        """Raise unless the service accepts the login: it lists the account's certificate types."""
+        self.cert_types()
 
     def find_order(self, foreign_order_number):
         """Always None: the SOAP calls implemented here offer no look-up by our reference.

@@ -167,6 +167,8 @@ class CertificatePortal(CustomerPortal):
     def _next_step(self, order):
         """What the customer must do now, in words."""
         if order.state == 'pending':
+            if order._domains_validated_by_account():
+                return _('Nothing: we validate the domain with the certificate authority for you.')
             if order.dcv_method == 'EMAIL':
                 return _('Open the validation email sent to %s and follow its link.') % order.dcv_email
             if order.dcv_method == 'CNAME_CSR_HASH':

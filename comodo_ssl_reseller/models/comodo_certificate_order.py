@@ -194,6 +194,13 @@ class ComodoCertificateOrder(models.Model):
             try:
                 order._place(client)
             except TransientError as error:
+                if not client.finds_lost_orders:
+                    # The order may exist at the CA and could not be found again: a retry might
+                    # order twice, so a person checks the CA's own console first.
+                    order._refused(TransientError(_(
+                        'No answer from Comodo (%s). The order may have been placed: check the '
+                        'Certificate Manager before pressing Check.') % error.message, error.code))
+                    return _('No answer from Comodo: left to a person')
                 order._postpone(error)
                 return _('Comodo unavailable, retrying later: %s') % error
             except ComodoError as error:
@@ -489,10 +496,14 @@ class ComodoCertificateOrder(models.Model):
     def _dcv_instructions(self):
         """What the customer publishes for each domain, for file or DNS validation."""
         self.ensure_one()
-        if self.dcv_method == 'EMAIL' or not self.csr_pem:
+        if self.dcv_method == 'EMAIL' or not self.csr_pem or self._domains_validated_by_account():
             return []
         return [(domain, dcv_instructions(self.csr_pem, self.dcv_method, domain, self.unique_value))
                 for domain in self._domains()]
+
+    def _domains_validated_by_account(self):
+        # Certificate Manager accounts validate their domains once, for every order.
+        return self.company_id.comodo_api_type == 'certificate_manager'
 
     def _resend_dcv_email(self):
         self.ensure_one()

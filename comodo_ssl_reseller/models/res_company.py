@@ -1,9 +1,14 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..comodo_client import ComodoClient
+from ..comodo_client import ComodoClient, ComodoSoapClient
 
 COMODO_PRODUCTION_URL = 'https://secure.trust-provider.com/products/'
+CERTIFICATE_MANAGER_WSDL = 'https://cert-manager.com/ws/EPKIManagerSSL?wsdl'
+API_TYPES = [
+    ('reseller', 'Web Host Reseller API'),
+    ('certificate_manager', 'Certificate Manager (SOAP)'),
+]
 RESELLER_PROGRAM_URL = 'https://www.sectigo.com/partners'
 
 
@@ -12,6 +17,12 @@ class ResCompany(models.Model):
 
     _inherit = 'res.company'
 
+    comodo_api_type = fields.Selection(
+        API_TYPES, string='Comodo API', default='reseller', required=True,
+        help='The Web Host Reseller API (the reseller programme), or the Certificate Manager SOAP '
+             'service of an enterprise account. The Certificate Manager cannot validate domains '
+             'for customers nor find an order whose answer was lost: its orders that get no '
+             'answer are left to a person.')
     comodo_login = fields.Char(
         string='Comodo Reseller Login',
         help='The login of your Comodo (Sectigo) Web Host Reseller account.')
@@ -25,6 +36,13 @@ class ResCompany(models.Model):
         required=True,
         help='Base URL of the Comodo reseller API (ends with /products/). '
              'Point it at the local sandbox CA to try the product without ordering for real.')
+    comodo_wsdl_url = fields.Char(
+        string='Certificate Manager WSDL', default=CERTIFICATE_MANAGER_WSDL,
+        help='The EPKIManagerSSL WSDL; its calls go to the same address without "?wsdl".')
+    comodo_customer_uri = fields.Char(
+        string='Customer URI', help='The customer slug of your Certificate Manager URL (/customer/<slug>).')
+    comodo_org_id = fields.Integer(string='Organization ID')
+    comodo_secret_key = fields.Char(string='Organization Secret Key', groups='base.group_system', copy=False)
     comodo_test_mode = fields.Boolean(
         string='Comodo Test Mode',
         help='Send test=Y with each order: Comodo does not bill test orders and signs them with '
@@ -70,6 +88,16 @@ class ResCompany(models.Model):
         if not account.comodo_login or not account.comodo_password:
             raise UserError(_('Enter the Comodo reseller login and password in '
                               'Settings > Comodo SSL first.'))
+        if account.comodo_api_type == 'certificate_manager':
+            return ComodoSoapClient(
+                account.comodo_wsdl_url,
+                account.comodo_login,
+                account.comodo_password,
+                account.comodo_customer_uri,
+                org_id=account.comodo_org_id,
+                secret_key=account.comodo_secret_key,
+                timeout=account.comodo_timeout,
+            )
         return ComodoClient(
             account.comodo_api_url,
             account.comodo_login,

@@ -8,6 +8,11 @@ from .res_company import RESELLER_PROGRAM_URL
 class ResConfigSettings(models.TransientModel):
     _inherit = 'res.config.settings'
 
+    comodo_api_type = fields.Selection(related='company_id.comodo_api_type')
+    comodo_wsdl_url = fields.Char(related='company_id.comodo_wsdl_url')
+    comodo_customer_uri = fields.Char(related='company_id.comodo_customer_uri')
+    comodo_org_id = fields.Integer(related='company_id.comodo_org_id')
+    comodo_secret_key = fields.Char(related='company_id.comodo_secret_key', groups='base.group_system')
     comodo_login = fields.Char(related='company_id.comodo_login')
     comodo_password = fields.Char(related='company_id.comodo_password', groups='base.group_system')
     comodo_api_url = fields.Char(related='company_id.comodo_api_url')
@@ -26,7 +31,7 @@ class ResConfigSettings(models.TransientModel):
         self.ensure_one()
         try:
             with self.company_id._comodo_client() as client:
-                client.report(lastResultNo=1)
+                client.check_login()
         except ComodoError as error:
             raise UserError(_('Comodo refused the connection: %s') % error)
         # Odoo 11 has no notification action: a dialog is how core reports a successful test

@@ -346,3 +346,36 @@ class TestCertificateLifecycle(ComodoCase):
             order.sudo(user).write({'state': 'issued'})
         with self.assertRaises(AccessError):
             order.sudo(user).action_check()
+
+
+class TestCertificateManagerBackend(ComodoCase):
+    """The same lifecycle through the Certificate Manager SOAP service (the sandbox's)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestCertificateManagerBackend, cls).setUpClass()
+        cls.company.write({
+            'comodo_api_type': 'certificate_manager',
+            'comodo_wsdl_url': cls.sandbox.admin_base + '/ws/EPKIManagerSSL?wsdl',
+            'comodo_customer_uri': 'demo-customer',
+        })
+
+    def test_issued_through_soap(self):
+        order = self._buy(unique_domain('instant'))
+        self.assertEqual(order.state, 'issued')
+        self.assertIn('BEGIN CERTIFICATE', order.certificate_pem)
+        self.assertTrue(self.sandbox.find_calls('soap.enroll', order.ca_order_number))
+        self.assertFalse(order._dcv_instructions(), 'the account validates its domains itself')
+
+    def test_no_answer_is_left_to_a_person(self):
+        # The SOAP service cannot find an order whose answer was lost: never retried by itself.
+        self.company.comodo_wsdl_url = 'http://127.0.0.1:9/ws/EPKIManagerSSL?wsdl'
+        order = self._buy(unique_domain('never'))
+        self.assertEqual(order.state, 'error')
+        self.assertIn('check the Certificate Manager', order.last_error)
+        self.assertFalse(self.env['queue.job'].search([('identity_key', 'like', 'comodo-place-%d-%%' % order.id)]))
+
+    def test_connection_check(self):
+        settings = self.env['res.config.settings'].create({})
+        with self.assertRaisesRegex(UserError, 'Connection to Comodo succeeded'):
+            settings.action_comodo_test_connection()
