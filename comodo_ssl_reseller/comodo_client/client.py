@@ -16,6 +16,7 @@ import time
 import requests
 
 from . import wire
+from .backend import CaBackend
 from .dcv import check_dcv_method, check_unique_value
 from .errors import ComodoError, ConfigurationError, TransientError
 from .results import COLLECT_STATUS_BY_CODE, OrderStatus
@@ -44,7 +45,7 @@ REPORT_FILTERS = frozenset([
 _RETRYABLE_HTTP = frozenset([408, 429])
 
 
-class ComodoClient(object):
+class ComodoClient(CaBackend):
     """Talks to the Comodo/Sectigo reseller form API for one reseller account.
 
     base_url ends with `/products/` (the trailing slash is optional). In test_mode, orders and
@@ -52,9 +53,6 @@ class ComodoClient(object):
     applies to connecting and to each wait for data. Not thread-safe: give each worker its own
     client (and never collect concurrently, as the CA asks).
     """
-
-    # find_order can recover an order placed by an attempt whose answer was lost.
-    finds_lost_orders = True
 
     def __init__(self, base_url, login, password, timeout=30.0, test_mode=False, verify=True):
         self.base_url = base_url.rstrip('/') + '/'
@@ -68,15 +66,6 @@ class ComodoClient(object):
     def __repr__(self):
         return 'ComodoClient(%r, login=%r, test_mode=%r)' % (self.base_url, self.login,
                                                               self.test_mode)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def close(self):
-        self.session.close()
 
     # --- orders ---------------------------------------------------------------------------------
 

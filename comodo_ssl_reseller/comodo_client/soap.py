@@ -33,6 +33,7 @@ from lxml import etree
 from zeep.transports import Transport
 
 from . import certs
+from .backend import CaBackend
 from .errors import ComodoError, ConfigurationError, RequestError, TransientError, error_for_code
 from .results import COLLECT_STATUS_BY_CODE, CollectResult, OrderStatus, PlacedOrder
 
@@ -82,7 +83,7 @@ class _QuietTransport(Transport):
                                  timeout=self.operation_timeout)
 
 
-class ComodoSoapClient(object):
+class ComodoSoapClient(CaBackend):
     """Talks to the Certificate Manager SOAP service (EPKIManagerSSL) for one customer account.
 
     wsdl_url: e.g. `https://cert-manager.com/ws/EPKIManagerSSL?wsdl`; the calls go to the same URL
@@ -115,15 +116,6 @@ class ComodoSoapClient(object):
     def __repr__(self):
         return 'ComodoSoapClient(%r, login=%r, customer_login_uri=%r)' % (
             self.wsdl_url, self.login, self.customer_login_uri)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def close(self):
-        self.session.close()
 
     # --- orders ---------------------------------------------------------------------------------
 
