@@ -3,19 +3,19 @@
 The session sandbox decides nothing by itself for an hour, so orders stay pending until a test
 approves or rejects them; private sandboxes (sandbox_factory) cover timing, latency and restarts.
 """
-import subprocess
 import time
 import uuid
 
 import pytest
 import requests
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from comodo_client import (ComodoClient, ConfigurationError, OrderStatus, RequestError,
                            TransientError, build_csr, dcv_instructions, generate_private_key)
 from comodo_client import wire
+
+import ca_checks
 
 PRODUCT_DV = 287
 PRODUCT_MULTI_DOMAIN = 279
@@ -53,48 +53,8 @@ def sandbox_order(sandbox, order_number):
     return next(o for o in sandbox.orders() if str(o['orderNumber']) == str(order_number))
 
 
-def ca_pem(path):
-    """The sandbox fixture gives its CA certificates as file paths."""
-    with open(path) as handle:
-        return handle.read()
-
-
-def der(pem):
-    return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
-
-
-def public_key_der(pem_key_or_certificate):
-    if 'CERTIFICATE' in pem_key_or_certificate:
-        key = x509.load_pem_x509_certificate(pem_key_or_certificate.encode()).public_key()
-    else:
-        key = serialization.load_pem_private_key(pem_key_or_certificate.encode(), None).public_key()
-    return key.public_bytes(serialization.Encoding.DER,
-                            serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
 def assert_issued_for(result, order, sandbox, tmp_path):
-    assert result.status == OrderStatus.ISSUED and result.ca_code == 2
-    certificate = x509.load_pem_x509_certificate(result.certificate_pem.encode())
-    # The chain is intermediate then root, exactly the sandbox's CA.
-    assert [der(pem) for pem in result.chain_pem] == [der(ca_pem(sandbox.intermediate_pem)),
-                                                      der(ca_pem(sandbox.root_pem))]
-    paths = {}
-    for name, pem in (('leaf', result.certificate_pem), ('intermediate', result.chain_pem[0]),
-                      ('root', result.chain_pem[1])):
-        paths[name] = str(tmp_path / ('%s.pem' % name))
-        with open(paths[name], 'w') as handle:
-            handle.write(pem)
-    verified = subprocess.run(
-        ['openssl', 'verify', '-CAfile', paths['root'], '-untrusted', paths['intermediate'],
-         paths['leaf']], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-    assert verified.returncode == 0 and verified.stdout.strip().endswith(': OK'), verified.stdout
-    assert public_key_der(result.certificate_pem) == public_key_der(order.key_pem)
-    sans = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert sorted(sans.get_values_for_type(x509.DNSName)) == sorted(order.domains)
-    assert result.serial_number == '%X' % certificate.serial_number
-    assert result.not_before == certificate.not_valid_before_utc.replace(tzinfo=None)
-    assert result.not_after == certificate.not_valid_after_utc.replace(tzinfo=None)
-    assert result.fqdn == order.domain
+    ca_checks.assert_issued_for(result, order, sandbox, tmp_path)
     stored = sandbox_order(sandbox, order.number)
     assert stored['serialNumber'].upper().lstrip('0') == result.serial_number
 

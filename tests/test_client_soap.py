@@ -3,7 +3,6 @@ offline, then every call against the sandbox's EPKIManagerSSL endpoint over real
 import datetime
 import http.server
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -20,6 +19,8 @@ from comodo_client import (ComodoClient, ComodoError, ComodoSoapClient, Configur
                            generate_private_key)
 from comodo_client import certs, soap
 from comodo_client.errors import error_for_code
+
+import ca_checks
 
 
 # --- offline: bundle splitting -------------------------------------------------------------------
@@ -251,44 +252,6 @@ class Enrolled(object):
         self.number = self.placed.order_number
 
 
-def _der(pem):
-    return x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
-
-
-def _public_key_der(pem):
-    if 'PRIVATE KEY' in pem:
-        key = serialization.load_pem_private_key(pem.encode(), None).public_key()
-    else:
-        key = x509.load_pem_x509_certificate(pem.encode()).public_key()
-    return key.public_bytes(serialization.Encoding.DER,
-                            serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def assert_issued_for(result, enrolled, sandbox, tmp_path):
-    assert result.status == OrderStatus.ISSUED and result.ca_code == 2
-    with open(sandbox.intermediate_pem) as intermediate, open(sandbox.root_pem) as root:
-        assert [_der(p) for p in result.chain_pem] == [_der(intermediate.read()),
-                                                       _der(root.read())]
-    paths = {}
-    for name, pem in (('leaf', result.certificate_pem), ('intermediate', result.chain_pem[0])):
-        paths[name] = str(tmp_path / ('%s.pem' % name))
-        with open(paths[name], 'w') as handle:
-            handle.write(pem)
-    verified = subprocess.run(
-        ['openssl', 'verify', '-CAfile', sandbox.root_pem, '-untrusted', paths['intermediate'],
-         paths['leaf']], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        universal_newlines=True)
-    assert verified.returncode == 0 and verified.stdout.strip().endswith(': OK'), verified.stdout
-    assert _public_key_der(result.certificate_pem) == _public_key_der(enrolled.key_pem)
-    certificate = x509.load_pem_x509_certificate(result.certificate_pem.encode())
-    sans = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert sorted(sans.get_values_for_type(x509.DNSName)) == sorted(enrolled.domains)
-    assert result.serial_number == '%X' % certificate.serial_number
-    assert result.not_before == certificate.not_valid_before_utc.replace(tzinfo=None)
-    assert result.not_after == certificate.not_valid_after_utc.replace(tzinfo=None)
-    assert result.fqdn == enrolled.domain
-
-
 def test_soap_enroll_pending_approve_issued(client, comodo_sandbox, tmp_path):
     enrolled = Enrolled(client)
     placed = enrolled.placed
@@ -298,13 +261,13 @@ def test_soap_enroll_pending_approve_issued(client, comodo_sandbox, tmp_path):
     assert (pending.status, pending.ca_code, pending.certificate_pem, pending.chain_pem) == (
         OrderStatus.PENDING, 0, None, [])
     comodo_sandbox.approve(enrolled.number)
-    assert_issued_for(client.collect(enrolled.number), enrolled, comodo_sandbox, tmp_path)
+    ca_checks.assert_issued_for(client.collect(enrolled.number), enrolled, comodo_sandbox, tmp_path)
 
 
 def test_soap_instant_multi_domain_issued_at_once(client, comodo_sandbox, tmp_path):
     enrolled = Enrolled(client, 'instant', key_type='ec', cert_type=CERT_TYPE_MULTI_DOMAIN,
                         extra_domains=('www', 'mail'))
-    assert_issued_for(client.collect(enrolled.number), enrolled, comodo_sandbox, tmp_path)
+    ca_checks.assert_issued_for(client.collect(enrolled.number), enrolled, comodo_sandbox, tmp_path)
 
 
 def test_soap_rejected_by_hand(client, comodo_sandbox):
