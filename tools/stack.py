@@ -30,10 +30,12 @@ TEMPLATE_PREFIX = 'comodo_tmpl_'
 # a company without country has no journals and cannot invoice.
 TEMPLATE_EXTRA_MODULES = ['l10n_generic_coa']
 DEMO_DB = 'comodo_demo'
-TEST_DB = 'comodo_test'
+# COMODO_DB_SUFFIX keeps the test databases of two checkouts on one PostgreSQL apart, so both can
+# run `make test` at once (they share the template, which is only ever read).
+TEST_DB = 'comodo_test' + os.environ.get('COMODO_DB_SUFFIX', '')
 # A copy of the test database for the tests that drive a real Odoo server (and its job runner)
 # from outside: what they commit never meets the transactional tests.
-SERVER_TEST_DB = 'comodo_test_server'
+SERVER_TEST_DB = TEST_DB + '_server'
 DEMO_HTTP_PORT = 8069
 SANDBOX_PORT = 8090
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
