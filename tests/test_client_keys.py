@@ -1,5 +1,6 @@
 """Keys, CSRs and check_csr's refusals; and that the client package needs no Odoo."""
 import base64
+import datetime
 import os
 import subprocess
 import sys
@@ -11,8 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from comodo_client import (CsrInfo, RequestError, build_csr, check_csr, decode_csr,
-                           generate_private_key)
+from comodo_client import (CsrInfo, RequestError, build_csr, certificate_matches_csr, check_csr,
+                           check_domains, clean_csr, decode_csr, generate_private_key)
 
 ADDON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                          'comodo_ssl_reseller')
@@ -120,14 +121,38 @@ def test_check_csr_refuses_unreadable_text(text, expected):
     assert _refusal(text, ['example.com']) == expected
 
 
+KEY_REFUSAL = ('This text holds a private key. Paste only the certificate request (CSR): the private '
+               'key must stay on your server.')
+
+
 def test_check_csr_refuses_a_private_key_without_quoting_it(rsa_key):
-    message = _refusal(rsa_key, ['example.com'])
-    assert message == 'This is a private key, not a certificate request (CSR).'
+    assert _refusal(rsa_key, ['example.com']) == KEY_REFUSAL
 
 
-def test_csr_pasted_with_its_key_is_read(rsa_key):
+@pytest.mark.parametrize('order', ['key first', 'csr first'])
+def test_csr_pasted_with_its_key_is_refused(rsa_key, order):
     csr_pem = build_csr(rsa_key, ['example.com'])
-    assert decode_csr(rsa_key + csr_pem).common_name == 'example.com'
+    text = rsa_key + csr_pem if order == 'key first' else csr_pem + rsa_key
+    assert _refusal(text, ['example.com']) == KEY_REFUSAL
+    with pytest.raises(RequestError) as refused:
+        clean_csr(text)
+    assert 'BEGIN' not in refused.value.message and rsa_key.splitlines()[1] not in refused.value.message
+
+
+def test_clean_csr_keeps_only_the_request_re_encoded(rsa_key):
+    csr_pem = build_csr(rsa_key, ['example.com'])
+    body = ''.join(csr_pem.splitlines()[1:-1])
+    pasted = 'Here is my CSR:\r\n  %s  \n-- \nsent from my phone' % csr_pem.replace('\n', '\r\n')
+    assert clean_csr(pasted) == csr_pem
+    assert clean_csr(body) == csr_pem, 'bare Base64 becomes PEM'
+
+
+def test_certificate_matches_csr_compares_public_keys(rsa_key):
+    csr_pem = build_csr(rsa_key, ['example.com'])
+    other_csr = build_csr(generate_private_key(), ['example.com'])
+    certificate = _self_signed(rsa_key, 'example.com')
+    assert certificate_matches_csr(certificate, csr_pem)
+    assert not certificate_matches_csr(certificate, other_csr)
 
 
 def test_check_csr_refuses_a_bad_signature(rsa_key):
@@ -238,7 +263,6 @@ def test_client_imports_with_odoo_blocked():
 
 
 def test_check_domains_normalises_and_refuses_what_a_certificate_cannot_carry():
-    from comodo_client import check_domains
     assert check_domains(['WWW.Example.COM.', 'www.example.com'], multi_domain=True) == ['www.example.com']
     for domains, wildcard, message in [
             (['x' * 60 + '.example.com'], False, 'too long'),
@@ -248,3 +272,22 @@ def test_check_domains_normalises_and_refuses_what_a_certificate_cannot_carry():
             (['a.example.com', 'b.example.com'], False, 'covers one domain')]:
         with pytest.raises(RequestError, match=message):
             check_domains(domains, wildcard=wildcard)
+
+
+@pytest.mark.parametrize('name', ['www\n.example.com', 'www.example\n.com', 'www .example.com',
+                                  'www.exa\tmple.com', 'www.exa\x00mple.com', 'www.example.com\n.evil.com',
+                                  'www\r.example.com'])
+def test_check_domains_refuses_whitespace_and_control_characters_inside(name):
+    with pytest.raises(RequestError, match='not a valid public domain name'):
+        check_domains([name])
+
+
+def _self_signed(key_pem, common_name):
+    key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.utcnow()
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .sign(key, hashes.SHA256()))
+    return certificate.public_bytes(serialization.Encoding.PEM).decode('ascii')

@@ -69,7 +69,7 @@ def test_certificate_order_runs_through_the_job_runner(odoo_server, comodo_sandb
     company_id = call('res.users', 'read', [uid], ['company_id'])[0]['company_id'][0]
     call('res.company', 'write', [company_id], {
         'comodo_api_url': comodo_sandbox.url, 'comodo_login': 'demo', 'comodo_password': 'demo',
-        'comodo_test_mode': False})
+        'comodo_test_mode': True})
     term_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.certificate_term_positivessl_365')
     call('comodo.certificate.term', 'write', [term_id], {'reseller_price': 10.0})
     product_id = call('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]

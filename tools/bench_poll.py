@@ -134,8 +134,11 @@ def main():
         connection = psycopg2.connect(dbname=BENCH_DB)
         insert_pending_orders(connection, ca_order_numbers)
         with connection.cursor() as cr:
-            cr.execute("UPDATE res_company SET comodo_api_url = %s, comodo_login = 'demo', "
-                       "comodo_password = 'demo', comodo_test_mode = false", (sandbox.url,))
+            # The sandbox speaks plain http, which only test mode allows.
+            cr.execute("UPDATE res_company SET comodo_test_mode = true")
+            cr.execute("DELETE FROM comodo_reseller_account")
+            cr.execute("INSERT INTO comodo_reseller_account (company_id, api_url, login, password) "
+                       "SELECT id, %s, 'demo', 'demo' FROM res_company", (sandbox.url,))
         connection.commit()
 
         odoo = subprocess.Popen([stack.ODOO, '-c', config, '-d', BENCH_DB, '--log-level=warn',

@@ -6,7 +6,8 @@ from .bundles import build_pkcs12, full_chain_pem
 from .client import ComodoClient
 from .dcv import DCV_METHODS, dcv_instructions
 from .errors import ComodoError, ConfigurationError, RequestError, TransientError
-from .keys import build_csr, check_csr, check_domains, decode_csr, generate_private_key
+from .keys import (build_csr, certificate_matches_csr, check_csr, check_domains, clean_csr, decode_csr,
+                   generate_private_key, refuse_private_key)
 from .results import (CollectResult, CsrInfo, DcvInstructions, OrderStatus, PlacedOrder,
                       ReportCertificate, ReportEntry)
 from .soap import ComodoSoapClient
@@ -16,7 +17,8 @@ __all__ = [
     'ComodoError', 'TransientError', 'ConfigurationError', 'RequestError',
     'OrderStatus', 'PlacedOrder', 'CollectResult', 'ReportEntry', 'ReportCertificate', 'CsrInfo',
     'DcvInstructions',
-    'generate_private_key', 'build_csr', 'decode_csr', 'check_csr', 'check_domains', 'dcv_instructions',
+    'generate_private_key', 'build_csr', 'decode_csr', 'check_csr', 'check_domains', 'clean_csr',
+    'certificate_matches_csr', 'refuse_private_key', 'dcv_instructions',
     'DCV_METHODS',
     'build_pkcs12', 'full_chain_pem',
 ]

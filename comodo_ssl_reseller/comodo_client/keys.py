@@ -21,8 +21,9 @@ EC_CURVES_BY_SIZE = {256: ec.SECP256R1, 384: ec.SECP384R1}
 
 _PEM_BLOCK = re.compile(r'-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----', re.DOTALL)
 _CSR_LABELS = ('CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST')
-# One DNS label (LDH rule); IDNs arrive as their xn-- form.
-_LABEL = re.compile(r'^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$')
+# One DNS label (LDH rule); IDNs arrive as their xn-- form. Used with fullmatch: `$` would let a
+# trailing newline through ("www\n.example.com").
+_LABEL = re.compile(r'[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?')
 
 
 def generate_private_key(key_type='rsa', key_size=None):
@@ -74,11 +75,11 @@ def csr_der(csr_pem):
     text = text.strip()
     if not text:
         raise RequestError('The CSR is empty.')
+    refuse_private_key(text)
     if '-----BEGIN' in text:
         blocks = _PEM_BLOCK.findall(text)
         if not blocks:
             raise RequestError('The CSR is not valid PEM: its BEGIN/END lines do not match.')
-        # Customers paste a key and a CSR together now and then: take the CSR.
         bodies = [body for label, body in blocks if label in _CSR_LABELS]
         if not bodies:
             raise RequestError('This is a %s, not a certificate request (CSR).'
@@ -92,6 +93,28 @@ def csr_der(csr_pem):
     if not der:
         raise RequestError('The CSR is empty.')
     return der
+
+
+def refuse_private_key(text):
+    """RequestError if the text holds a private key, which must never be stored nor sent on."""
+    if 'PRIVATE KEY' in (text or ''):
+        raise RequestError('This text holds a private key. Paste only the certificate request '
+                           '(CSR): the private key must stay on your server.')
+
+
+def clean_csr(csr_pem):
+    """The CSR alone, as PEM re-encoded from its DER: what is stored and sent to the CA.
+
+    Whatever surrounded the CSR block in the pasted text is dropped; text holding a private key is
+    refused (RequestError), as is anything that is not a PKCS#10 request.
+    """
+    return _load_csr(csr_pem).public_bytes(serialization.Encoding.PEM).decode('ascii')
+
+
+def certificate_matches_csr(certificate_pem, csr_pem):
+    """True when the certificate carries the public key of the CSR it was ordered with."""
+    certificate = x509.load_pem_x509_certificate(_to_bytes(certificate_pem))
+    return _public_key_der(certificate.public_key()) == _public_key_der(_load_csr(csr_pem).public_key())
 
 
 def decode_csr(csr_pem):
@@ -220,7 +243,7 @@ def _is_hostname(name):
         return False
     except ValueError:
         pass
-    return all(_LABEL.match(label) for label in name.split('.'))
+    return all(_LABEL.fullmatch(label) for label in name.split('.'))
 
 
 def _key_description(csr):
@@ -239,6 +262,11 @@ def _key_description(csr):
     if isinstance(key, ed448.Ed448PublicKey):
         return 'ed448', 456
     return 'unknown', None
+
+
+def _public_key_der(public_key):
+    return public_key.public_bytes(serialization.Encoding.DER,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _unique(items):

@@ -25,6 +25,7 @@ SHARED_DOWNLOADS = ('certificate', 'chain', 'fullchain')
 def state_words():
     """The order's status in plain words (a function: translated when the page is rendered)."""
     return {
+        'awaiting_payment': _('Waiting for your payment: we order the certificate once its invoice is paid.'),
         'draft': _('We are ordering your certificate from the certificate authority.'),
         'pending': _('Ordered. The certificate authority is checking that you control the domain.'),
         'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
@@ -42,23 +43,26 @@ class CertificatePortal(CustomerPortal):
 
     def _prepare_portal_layout_values(self):
         values = super(CertificatePortal, self)._prepare_portal_layout_values()
-        orders = request.env['comodo.certificate.order']
-        if orders.check_access_rights('read', raise_exception=False):
-            values['certificate_count'] = orders.search_count([])
+        values['certificate_count'] = self._own_orders().search_count(self._own_orders_domain())
         return values
+
+    def _own_orders(self):
+        # As superuser: customers have no access to the model itself, so that no CA internals
+        # (errors, codes, the reseller's account) reach them over RPC. _own_orders_domain is their
+        # access rule, applied by every route here.
+        return request.env['comodo.certificate.order'].sudo()
+
+    def _own_orders_domain(self):
+        return [('partner_id', 'child_of', self._customer().commercial_partner_id.id)]
 
     def _certificate_order(self, order_id, access_token=None):
         """The order, as superuser, once the user may see it (its owner, or a valid share link)."""
-        order = request.env['comodo.certificate.order'].browse(order_id)
-        try:
-            order.check_access_rights('read')
-            order.check_access_rule('read')
-            order.exists().ensure_one()
-        except (AccessError, MissingError, ValueError):
-            order_sudo = order.sudo().exists()
-            if not (access_token and order_sudo and consteq(order_sudo.access_token or '', access_token)):
-                raise AccessError(_('This certificate order is not yours.'))
-        return order.sudo()
+        order = self._own_orders().browse(order_id).exists()
+        if order and self._is_owner(order):
+            return order
+        if order and access_token and consteq(order.access_token or '', access_token):
+            return order
+        raise AccessError(_('This certificate order is not yours.'))
 
     def _layout_values(self):
         # A share link's visitor has no documents of its own to count (and may not read them).
@@ -85,8 +89,10 @@ class CertificatePortal(CustomerPortal):
     @http.route(['/my/certificates', '/my/certificates/page/<int:page>'], type='http', auth='user',
                 website=True)
     def portal_my_certificates(self, page=1, search=None, **kw):
-        orders = request.env['comodo.certificate.order']
-        domain = [('domain', 'ilike', search.strip())] if search and search.strip() else []
+        orders = self._own_orders()
+        domain = self._own_orders_domain()
+        if search and search.strip():
+            domain += [('domain', 'ilike', search.strip())]
         total = orders.search_count(domain)
         if not total and not search:
             # A customer never allowed SSL has no page; one who owns certificates always sees them.
@@ -97,7 +103,7 @@ class CertificatePortal(CustomerPortal):
                              total=total, page=page, step=self._items_per_page)
         values = self._prepare_portal_layout_values()
         values.update({
-            'orders': orders.search(domain, limit=self._items_per_page, offset=pager['offset']).sudo(),
+            'orders': orders.search(domain, limit=self._items_per_page, offset=pager['offset']),
             'pager': pager,
             'search': search or '',
             'page_name': 'certificates',
@@ -116,6 +122,7 @@ class CertificatePortal(CustomerPortal):
         values = self._layout_values()
         values.update({
             'order': order,
+            'delay_notice': self._delay_notice(order),
             'page_name': 'certificate',
             'access_token': access_token,
             'no_breadcrumbs': request.env.user._is_public(),
@@ -163,6 +170,14 @@ class CertificatePortal(CustomerPortal):
         if state == 'revoked':
             steps.append((_('Revoked'), order.write_date, 'failed'))
         return steps
+
+    def _delay_notice(self, order):
+        """Customer words for a passing CA failure; staff see the CA's code in the chatter."""
+        if order.transient_failures and order.state in ('draft', 'pending'):
+            if order.state == 'draft':
+                return _('The certificate authority could not take the order yet; we retry automatically.')
+            return _('The certificate authority could not be reached just now; we check again automatically.')
+        return ''
 
     def _next_step(self, order):
         """What the customer must do now, in words."""
@@ -217,6 +232,7 @@ class CertificatePortal(CustomerPortal):
             return refusal
         try:
             term = self._chosen_term(form)
+            partner._check_comodo_unpaid_limit()
             if form.get('dcv_method') == 'EMAIL' and not form.get('dcv_email'):
                 # Email validation needs an approver address, which only the CA can list.
                 approvers = self._approvers(form.get('domain', ''))
@@ -224,6 +240,9 @@ class CertificatePortal(CustomerPortal):
                                       self._buy_values(partner, form, approvers=approvers))
             order = self._place_purchase(partner, term, form)
         except (UserError, ValidationError) as error:
+            if 'PRIVATE KEY' in (form.get('csr') or ''):
+                # Not even sent back to the browser: the refusal says to keep it on the server.
+                form = dict(form, csr='')
             return request.render('comodo_ssl_reseller.portal_certificate_buy',
                                   self._buy_values(partner, form, error=error.name), status=400)
         return request.redirect(order.portal_url)
@@ -244,6 +263,7 @@ class CertificatePortal(CustomerPortal):
 
     def _approvers(self, domain):
         company = request.env.user.company_id.sudo()
+        request.env['comodo.portal.ca.call']._reserve(self._customer(), 'approver list')
         try:
             with company._comodo_client() as client:
                 return client.dcv_emails(domain.strip().lower())
@@ -302,6 +322,7 @@ class CertificatePortal(CustomerPortal):
         if refusal:
             return refusal
         try:
+            request.env['comodo.portal.ca.call']._reserve(self._customer(), 'resend validation email')
             order._resend_dcv_email()
         except (UserError, ComodoError) as error:
             return self._back(order, error=getattr(error, 'name', None) or str(error))
@@ -314,6 +335,7 @@ class CertificatePortal(CustomerPortal):
         if refusal:
             return refusal
         try:
+            request.env['comodo.portal.ca.call']._reserve(self._customer(), 'change validation method')
             order._change_dcv(dcv_method, dcv_email or None)
         except (UserError, ComodoError) as error:
             return self._back(order, error=getattr(error, 'name', None) or str(error))

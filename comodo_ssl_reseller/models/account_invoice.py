@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .comodo_certificate_order import STATES
 
@@ -12,3 +12,11 @@ class AccountInvoice(models.Model):
                                       readonly=True, copy=False, index=True, ondelete='set null')
     comodo_certificate_state = fields.Selection(
         STATES, string='Certificate State', related='comodo_order_id.state', store=True, readonly=True)
+
+    @api.multi
+    def action_invoice_paid(self):
+        result = super(AccountInvoice, self).action_invoice_paid()
+        # "Order from Comodo when the invoice is paid": this is that moment.
+        paid = self.filtered(lambda invoice: invoice.type == 'out_invoice' and invoice.state == 'paid')
+        paid.sudo().mapped('comodo_order_id')._on_invoice_paid()
+        return result

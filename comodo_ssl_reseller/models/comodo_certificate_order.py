@@ -7,13 +7,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.addons.queue_job.job import job
 
 from ..comodo_client import (
-    DCV_METHODS, ComodoError, OrderStatus, RequestError, TransientError,
-    build_csr, build_pkcs12, check_csr, dcv_instructions, full_chain_pem, generate_private_key)
+    DCV_METHODS, ComodoError, OrderStatus, RequestError, TransientError, build_csr, build_pkcs12,
+    certificate_matches_csr, check_csr, clean_csr, dcv_instructions, full_chain_pem, generate_private_key)
 
 _logger = logging.getLogger(__name__)
 
 CA_CHANNEL = 'root.comodo'
 STATES = [
+    ('awaiting_payment', 'Awaiting Payment'),
     ('draft', 'To Order'),
     ('pending', 'Validation Pending'),
     ('timeout', 'Timed Out'),
@@ -33,6 +34,9 @@ DCV_METHOD_SELECTION = [
     ('CNAME_CSR_HASH', 'DNS CNAME record'),
 ]
 assert {code for code, _label in DCV_METHOD_SELECTION} == set(DCV_METHODS)
+SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
+# Who may read the private keys Odoo made.
+KEY_READERS = SSL_MANAGERS
 # Transient CA failures are retried sooner than the regular poll, doubling each time, until the
 # wait reaches the poll interval.
 TRANSIENT_RETRY_FIRST_DELAY = timedelta(minutes=5)
@@ -69,8 +73,9 @@ class ComodoCertificateOrder(models.Model):
     dcv_email = fields.Char(string='Approver Email', readonly=True)
 
     csr_pem = fields.Text(string='CSR', readonly=True, copy=False)
-    private_key_pem = fields.Text(string='Private Key', readonly=True, copy=False,
-                                  groups='comodo_ssl_reseller.group_ssl_manager')
+    # Stored in comodo.certificate.key, which only SSL managers may read (see there why).
+    private_key_pem = fields.Text(string='Private Key', compute='_compute_private_key_pem',
+                                  search='_search_private_key_pem', groups=KEY_READERS)
     key_generated = fields.Boolean(
         readonly=True, copy=False, help='Odoo generated the private key (the customer did not bring a CSR).')
 
@@ -119,6 +124,20 @@ class ComodoCertificateOrder(models.Model):
         for order in self:
             order.invoice_count = len(order.invoice_ids)
 
+    def _compute_private_key_pem(self):
+        # Checked here, not only by groups=: computed fields are also read by export_data and by
+        # related fields, which do not look at groups=.
+        keys = self.env['comodo.certificate.key']
+        if self.env.user.has_group(KEY_READERS):
+            keys = keys.sudo().search([('order_id', 'in', self.ids)])
+        pem_by_order = {key.order_id.id: key.private_key_pem for key in keys}
+        for order in self:
+            order.private_key_pem = pem_by_order.get(order.id, False)
+
+    def _search_private_key_pem(self, operator, value):
+        # A search would answer, one guess at a time, what a read refuses.
+        raise AccessError(_('Private keys cannot be searched.'))
+
     @api.multi
     def _compute_portal_url(self):
         for order in self:
@@ -152,22 +171,42 @@ class ComodoCertificateOrder(models.Model):
         """Odoo makes the key and CSR unless the customer brought a CSR; either way it is checked."""
         self.ensure_one()
         cert_type = self.type_id
+        private_key = None
         if csr_pem:
-            values = {'csr_pem': csr_pem, 'key_generated': False}
+            # Only the CSR itself is kept and sent: never what was pasted around it.
+            csr_pem = clean_csr(csr_pem)
         else:
             private_key = generate_private_key()
             try:
-                csr = build_csr(private_key, self._domains())
+                csr_pem = build_csr(private_key, self._domains())
             except ValueError:
                 # x509 refuses names it cannot encode (non-ASCII, a label or name too long).
                 raise RequestError(_('%s is not a domain name a certificate can carry (use its '
                                      'xn-- form for international names).') % ', '.join(self._domains()))
-            values = {'private_key_pem': private_key, 'csr_pem': csr, 'key_generated': True}
-        check_csr(values['csr_pem'], self._domains(), wildcard=cert_type.wildcard,
-                  multi_domain=cert_type.multi_domain)
-        self.sudo().write(values)
+        check_csr(csr_pem, self._domains(), wildcard=cert_type.wildcard, multi_domain=cert_type.multi_domain)
+        self.sudo().write({'csr_pem': csr_pem, 'key_generated': bool(private_key)})
+        if private_key:
+            self.env['comodo.certificate.key'].sudo().create({'order_id': self.id, 'private_key_pem': private_key})
 
     # -- placing the order -------------------------------------------------------------------------
+
+    def _start_ca_work(self):
+        """After confirmation: order from Comodo now, or once the invoice is paid, as the company chose."""
+        ordering_now = self.filtered(lambda order: order.company_id.comodo_order_trigger != 'payment')
+        for order in self - ordering_now:
+            order.write({'state': 'awaiting_payment', 'next_check_at': False})
+            order.message_post(body=_('Waiting for the invoice to be paid before ordering from Comodo.'))
+            # Validated now, so that the customer can pay it (a free one is paid at once, which
+            # starts the CA order through _on_invoice_paid).
+            order._validate_invoices_if_configured()
+        ordering_now._enqueue_ca_work()
+
+    def _on_invoice_paid(self):
+        waiting = self.filtered(lambda order: order.state == 'awaiting_payment')
+        waiting.write({'state': 'draft', 'next_check_at': fields.Datetime.now()})
+        for order in waiting:
+            order.message_post(body=_('Invoice paid: ordering from Comodo.'))
+        waiting._enqueue_ca_work()
 
     def _enqueue_ca_work(self):
         """One job per order: place a new order, or poll a pending one.
@@ -279,7 +318,9 @@ class ComodoCertificateOrder(models.Model):
         if result.status in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT):
             checked['next_check_at'] = self._next_regular_check()
         self.write(checked)
-        if result.status == OrderStatus.ISSUED:
+        if result.status == OrderStatus.ISSUED and not self._is_certificate_for_our_key(result.certificate_pem):
+            self._on_foreign_certificate(result)
+        elif result.status == OrderStatus.ISSUED:
             self._on_issued(result)
         elif result.status == OrderStatus.REJECTED:
             self._on_rejected(result.message)
@@ -351,6 +392,23 @@ class ComodoCertificateOrder(models.Model):
             self.sale_order_id.message_post(body=message)
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
             'comodo_ssl_reseller.mail_template_certificate_issued'))
+
+    def _is_certificate_for_our_key(self, certificate_pem):
+        try:
+            return certificate_matches_csr(certificate_pem, self.csr_pem)
+        except (ValueError, RequestError):
+            return False
+
+    def _on_foreign_certificate(self, result):
+        """Comodo sent a certificate for another key: it would never work with ours, so it is not
+        stored as issued; the order waits for a person, and the SSL managers are told."""
+        message = _('Comodo sent a certificate (serial %s) whose public key does not match this '
+                    'order\'s key: it was not stored. Check CA order %s with Comodo before pressing '
+                    'Check again.') % (result.serial_number or '?', self.ca_order_number)
+        self.write({'state': 'error', 'last_error': message, 'next_check_at': False})
+        managers = self.env.ref(SSL_MANAGERS).users.filtered('active')
+        self.message_post(body=message, subtype='mail.mt_note',
+                          partner_ids=managers.mapped('partner_id').ids)
 
     def _on_rejected(self, reason):
         self.write({'state': 'rejected', 'rejection_reason': reason or _('Rejected by Comodo'),
@@ -429,7 +487,7 @@ class ComodoCertificateOrder(models.Model):
         The controls are also reachable from the Action menu and RPC, not only through buttons.
         Their consequences reach billing, which an SSL manager need not have rights on.
         """
-        if not self.env.user.has_group('comodo_ssl_reseller.group_ssl_manager'):
+        if not self.env.user.has_group(SSL_MANAGERS):
             raise AccessError(_('Only SSL managers may check, reset or cancel certificate orders.'))
         return self.sudo()
 
@@ -437,6 +495,8 @@ class ComodoCertificateOrder(models.Model):
     def action_check(self):
         """Poll Comodo now (or retry placing an order Comodo refused or could not take)."""
         for order in self._as_ssl_manager():
+            if order.state == 'awaiting_payment':
+                raise UserError(_('%s is ordered from Comodo once its invoice is paid.') % order.name)
             if order.state in ('draft', 'error'):
                 locked = order._lock_for_ca(('draft', 'error'))
                 if not locked:
@@ -472,7 +532,7 @@ class ComodoCertificateOrder(models.Model):
         for order in self._as_ssl_manager():
             if order.state in FINAL_STATES:
                 raise UserError(_('%s is already %s.') % (order.name, dict(STATES)[order.state]))
-            if not order._lock_for_ca(('draft', 'error') + ASYNC_STATES):
+            if not order._lock_for_ca(('awaiting_payment', 'draft', 'error') + ASYNC_STATES):
                 raise UserError(_('%s is being worked on right now: try again in a moment.') % order.name)
             order.write({'state': 'cancelled', 'next_check_at': False})
             order._cancel_billing(_('Certificate order cancelled'))

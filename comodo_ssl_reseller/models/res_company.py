@@ -1,10 +1,29 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..comodo_client import ComodoClient, ComodoSoapClient
 
-COMODO_PRODUCTION_URL = 'https://secure.trust-provider.com/products/'
-CERTIFICATE_MANAGER_WSDL = 'https://cert-manager.com/ws/EPKIManagerSSL?wsdl'
+# Company field -> (account field, the group that may read it). Staff may see where and as whom
+# we order; only settings administrators see the secrets. Writing any of them is theirs alone.
+ACCOUNT_FIELDS = {
+    'comodo_login': ('login', 'base.group_user'),
+    'comodo_api_url': ('api_url', 'base.group_user'),
+    'comodo_wsdl_url': ('wsdl_url', 'base.group_user'),
+    'comodo_customer_uri': ('customer_uri', 'base.group_user'),
+    'comodo_org_id': ('org_id', 'base.group_user'),
+    'comodo_password': ('password', 'base.group_system'),
+    'comodo_secret_key': ('secret_key', 'base.group_system'),
+}
+ACCOUNT_WRITERS = 'base.group_system'
+
+
+def _account_inverse(name):
+    """The inverse of company field `name`. One per field: the fields share one compute, which
+    would overwrite the other fields' new values if one inverse read them all."""
+    def inverse(companies):
+        companies._write_comodo_account(name)
+    return inverse
+
 API_TYPES = [
     ('reseller', 'Web Host Reseller API'),
     ('certificate_manager', 'Certificate Manager (SOAP)'),
@@ -23,26 +42,34 @@ class ResCompany(models.Model):
              'service of an enterprise account. The Certificate Manager cannot validate domains '
              'for customers nor find an order whose answer was lost: its orders that get no '
              'answer are left to a person.')
+    # The account at the CA lives in comodo.reseller.account (see there why); these fields show it.
     comodo_login = fields.Char(
-        string='Comodo Reseller Login',
+        string='Comodo Reseller Login', compute='_compute_comodo_account', inverse=_account_inverse('comodo_login'),
+        search='_search_comodo_account', groups='base.group_user',
         help='The login of your Comodo (Sectigo) Web Host Reseller account.')
     comodo_password = fields.Char(
-        string='Comodo Reseller Password',
-        groups='base.group_system',
-        copy=False)
+        string='Comodo Reseller Password', compute='_compute_comodo_account',
+        inverse=_account_inverse('comodo_password'), search='_search_comodo_account', groups='base.group_system')
     comodo_api_url = fields.Char(
-        string='Comodo API URL',
-        default=COMODO_PRODUCTION_URL,
-        required=True,
-        help='Base URL of the Comodo reseller API (ends with /products/). '
-             'Point it at the local sandbox CA to try the product without ordering for real.')
+        string='Comodo API URL', compute='_compute_comodo_account', inverse=_account_inverse('comodo_api_url'),
+        search='_search_comodo_account', groups='base.group_user',
+        help='Base URL of the Comodo reseller API (ends with /products/). Point it at the local '
+             'sandbox CA to try the product without ordering for real. Anything but https:// is '
+             'refused unless test mode is on: the password would travel in clear.')
     comodo_wsdl_url = fields.Char(
-        string='Certificate Manager WSDL', default=CERTIFICATE_MANAGER_WSDL,
+        string='Certificate Manager WSDL', compute='_compute_comodo_account',
+        inverse=_account_inverse('comodo_wsdl_url'), search='_search_comodo_account', groups='base.group_user',
         help='The EPKIManagerSSL WSDL; its calls go to the same address without "?wsdl".')
     comodo_customer_uri = fields.Char(
-        string='Customer URI', help='The customer slug of your Certificate Manager URL (/customer/<slug>).')
-    comodo_org_id = fields.Integer(string='Organization ID')
-    comodo_secret_key = fields.Char(string='Organization Secret Key', groups='base.group_system', copy=False)
+        string='Customer URI', compute='_compute_comodo_account', inverse=_account_inverse('comodo_customer_uri'),
+        search='_search_comodo_account', groups='base.group_user',
+        help='The customer slug of your Certificate Manager URL (/customer/<slug>).')
+    comodo_org_id = fields.Integer(
+        string='Organization ID', compute='_compute_comodo_account', inverse=_account_inverse('comodo_org_id'),
+        search='_search_comodo_account', groups='base.group_user')
+    comodo_secret_key = fields.Char(
+        string='Organization Secret Key', compute='_compute_comodo_account',
+        inverse=_account_inverse('comodo_secret_key'), search='_search_comodo_account', groups='base.group_system')
     comodo_test_mode = fields.Boolean(
         string='Comodo Test Mode',
         help='Send test=Y with each order: Comodo does not bill test orders and signs them with '
@@ -69,6 +96,29 @@ class ResCompany(models.Model):
         default=48,
         help='An order undecided after this long is marked timed out and no longer polled until reset.')
 
+    # The reseller's credit at the CA, guarded against customers who script the portal.
+    comodo_order_trigger = fields.Selection(
+        [('confirmation', 'When the sale is confirmed'), ('payment', 'When the invoice is paid')],
+        string='Order from Comodo', default='confirmation', required=True,
+        help='When the certificate is ordered from Comodo (and charged to the reseller account). '
+             'After payment, the invoice is validated at confirmation and the order waits for it '
+             'to be paid; a free certificate is ordered at once.')
+    comodo_max_unpaid_orders = fields.Integer(
+        string='Unpaid Certificates per Customer', default=3,
+        help='A portal customer with this many certificate orders whose invoice is not paid cannot '
+             'buy another one on the portal until they pay. 0: no limit. Staff can still confirm sales.')
+    comodo_portal_ca_calls_per_hour = fields.Integer(
+        string='Portal Calls to Comodo per Hour', default=10,
+        help='How many portal actions that call Comodo (listing approver addresses, resending the '
+             'validation email, changing the validation method) a customer may make in an hour. '
+             '0: no limit.')
+
+    @api.constrains('comodo_max_unpaid_orders', 'comodo_portal_ca_calls_per_hour')
+    def _check_comodo_portal_limits(self):
+        for company in self:
+            if company.comodo_max_unpaid_orders < 0 or company.comodo_portal_ca_calls_per_hour < 0:
+                raise ValidationError(_('The portal limits are 0 (no limit) or more.'))
+
     @api.constrains('comodo_timeout')
     def _check_comodo_timeout(self):
         for company in self:
@@ -81,27 +131,69 @@ class ResCompany(models.Model):
             if company.comodo_poll_interval_hours < 1 or company.comodo_timeout_hours < 1:
                 raise ValidationError(_('The poll interval and the time-out are at least one hour.'))
 
+    # -- the account at the CA ----------------------------------------------------------------------
+
+    def _comodo_account(self):
+        """This company's comodo.reseller.account (as superuser), or an empty recordset."""
+        self.ensure_one()
+        return self.env['comodo.reseller.account'].sudo().search([('company_id', '=', self.id)])
+
+    def _compute_comodo_account(self):
+        accounts = self.env['comodo.reseller.account'].sudo()
+        defaults = accounts.default_get([account_field for account_field, _group in ACCOUNT_FIELDS.values()])
+        # Checked here, not only by groups=: computed fields are also read by export_data and by
+        # related fields, which do not look at groups=.
+        readable = {name for name, (_field, group) in ACCOUNT_FIELDS.items() if self.env.user.has_group(group)}
+        for company in self:
+            account = company._comodo_account() if readable else accounts
+            for name, (account_field, _group) in ACCOUNT_FIELDS.items():
+                if name not in readable:
+                    company[name] = False
+                else:
+                    company[name] = account[account_field] if account else defaults.get(account_field, False)
+
+    def _write_comodo_account(self, name):
+        if not self.env.user.has_group(ACCOUNT_WRITERS):
+            raise AccessError(_('Only settings administrators may change the Comodo reseller account.'))
+        account_field = ACCOUNT_FIELDS[name][0]
+        for company in self:
+            account = company._comodo_account()
+            if account:
+                account[account_field] = company[name]
+            else:
+                account.create({'company_id': company.id, account_field: company[name]})
+
+    def _search_comodo_account(self, operator, value):
+        # A search would answer, one guess at a time, what a read refuses.
+        raise AccessError(_('The Comodo reseller account cannot be searched.'))
+
     def _comodo_client(self):
         """The CA client for this company's reseller account: the one entry point to Comodo."""
         self.ensure_one()
-        account = self.sudo()
-        if not account.comodo_login or not account.comodo_password:
+        account = self._comodo_account()
+        if not account.login or not account.password:
             raise UserError(_('Enter the Comodo reseller login and password in '
                               'Settings > Comodo SSL first.'))
-        if account.comodo_api_type == 'certificate_manager':
+        url = account.wsdl_url if self.comodo_api_type == 'certificate_manager' else account.api_url
+        if not self.comodo_test_mode and not (url or '').lower().startswith('https://'):
+            # Refused before the client exists, so no credential ever leaves in clear.
+            raise UserError(_('The Comodo address %s is not https://: the reseller password would '
+                              'travel in clear. Use https, or turn on test mode for a local sandbox.')
+                            % url)
+        if self.comodo_api_type == 'certificate_manager':
             return ComodoSoapClient(
-                account.comodo_wsdl_url,
-                account.comodo_login,
-                account.comodo_password,
-                account.comodo_customer_uri,
-                org_id=account.comodo_org_id,
-                secret_key=account.comodo_secret_key,
-                timeout=account.comodo_timeout,
+                account.wsdl_url,
+                account.login,
+                account.password,
+                account.customer_uri,
+                org_id=account.org_id,
+                secret_key=account.secret_key,
+                timeout=self.comodo_timeout,
             )
         return ComodoClient(
-            account.comodo_api_url,
-            account.comodo_login,
-            account.comodo_password,
-            timeout=account.comodo_timeout,
-            test_mode=account.comodo_test_mode,
+            account.api_url,
+            account.login,
+            account.password,
+            timeout=self.comodo_timeout,
+            test_mode=self.comodo_test_mode,
         )

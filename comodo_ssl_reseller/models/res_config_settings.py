@@ -1,5 +1,5 @@
 from odoo import _, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..comodo_client import ComodoError
 from .res_company import RESELLER_PROGRAM_URL
@@ -9,18 +9,25 @@ class ResConfigSettings(models.TransientModel):
     _inherit = 'res.config.settings'
 
     comodo_api_type = fields.Selection(related='company_id.comodo_api_type')
-    comodo_wsdl_url = fields.Char(related='company_id.comodo_wsdl_url')
-    comodo_customer_uri = fields.Char(related='company_id.comodo_customer_uri')
-    comodo_org_id = fields.Integer(related='company_id.comodo_org_id')
-    comodo_secret_key = fields.Char(related='company_id.comodo_secret_key', groups='base.group_system')
-    comodo_login = fields.Char(related='company_id.comodo_login')
-    comodo_password = fields.Char(related='company_id.comodo_password', groups='base.group_system')
-    comodo_api_url = fields.Char(related='company_id.comodo_api_url')
+    # Read as the user, not as superuser (related fields' default): the company's fields then
+    # apply their own group checks to whoever opens the settings.
+    comodo_wsdl_url = fields.Char(related='company_id.comodo_wsdl_url', related_sudo=False)
+    comodo_customer_uri = fields.Char(related='company_id.comodo_customer_uri', related_sudo=False)
+    comodo_org_id = fields.Integer(related='company_id.comodo_org_id', related_sudo=False)
+    comodo_secret_key = fields.Char(related='company_id.comodo_secret_key', related_sudo=False,
+                                    groups='base.group_system')
+    comodo_login = fields.Char(related='company_id.comodo_login', related_sudo=False)
+    comodo_password = fields.Char(related='company_id.comodo_password', related_sudo=False,
+                                  groups='base.group_system')
+    comodo_api_url = fields.Char(related='company_id.comodo_api_url', related_sudo=False)
     comodo_test_mode = fields.Boolean(related='company_id.comodo_test_mode')
     comodo_timeout = fields.Integer(related='company_id.comodo_timeout')
     comodo_invoice_policy = fields.Selection(related='company_id.comodo_invoice_policy')
     comodo_poll_interval_hours = fields.Integer(related='company_id.comodo_poll_interval_hours')
     comodo_timeout_hours = fields.Integer(related='company_id.comodo_timeout_hours')
+    comodo_order_trigger = fields.Selection(related='company_id.comodo_order_trigger')
+    comodo_max_unpaid_orders = fields.Integer(related='company_id.comodo_max_unpaid_orders')
+    comodo_portal_ca_calls_per_hour = fields.Integer(related='company_id.comodo_portal_ca_calls_per_hour')
     comodo_reseller_program_url = fields.Char(
         string='Comodo Reseller Program',
         default=RESELLER_PROGRAM_URL,
@@ -29,6 +36,9 @@ class ResConfigSettings(models.TransientModel):
     def action_comodo_test_connection(self):
         """Ask Comodo for a one-line report: it checks the login without ordering anything."""
         self.ensure_one()
+        # The button is also reachable over RPC: it sends the reseller password to the CA.
+        if not self.env.user.has_group('base.group_system'):
+            raise AccessError(_('Only settings administrators may test the Comodo connection.'))
         try:
             with self.company_id._comodo_client() as client:
                 client.check_login()

@@ -39,3 +39,19 @@ class ResPartner(models.Model):
             if not partner._comodo_ssl_plans():
                 raise UserError(_('%s cannot buy Comodo certificates: none of its hosting plans '
                                   'includes Comodo SSL.') % partner.commercial_partner_id.display_name)
+
+    def _check_comodo_unpaid_limit(self):
+        """Refuse another portal purchase while the customer has too many unpaid certificates."""
+        self.ensure_one()
+        limit = self.env.user.company_id.comodo_max_unpaid_orders
+        if not limit:
+            return
+        orders = self.env['comodo.certificate.order'].sudo().search([
+            ('partner_id', 'child_of', self.commercial_partner_id.id),
+            ('state', 'not in', ('rejected', 'cancelled', 'revoked')),
+        ])
+        unpaid = orders.filtered(lambda order: order.invoice_ids.filtered(
+            lambda invoice: invoice.type == 'out_invoice' and invoice.state in ('draft', 'open')))
+        if len(unpaid) >= limit:
+            raise UserError(_('You have %d certificates whose invoice is not paid yet. Please pay them '
+                              '(Your Documents > Invoices) before buying another one.') % len(unpaid))

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..comodo_client import RequestError, check_csr, check_domains
+from ..comodo_client import RequestError, check_csr, check_domains, refuse_private_key
 from .comodo_certificate_order import DCV_METHOD_SELECTION
 
 
@@ -26,6 +26,14 @@ class SaleOrderLine(models.Model):
             if term and not term.available:
                 raise ValidationError(
                     _('%s is not offered: it has no reseller price.') % term.name)
+
+    @api.constrains('comodo_csr')
+    def _check_comodo_csr_holds_no_key(self):
+        for line in self:
+            try:
+                refuse_private_key(line.comodo_csr)
+            except RequestError as error:
+                raise ValidationError(error.message)
 
     def _get_display_price(self, product):
         # Certificates cost what the customer's plan says (Odoo calls this for new lines too).
@@ -107,5 +115,5 @@ class SaleOrderLine(models.Model):
             invoice.comodo_order_id = order
             order._name_ca_order_on_invoices()
             orders |= order
-        orders._enqueue_ca_work()
+        orders._start_ca_work()
         return orders

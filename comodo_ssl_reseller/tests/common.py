@@ -56,7 +56,7 @@ class ComodoCase(SavepointCase):
             'comodo_login': SANDBOX_LOGIN,
             'comodo_password': SANDBOX_PASSWORD,
             'comodo_timeout': 10,
-            'comodo_test_mode': False,
+            'comodo_test_mode': True,
             'comodo_invoice_policy': 'open',
         })
         cls.term = cls.env.ref('comodo_ssl_reseller.certificate_term_positivessl_365')

@@ -23,7 +23,7 @@ class PortalCase(HttpCase):
         with self.saved() as env:
             env.ref('base.main_company').write({
                 'comodo_api_url': sandbox_url(), 'comodo_login': SANDBOX_LOGIN,
-                'comodo_password': SANDBOX_PASSWORD, 'comodo_test_mode': False, 'comodo_timeout': 10})
+                'comodo_password': SANDBOX_PASSWORD, 'comodo_test_mode': True, 'comodo_timeout': 10})
             env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').reseller_price = 10.0
         self.term = self.env.ref('comodo_ssl_reseller.certificate_term_positivessl_365')
         self.customer = self.env.ref('base.partner_demo_portal')

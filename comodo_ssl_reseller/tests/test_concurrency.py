@@ -33,7 +33,7 @@ class TestTwoWorkers(unittest.TestCase):
             company = env.ref('base.main_company')
             cls.company_before = {name: company[name] for name in COMPANY_SETTINGS}
             company.write({'comodo_api_url': sandbox_url(), 'comodo_login': SANDBOX_LOGIN,
-                           'comodo_password': SANDBOX_PASSWORD, 'comodo_test_mode': False})
+                           'comodo_password': SANDBOX_PASSWORD, 'comodo_test_mode': True})
             order = env['comodo.certificate.order'].create({
                 'partner_id': env.ref('base.partner_demo_portal').id,
                 'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,

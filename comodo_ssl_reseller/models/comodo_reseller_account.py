@@ -1,0 +1,31 @@
+from odoo import fields, models
+
+COMODO_PRODUCTION_URL = 'https://secure.trust-provider.com/products/'
+CERTIFICATE_MANAGER_WSDL = 'https://cert-manager.com/ws/EPKIManagerSSL?wsdl'
+
+
+class ComodoResellerAccount(models.Model):
+    """A company's account at the CA: where it is, how we log in, and the secrets.
+
+    A model of its own because its access list, settings administrators only, is what guards the
+    values on every path: Odoo 11 checks a field's groups= in read() and write() only, not in
+    read_group, search domains, ordering or export_data. The company shows these values through
+    non-stored fields that check the reader's group first (res.company).
+    """
+
+    _name = 'comodo.reseller.account'
+    _description = 'Comodo Reseller Account'
+    _rec_name = 'company_id'
+
+    company_id = fields.Many2one('res.company', required=True, index=True, ondelete='cascade')
+    login = fields.Char()
+    password = fields.Char()
+    api_url = fields.Char(string='API URL', default=COMODO_PRODUCTION_URL, required=True)
+    wsdl_url = fields.Char(string='Certificate Manager WSDL', default=CERTIFICATE_MANAGER_WSDL)
+    customer_uri = fields.Char(string='Customer URI')
+    org_id = fields.Integer(string='Organization ID')
+    secret_key = fields.Char(string='Organization Secret Key')
+
+    _sql_constraints = [
+        ('company_unique', 'unique(company_id)', 'A company has one Comodo reseller account.'),
+    ]
