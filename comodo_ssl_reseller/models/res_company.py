@@ -17,12 +17,17 @@ ACCOUNT_FIELDS = {
 ACCOUNT_WRITERS = 'base.group_system'
 
 
-def _account_inverse(name):
-    """The inverse of company field `name`. One per field: the fields share one compute, which
-    would overwrite the other fields' new values if one inverse read them all."""
+def _account_field(field_type, name, **attrs):
+    """A company field showing a value of its comodo.reseller.account, guarded by its group.
+
+    Each has its own inverse: the fields share one compute, which would overwrite the other
+    fields' new values if one inverse read them all.
+    """
     def inverse(companies):
         companies._write_comodo_account(name)
-    return inverse
+    return field_type(compute='_compute_comodo_account', inverse=inverse, search='_search_comodo_account',
+                      groups=ACCOUNT_FIELDS[name][1], **attrs)
+
 
 API_TYPES = [
     ('reseller', 'Web Host Reseller API'),
@@ -43,33 +48,23 @@ class ResCompany(models.Model):
              'for customers nor find an order whose answer was lost: its orders that get no '
              'answer are left to a person.')
     # The account at the CA lives in comodo.reseller.account (see there why); these fields show it.
-    comodo_login = fields.Char(
-        string='Comodo Reseller Login', compute='_compute_comodo_account', inverse=_account_inverse('comodo_login'),
-        search='_search_comodo_account', groups='base.group_user',
+    comodo_login = _account_field(
+        fields.Char, 'comodo_login', string='Comodo Reseller Login',
         help='The login of your Comodo (Sectigo) Web Host Reseller account.')
-    comodo_password = fields.Char(
-        string='Comodo Reseller Password', compute='_compute_comodo_account',
-        inverse=_account_inverse('comodo_password'), search='_search_comodo_account', groups='base.group_system')
-    comodo_api_url = fields.Char(
-        string='Comodo API URL', compute='_compute_comodo_account', inverse=_account_inverse('comodo_api_url'),
-        search='_search_comodo_account', groups='base.group_user',
+    comodo_password = _account_field(fields.Char, 'comodo_password', string='Comodo Reseller Password')
+    comodo_api_url = _account_field(
+        fields.Char, 'comodo_api_url', string='Comodo API URL',
         help='Base URL of the Comodo reseller API (ends with /products/). Point it at the local '
              'sandbox CA to try the product without ordering for real. Anything but https:// is '
              'refused unless test mode is on: the password would travel in clear.')
-    comodo_wsdl_url = fields.Char(
-        string='Certificate Manager WSDL', compute='_compute_comodo_account',
-        inverse=_account_inverse('comodo_wsdl_url'), search='_search_comodo_account', groups='base.group_user',
+    comodo_wsdl_url = _account_field(
+        fields.Char, 'comodo_wsdl_url', string='Certificate Manager WSDL',
         help='The EPKIManagerSSL WSDL; its calls go to the same address without "?wsdl".')
-    comodo_customer_uri = fields.Char(
-        string='Customer URI', compute='_compute_comodo_account', inverse=_account_inverse('comodo_customer_uri'),
-        search='_search_comodo_account', groups='base.group_user',
+    comodo_customer_uri = _account_field(
+        fields.Char, 'comodo_customer_uri', string='Customer URI',
         help='The customer slug of your Certificate Manager URL (/customer/<slug>).')
-    comodo_org_id = fields.Integer(
-        string='Organization ID', compute='_compute_comodo_account', inverse=_account_inverse('comodo_org_id'),
-        search='_search_comodo_account', groups='base.group_user')
-    comodo_secret_key = fields.Char(
-        string='Organization Secret Key', compute='_compute_comodo_account',
-        inverse=_account_inverse('comodo_secret_key'), search='_search_comodo_account', groups='base.group_system')
+    comodo_org_id = _account_field(fields.Integer, 'comodo_org_id', string='Organization ID')
+    comodo_secret_key = _account_field(fields.Char, 'comodo_secret_key', string='Organization Secret Key')
     comodo_test_mode = fields.Boolean(
         string='Comodo Test Mode',
         help='Send test=Y with each order: Comodo does not bill test orders and signs them with '

@@ -1,0 +1,167 @@
+"""Where secrets live, what is refused before it can leak, and the reseller's credit at the CA."""
+import importlib.util
+import os
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..comodo_client import build_csr, generate_private_key
+from .common import ComodoCase, unique_domain
+
+MIGRATION = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'migrations', '11.0.1.1.0',
+                         'post-migration.py')
+
+
+def _load_migration():
+    spec = importlib.util.spec_from_file_location('comodo_post_migration_11_0_1_1_0', MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class TestSecretStorage(ComodoCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestSecretStorage, cls).setUpClass()
+        users = cls.env['res.users'].with_context(no_reset_password=True)
+        cls.ssl_manager = users.create({
+            'name': 'Key Reader', 'login': 'secret_ssl_manager', 'email': 'keys@example.com',
+            'groups_id': [(6, 0, [cls.env.ref('comodo_ssl_reseller.group_ssl_manager').id])]})
+
+    def _columns(self, table):
+        self.env.cr.execute('SELECT column_name FROM information_schema.columns WHERE table_name = %s', (table,))
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    def test_secrets_are_stored_in_their_own_tables_only(self):
+        self.assertFalse({'comodo_password', 'comodo_secret_key', 'comodo_login'} & self._columns('res_company'))
+        self.assertNotIn('private_key_pem', self._columns('comodo_certificate_order'))
+        order = self._buy(unique_domain('never'))
+        key = self.env['comodo.certificate.key'].search([('order_id', '=', order.id)])
+        self.assertIn('PRIVATE KEY', key.private_key_pem)
+        self.assertEqual(order.private_key_pem, key.private_key_pem, 'SSL managers read it on the order')
+        self.assertFalse(order.sudo(self.ssl_manager).private_key_pem is False)
+        account = self.env['comodo.reseller.account'].search([('company_id', '=', self.company.id)])
+        self.assertEqual(account.password, 'demo')
+
+    def test_migration_moves_old_columns_and_drops_them(self):
+        order = self._buy(unique_domain('never'))
+        key_pem = order.private_key_pem
+        self.env['comodo.certificate.key'].search([('order_id', '=', order.id)]).unlink()
+        self.env['comodo.reseller.account'].search([('company_id', '=', self.company.id)]).unlink()
+        # The tables as 11.0.1.0.0 left them.
+        self.env.cr.execute("""ALTER TABLE res_company ADD COLUMN comodo_login varchar,
+                               ADD COLUMN comodo_password varchar, ADD COLUMN comodo_api_url varchar,
+                               ADD COLUMN comodo_org_id integer, ADD COLUMN comodo_secret_key varchar""")
+        self.env.cr.execute("""UPDATE res_company SET comodo_login = 'old-login', comodo_password = 'old-pw',
+                               comodo_api_url = 'https://ca.example.com/products/', comodo_org_id = 42,
+                               comodo_secret_key = 'old-secret' WHERE id = %s""", (self.company.id,))
+        self.env.cr.execute('ALTER TABLE comodo_certificate_order ADD COLUMN private_key_pem text')
+        self.env.cr.execute('UPDATE comodo_certificate_order SET private_key_pem = %s WHERE id = %s',
+                            (key_pem, order.id))
+
+        _load_migration().migrate(self.env.cr, '11.0.1.0.0')
+        self.env.cache.invalidate()
+
+        account = self.env['comodo.reseller.account'].search([('company_id', '=', self.company.id)])
+        self.assertEqual((account.login, account.password, account.api_url, account.org_id, account.secret_key),
+                         ('old-login', 'old-pw', 'https://ca.example.com/products/', 42, 'old-secret'))
+        self.assertEqual(self.company.comodo_password, 'old-pw')
+        self.assertEqual(order.private_key_pem, key_pem, 'nothing lost')
+        self.assertFalse({'comodo_password', 'comodo_secret_key', 'comodo_login'} & self._columns('res_company'))
+        self.assertNotIn('private_key_pem', self._columns('comodo_certificate_order'))
+        # A second run (an update of an already migrated database) changes nothing.
+        _load_migration().migrate(self.env.cr, '11.0.1.1.0')
+        self.assertEqual(self.env['comodo.reseller.account'].search_count([('company_id', '=', self.company.id)]), 1)
+
+    def test_a_key_pasted_with_the_csr_is_never_stored(self):
+        key = generate_private_key()
+        domain = unique_domain('never')
+        csr = build_csr(key, [domain])
+        with self.assertRaisesRegex(ValidationError, 'private key must stay on your server'):
+            with self.cr.savepoint():
+                self._sale_order(domain, comodo_csr=key + csr)
+        sale = self._sale_order(domain, comodo_csr='My CSR:\r\n' + csr.replace('\n', '\r\n') + '\r\nThanks')
+        with self.assertRaisesRegex(ValidationError, 'private key must stay on your server'):
+            with self.cr.savepoint():
+                sale.order_line.comodo_csr = csr + key
+        sale.invalidate_cache()  # the refused value is still in the cache
+        sale.action_confirm()
+        order = sale.order_line.comodo_order_ids
+        self.assertEqual(order.csr_pem, csr, 'only the CSR, re-encoded, is kept and sent')
+        self.assertFalse(order.key_generated)
+        self.assertFalse(self.env['comodo.certificate.key'].search([('order_id', '=', order.id)]))
+        self.assertEqual(order.state, 'pending', 'the CA took the cleaned CSR')
+
+    def test_domains_with_whitespace_or_control_characters_are_refused(self):
+        for domain in ('www\n.example.com', 'www.exa mple.com', 'www.example\t.com'):
+            sale = self._sale_order(domain)
+            with self.assertRaisesRegex(ValidationError, 'not a valid public domain name'):
+                with self.cr.savepoint():
+                    sale.action_confirm()
+            self.assertFalse(self.env['comodo.certificate.order'].search([('domain', '=', domain)]))
+
+    def test_test_connection_is_for_settings_administrators(self):
+        settings = self.env['res.config.settings'].create({})
+        calls = len(self.sandbox.calls())
+        with self.assertRaisesRegex(AccessError, 'settings administrators'):
+            settings.sudo(self.ssl_manager).action_comodo_test_connection()
+        self.assertEqual(len(self.sandbox.calls()), calls, 'nothing sent to the CA')
+
+    def test_plain_http_is_refused_unless_test_mode(self):
+        self.company.comodo_test_mode = False
+        calls = len(self.sandbox.calls())
+        with self.assertRaisesRegex(UserError, 'is not https://'):
+            self.company._comodo_client()
+        settings = self.env['res.config.settings'].create({})
+        with self.assertRaisesRegex(UserError, 'is not https://'):
+            settings.action_comodo_test_connection()
+        self.assertEqual(len(self.sandbox.calls()), calls, 'no credential sent')
+        self.company.write({'comodo_api_url': 'https://ca.invalid/products/'})
+        self.assertEqual(self.company._comodo_client().base_url, 'https://ca.invalid/products/')
+
+    def test_a_certificate_for_another_key_is_not_stored_as_issued(self):
+        order = self._buy(unique_domain('never'))
+        self.assertEqual(order.state, 'pending')
+        # As if the CA answered with a certificate for another request: the one it holds is not
+        # for the key this order now has.
+        order.csr_pem = build_csr(generate_private_key(), [order.domain])
+        self.sandbox.approve(order.ca_order_number)
+        order.action_check()
+        self.assertEqual(order.state, 'error')
+        self.assertFalse(order.certificate_pem)
+        self.assertIn('does not match', order.last_error)
+        told = order.message_ids.filtered(lambda message: 'does not match' in (message.body or ''))
+        self.assertIn(self.ssl_manager.partner_id, told.partner_ids, 'SSL managers are told')
+
+
+class TestOrderAfterPayment(ComodoCase):
+    """Settings → Order from Comodo: when the invoice is paid."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestOrderAfterPayment, cls).setUpClass()
+        cls.company.comodo_order_trigger = 'payment'
+        cls.bank = cls.env['account.journal'].search([('type', '=', 'bank')], limit=1)
+
+    def test_ordered_only_once_the_invoice_is_paid(self):
+        domain = unique_domain('never')
+        order = self._buy(domain)
+        self.assertEqual(order.state, 'awaiting_payment')
+        self.assertFalse(self.sandbox.find_orders(common_name=domain), 'nothing ordered from the CA yet')
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.state, 'open', 'validated, so that the customer can pay it')
+        with self.assertRaisesRegex(UserError, 'once its invoice is paid'):
+            order.action_check()
+
+        invoice.pay_and_reconcile(self.bank, invoice.amount_total)
+        self.assertEqual(invoice.state, 'paid')
+        self.assertEqual(order.state, 'pending')
+        self.assertEqual(len(self.sandbox.find_orders(orderNumber=order.ca_order_number)), 1)
+
+    def test_cancelled_before_payment_credits_and_orders_nothing(self):
+        domain = unique_domain('never')
+        order = self._buy(domain)
+        order.action_cancel()
+        self.assertEqual(order.state, 'cancelled')
+        self.assertFalse(self.sandbox.find_orders(common_name=domain))
+        self.assertEqual(order.invoice_ids.filtered(lambda inv: inv.type == 'out_refund').state, 'paid')
