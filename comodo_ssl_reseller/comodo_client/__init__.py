@@ -4,6 +4,7 @@ The Odoo models use only the names below; everything else in the package is inte
 """
 from .bundles import build_pkcs12, full_chain_pem
 from .client import ComodoClient
+from .costs import parse_cost, report_cost, report_refunded
 from .dcv import DCV_METHODS, dcv_instructions
 from .errors import ComodoError, ConfigurationError, RequestError, TransientError
 from .keys import build_csr, check_csr, check_domains, decode_csr, generate_private_key
@@ -19,4 +20,5 @@ __all__ = [
     'generate_private_key', 'build_csr', 'decode_csr', 'check_csr', 'check_domains', 'dcv_instructions',
     'DCV_METHODS',
     'build_pkcs12', 'full_chain_pem',
+    'parse_cost', 'report_cost', 'report_refunded',
 ]
