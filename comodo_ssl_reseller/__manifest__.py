@@ -40,6 +40,9 @@
         'views/product_template_views.xml',
         'views/sale_order_views.xml',
         'views/account_invoice_views.xml',
+        'views/comodo_ca_charge_views.xml',
+        'views/comodo_certificate_order_charge_views.xml',
+        'views/comodo_margin_report_views.xml',
         'views/res_config_settings_views.xml',
         'views/portal_templates.xml',
     ],
@@ -47,5 +50,6 @@
         'demo/comodo_certificate_term_demo.xml',
         'demo/res_company_demo.xml',
         'demo/hosting_plan_demo.xml',
+        'demo/comodo_ca_vendor_demo.xml',
     ],
 }

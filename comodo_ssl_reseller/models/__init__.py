@@ -4,6 +4,8 @@ from . import res_partner
 from . import comodo_certificate_type
 from . import comodo_certificate_term
 from . import comodo_certificate_order
+from . import comodo_certificate_order_charge
+from . import comodo_ca_charge
 from . import comodo_poll_run
 from . import hosting_plan
 from . import hosting_plan_certificate_price
@@ -13,3 +15,4 @@ from . import product_template
 from . import sale_order
 from . import sale_order_line
 from . import account_invoice
+from . import comodo_margin_report
