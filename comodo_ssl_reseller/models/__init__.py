@@ -15,4 +15,6 @@ from . import product_template
 from . import sale_order
 from . import sale_order_line
 from . import account_invoice
+from . import comodo_reconciliation
+from . import comodo_reconciliation_line
 from . import comodo_margin_report

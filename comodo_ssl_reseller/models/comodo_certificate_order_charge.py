@@ -125,3 +125,12 @@ class ComodoCertificateOrder(models.Model):
         charge.write({'refund_state': state, 'refund_note': note})
         _logger.info('Certificate order %s: no refund from the CA (%s)', self.name, note)
         self.message_post(body=_('No refund of CA order %s: %s') % (self.ca_order_number, note))
+
+    # -- what the customer is billed ---------------------------------------------------------------
+
+    def _billed_amount(self):
+        """Invoiced to the customer less credit notes, untaxed, drafts included (not cancelled)."""
+        self.ensure_one()
+        invoices = self.sudo().invoice_ids.filtered(lambda inv: inv.state != 'cancel')
+        return sum(inv.amount_untaxed * (-1 if inv.type == 'out_refund' else 1) for inv in invoices
+                   if inv.type in ('out_invoice', 'out_refund'))
