@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, time, timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..comodo_client import ComodoError, report_cost, report_refunded
 from ..comodo_client.client import REPORT_PAGE_SIZE
@@ -77,7 +77,7 @@ class ComodoReconciliation(models.Model):
     def _check_dates(self):
         for reconciliation in self:
             if reconciliation.date_from > reconciliation.date_to:
-                raise UserError(_('The reconciliation ends before it starts.'))
+                raise ValidationError(_('The reconciliation ends before it starts.'))
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -236,9 +236,11 @@ class ComodoReconciliation(models.Model):
     def _cron_reconcile_last_month(self):
         """Reconcile last month for every company reselling through the reseller API; mail the
         accountants what it found."""
-        companies = self.env['res.company'].search([('comodo_api_type', '=', 'reseller')])
+        # Filtered in Python: the reseller account's fields need not be stored on the company.
+        companies = self.env['res.company'].sudo().search([]).filtered(
+            lambda company: company.comodo_api_type == 'reseller' and company.comodo_login)
         template = self.env.ref('comodo_ssl_reseller.mail_template_reconciliation')
-        for company in companies.filtered(lambda company: company.sudo().comodo_login):
+        for company in companies:
             reconciliation = self.create({'company_id': company.id})
             try:
                 reconciliation._run()
