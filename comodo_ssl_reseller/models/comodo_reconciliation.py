@@ -118,7 +118,31 @@ class ComodoReconciliation(models.Model):
         self.ensure_one()
         start = datetime.combine(fields.Date.from_string(self.date_from), time.min)
         end = datetime.combine(fields.Date.from_string(self.date_to), time.max)
-        orders = self._odoo_orders(start, end)
+        in_range = self._odoo_orders(start, end)
+        ca_entries, ca_by_number = self._ca_orders(start, end, in_range, page_size)
+        numbers = set(ca_by_number) | set(number for number in in_range.mapped('ca_order_number') if number)
+        orders = in_range | self._orders_by_number(numbers)
+        charges = self.env['comodo.ca.charge'].search([
+            ('company_id', '=', self.company_id.id), ('ca_order_number', 'in', list(numbers))])
+        order_by_number = {order.ca_order_number: order for order in orders if order.ca_order_number}
+        charge_by_number = {charge.ca_order_number: charge for charge in charges}
+        lines = []
+        for number, entry in ca_by_number.items():
+            lines += self._ca_side_mismatches(entry, order_by_number.get(number), charge_by_number.get(number))
+        lines += self._odoo_side_mismatches(in_range, ca_by_number)
+        self.line_ids.unlink()
+        self.write({
+            'line_ids': [(0, 0, values) for values in lines],
+            'state': 'done',
+            'run_at': fields.Datetime.now(),
+            'ca_order_count': len(ca_entries),
+            'odoo_order_count': len(in_range),
+        })
+        _logger.info('CA reconciliation %s: %d CA orders, %d mismatches', self.name, len(ca_entries),
+                     len(lines))
+
+    def _ca_orders(self, start, end, orders, page_size):
+        """The CA's orders of the range, and by number those plus the orders Odoo dates in the range."""
         with self.company_id._comodo_client() as client:
             ca_entries = client.report_all(page_size=page_size, notBefore=start, notAfter=end,
                                            showCost=True)
@@ -128,32 +152,7 @@ class ComodoReconciliation(models.Model):
             if elsewhere:
                 ca_by_number.update((entry.order_number, entry) for entry in client.report_all(
                     page_size=page_size, orderNumber=elsewhere, showCost=True))
-        numbers = set(ca_by_number) | set(number for number in orders.mapped('ca_order_number') if number)
-        orders |= self._orders_by_number(numbers)
-        charges = self.env['comodo.ca.charge'].search([
-            ('company_id', '=', self.company_id.id), ('ca_order_number', 'in', list(numbers))])
-        order_by_number = {order.ca_order_number: order for order in orders if order.ca_order_number}
-        charge_by_number = {charge.ca_order_number: charge for charge in charges}
-        lines = []
-        for entry in ca_by_number.values():
-            lines += self._ca_side_mismatches(entry, order_by_number.get(entry.order_number),
-                                              charge_by_number.get(entry.order_number))
-        for order in orders.filtered(lambda order: start <= _order_date(order) <= end):
-            if order._billed_amount() > 0 and order.ca_order_number not in ca_by_number:
-                lines.append(self._prepare_line('no_ca_order', order=order, note=_(
-                    'Invoiced to the customer, but the CA has no order %s.') % (
-                        order.ca_order_number or _('(never placed: %s)') % dict(
-                            order._fields['state'].selection)[order.state])))
-        self.line_ids.unlink()
-        self.write({
-            'line_ids': [(0, 0, values) for values in lines],
-            'state': 'done',
-            'run_at': fields.Datetime.now(),
-            'ca_order_count': len(ca_entries),
-            'odoo_order_count': len(orders.filtered(lambda order: start <= _order_date(order) <= end)),
-        })
-        _logger.info('CA reconciliation %s: %d CA orders, %d mismatches', self.name, len(ca_entries),
-                     len(lines))
+        return ca_entries, ca_by_number
 
     def _odoo_orders(self, start, end):
         """Certificate orders placed in the range, or made in it and never placed."""
@@ -199,6 +198,15 @@ class ComodoReconciliation(models.Model):
                     'The CA charged %.2f for %s; no customer invoice.') % (
                         ca_cost, _entry_domain(entry) or entry.order_number), **common))
         return lines
+
+    def _odoo_side_mismatches(self, orders, ca_by_number):
+        """Orders invoiced to a customer that the CA does not know."""
+        states = dict(self.env['comodo.certificate.order']._fields['state']._description_selection(self.env))
+        return [self._prepare_line('no_ca_order', order=order, note=_(
+            'Invoiced to the customer, but the CA has no order %s.') % (
+                order.ca_order_number or _('(never placed: %s)') % states[order.state]))
+            for order in orders
+            if order._billed_amount() > 0 and order.ca_order_number not in ca_by_number]
 
     def _prepare_line(self, kind, entry=None, order=None, charge=None, note=''):
         invoice = order.sudo().invoice_ids.filtered(lambda inv: inv.type == 'out_invoice')[:1] \

@@ -38,6 +38,7 @@ class ComodoReconciliationLine(models.Model):
     ca_refunded = fields.Boolean(string='Refunded by the CA', readonly=True)
     odoo_cost = fields.Monetary(string='Odoo Cost', readonly=True)
     note = fields.Char(readonly=True)
+    fixed = fields.Boolean(readonly=True, help='The missing vendor line was booked from here.')
 
     @api.depends('kind')
     def _compute_kind_label(self):
@@ -56,11 +57,12 @@ class ComodoReconciliationLine(models.Model):
     def action_book_vendor_line(self):
         """Book what the CA charged on a vendor bill: the missing charge is made from the CA's report."""
         for line in self:
-            if line.kind != 'not_booked':
+            if line.kind != 'not_booked' or line.fixed:
                 raise UserError(_('Only a charge missing from the vendor bills can be booked here.'))
             charge = line.charge_id or self.env['comodo.ca.charge'].create(line._prepare_charge())
             charge.action_book_vendor_line()
-            line.write({'charge_id': charge.id, 'note': _('Booked on %s.') % charge.bill_id.display_name})
+            line.write({'charge_id': charge.id, 'fixed': True,
+                        'note': _('Booked on %s.') % charge.bill_id.display_name})
         return True
 
     def _prepare_charge(self):

@@ -3,6 +3,7 @@ import calendar
 from datetime import date, datetime, timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 
 from .common import unique_domain
 from .test_ca_charges import POSITIVESSL_COST, CaChargeCase
@@ -87,7 +88,11 @@ class TestCaReconciliation(CaChargeCase):
         self.assertIn('"Charged by the CA, not invoiced",%s,' % unseen, csv_text)
 
         # The fix for a charge Odoo never booked: the CA's cost on the vendor bill of its day.
-        lines['not_booked', unseen].action_book_vendor_line()
+        fix = lines['not_booked', unseen]
+        fix.action_book_vendor_line()
+        self.assertTrue(fix.fixed)
+        with self.assertRaises(UserError), self.cr.savepoint():
+            fix.action_book_vendor_line()
         charge = self.env['comodo.ca.charge'].search([('ca_order_number', '=', unseen)])
         self.assertEqual((charge.amount, charge.charged_on), (POSITIVESSL_COST, '2011-02-03'))
         self.assertEqual((charge.bill_id.partner_id, charge.bill_id.date_invoice), (self.vendor, '2011-02-03'))
