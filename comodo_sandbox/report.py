@@ -4,8 +4,8 @@ Filters: orderNumber, foreignOrderNumber, certificateID (comma lists), fqdn (any
 `%` and `_` wildcards), notBefore/notAfter (Unix times bounding the order date). Paging:
 firstResultNo (default 1) to lastResultNo (default 10), both 1-based and inclusive.
 Answer: errorCode=0&noOfResults=N, then for the i-th order of this page (1..N): i_orderNumber,
-i_orderStatus (the certificate's status, or Refunded once !AutoRefund gave the charge back), i_dateTime (Unix time of the order), [i_cost if showCost=Y], and for its one
-certificate: i_1_type, i_1_domain, i_1_mdcDomainNames (multi-domain), i_1_status, and once issued
+i_orderStatus (the certificate's status, or Refunded once !AutoRefund gave the charge back),
+i_dateTime (Unix time of the order), [i_cost if showCost=Y], and for its one certificate: i_1_type, i_1_domain, i_1_mdcDomainNames (multi-domain), i_1_status, and once issued
 i_1_notBefore, i_1_notAfter, i_1_serialNumber; i_1_certificateID if showCertificateID=Y.
 """
 import re

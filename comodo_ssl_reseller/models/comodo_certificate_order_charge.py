@@ -1,7 +1,7 @@
 import logging
 from datetime import datetime, timedelta
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 
 from ..comodo_client import ComodoError, parse_cost, report_cost
 

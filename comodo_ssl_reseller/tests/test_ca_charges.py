@@ -1,10 +1,16 @@
 import time
+import unittest
+import uuid
 from datetime import datetime, timedelta
 
 from mock import patch
 
-from odoo import fields
+import odoo
+from odoo import SUPERUSER_ID, api, fields
+from odoo.exceptions import AccessError
+from odoo.tests import common
 
+from ..models.comodo_ca_charge import DAILY_DOCUMENT_LOCK
 from .common import ComodoCase, unique_domain
 
 # The sandbox's cost of PositiveSSL (287) for one year: its totalCost.
@@ -67,6 +73,28 @@ class TestCaCharges(CaChargeCase):
         report = self.env['comodo.margin.report'].search([('order_id', '=', order.id)])
         self.assertEqual((report.product_id, report.partner_id), (self.term.product_id, self.customer))
         self.assertEqual(report.margin, order.margin)
+
+    def test_accountants_see_the_margin_by_product_customer_and_month(self):
+        order = self._buy(unique_domain('instant'))
+        accountant = self.env['res.users'].create({
+            'name': 'Billing Clerk', 'login': 'margin-clerk',
+            'groups_id': [(6, 0, [self.env.ref('account.group_account_invoice').id])]})
+        seen = order.sudo(accountant)
+        self.assertEqual((seen.sale_price, seen.ca_cost), (10.0, POSITIVESSL_COST))
+        groups = self.env['comodo.margin.report'].sudo(accountant).read_group(
+            [('order_id', '=', order.id)], ['margin', 'sale_price', 'ca_cost', 'product_id', 'partner_id', 'date'],
+            ['product_id', 'partner_id', 'date:month'], lazy=False)
+        self.assertEqual(len(groups), 1)
+        self.assertEqual(groups[0]['margin'], 10.0 - POSITIVESSL_COST)
+        self.assertEqual(groups[0]['product_id'][0], self.term.product_id.id)
+        self.assertEqual(groups[0]['partner_id'][0], self.customer.id)
+        salesman = self.env['res.users'].create({
+            'name': 'SSL Seller', 'login': 'margin-seller',
+            'groups_id': [(6, 0, [self.env.ref('comodo_ssl_reseller.group_ssl_user').id])]})
+        with self.assertRaises(AccessError):
+            order.sudo(salesman).read(['ca_cost'])
+        with self.assertRaises(AccessError):
+            self.env['comodo.ca.charge'].sudo(salesman).search([])
 
     def test_second_ca_order_for_the_same_domain_is_charged_again(self):
         # A renewal is a new CA order for the same domain and customer: a new charge.
@@ -171,3 +199,30 @@ class TestCaChargeCurrency(CaChargeCase):
         expense = bill.move_id.line_ids.filtered(lambda line: line.debit)
         self.assertEqual(expense.debit, 2 * POSITIVESSL_COST)
         self.assertEqual(expense.amount_currency, POSITIVESSL_COST)
+
+
+class TestDailyBillLock(unittest.TestCase):
+    """Two transactions booking charges at once: the first holds the day's bill until it ends."""
+
+    def _environment(self):
+        cr = odoo.registry(common.get_db_name()).cursor()
+        self.addCleanup(cr.close)
+        self.addCleanup(cr.rollback)
+        return api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
+
+    def _lock_is_free(self, env, company):
+        env.cr.execute('SELECT pg_try_advisory_xact_lock(hashtext(%s), %s)', (DAILY_DOCUMENT_LOCK, company.id))
+        return env.cr.fetchone()[0]
+
+    def test_one_transaction_at_a_time_finds_or_makes_the_days_bill(self):
+        first, second = self._environment(), self._environment()
+        company = first.ref('base.main_company')
+        company.comodo_ca_partner_id = first['res.partner'].create({'name': 'Lock Test CA'})
+        charge = first['comodo.ca.charge'].create({
+            'company_id': company.id, 'ca_order_number': 'LOCK-%s' % uuid.uuid4().hex[:10],
+            'description': 'Lock test', 'currency_id': company.currency_id.id, 'amount': 1.0})
+        bill = charge._daily_document('in_invoice', fields.Date.context_today(charge))
+        self.assertTrue(bill)
+        self.assertFalse(self._lock_is_free(second, company), 'the second waits for the first')
+        first.cr.rollback()
+        self.assertTrue(self._lock_is_free(second, company), 'and goes on once the first has ended')
