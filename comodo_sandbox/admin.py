@@ -8,24 +8,38 @@ They need no login: the sandbox listens on 127.0.0.1 by default and holds test d
     POST /admin/calls/reset                    empties that log
     POST /admin/orders/<number>/approve|reject decide now (JSON if Accept has application/json,
                                                else 303 back to /admin/)
+Knobs for reconciling with the CA (form-encoded bodies; JSON answers: the order, 400 on a bad value):
+    POST /admin/orders                         an order nobody placed through the API: commonName,
+                                               [product=287], [days=365], [placedAt=Unix time]
+    POST /admin/orders/<number>/cost           cost=12.34: what the CA says it charged
+    POST /admin/orders/<number>/placed-at      placedAt=Unix time: re-date the order
 """
 import datetime
 import html
 import json
 import re
+from urllib.parse import parse_qsl
 
-from comodo_sandbox import products
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from comodo_sandbox import csr_checks, dcv, products, scenarios
 from comodo_sandbox.lifecycle import UNDECIDED
-from comodo_sandbox.protocol import ApiError
+from comodo_sandbox.protocol import ApiError, Form, parse_integer
+from comodo_sandbox.store import Order
 
 _DECISION_PATH = re.compile(r'^/admin/orders/(\d+)/(approve|reject)$')
+_KNOB_PATH = re.compile(r'^/admin/orders/(\d+)/(cost|placed-at)$')
+_COST = re.compile(r'^\d{1,7}\.\d{2}$')
 
 JSON_TYPE = 'application/json'
 HTML_TYPE = 'text/html; charset=utf-8'
 TEXT_TYPE = 'text/plain; charset=utf-8'
 
 
-def handle(app, method, path, accept):
+def handle(app, method, path, accept, body=b''):
     """(status, content type, body bytes, extra headers) for one /admin request."""
     if path in ('/admin', '/admin/') and method == 'GET':
         return _page(app.lifecycle.all_orders())
@@ -38,7 +52,61 @@ def handle(app, method, path, accept):
     decision = _DECISION_PATH.match(path)
     if decision and method == 'POST':
         return _decide(app, int(decision.group(1)), decision.group(2), JSON_TYPE in accept)
+    form = Form(parse_qsl((body or b'').decode('utf-8', 'replace'), keep_blank_values=True))
+    if path == '/admin/orders' and method == 'POST':
+        return _knob(lambda: _place_unseen_order(app, form))
+    knob = _KNOB_PATH.match(path)
+    if knob and method == 'POST':
+        order_number = int(knob.group(1))
+        if knob.group(2) == 'cost':
+            return _knob(lambda: app.lifecycle.set_cost(order_number, _cost(form)))
+        return _knob(lambda: app.lifecycle.move_placement(order_number, _unix_time(form, 'placedAt')))
     return 404, TEXT_TYPE, b'Not found\n', {}
+
+
+def _knob(change):
+    try:
+        order = change()
+    except LookupError:
+        return 404, TEXT_TYPE, b'No such order\n', {}
+    except (ApiError, ValueError) as error:
+        return _json(400, {'error': str(error)})
+    return _json(200, order_summary(order))
+
+
+def _place_unseen_order(app, form):
+    """An order as if placed by hand in the CA's own console: Odoo never heard of it."""
+    product = products.lookup(form.get('product') or '287')
+    term = products.term_for(product, Form([('days', form.get('days') or '365')]))
+    common_name = csr_checks.check_common_name(form.require('commonName').lower(), product)
+    order = app.lifecycle.place(Order(
+        product=product.code, days=term.days, validity_days=term.validity_days, total_cost=term.total_cost,
+        common_name=common_name, domains=[common_name], csr_pem=_csr_pem(common_name), server_software=-1,
+        dcv=[dcv.dcv_entry(common_name, 'CNAME_CSR_HASH')], scenario=scenarios.scenario_for(common_name)))
+    if form.get('placedAt'):
+        order = app.lifecycle.move_placement(order.order_number, _unix_time(form, 'placedAt'))
+    return order
+
+
+def _csr_pem(common_name):
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = x509.CertificateSigningRequestBuilder().subject_name(
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])).sign(key, hashes.SHA256())
+    return csr.public_bytes(serialization.Encoding.PEM).decode('ascii')
+
+
+def _cost(form):
+    cost = form.require('cost')
+    if not _COST.match(cost):
+        raise ValueError('cost: an amount with two decimals is expected, e.g. 12.50')
+    return cost
+
+
+def _unix_time(form, name):
+    value = parse_integer(form.require(name))
+    if value is None or value < 0:
+        raise ValueError('%s: a Unix time is expected' % name)
+    return value
 
 
 def _decide(app, order_number, verb, wants_json):
@@ -76,6 +144,8 @@ def order_summary(order):
         'serialNumber': order.serial_number,
         'notBefore': order.not_before,
         'notAfter': order.not_after,
+        'totalCost': order.total_cost,
+        'refundedAt': order.refunded_at,
     }
 
 
@@ -101,13 +171,13 @@ form {{ display: inline; }}
 <h1>Comodo sandbox CA</h1>
 <p>{count} order(s). JSON: <a href="/admin/orders.json">orders</a>, <a href="/admin/calls.json">API calls</a>.</p>
 <table>
-<tr><th>Order</th><th>Domains</th><th>Product</th><th>Status</th><th>Placed</th><th>Due</th><th></th></tr>
+<tr><th>Order</th><th>Domains</th><th>Product</th><th>Cost</th><th>Status</th><th>Placed</th><th>Due</th><th></th></tr>
 {rows}
 </table>
 </body></html>
 """
 
-_ROW = """<tr><td>{number}</td><td>{domains}</td><td>{product}</td><td>{status}</td><td>{placed}</td>
+_ROW = """<tr><td>{number}</td><td>{domains}</td><td>{product}</td><td>{cost}</td><td>{status}</td><td>{placed}</td>
 <td>{due}</td><td>{buttons}</td></tr>"""
 
 _BUTTON = '<form method="post" action="/admin/orders/{number}/{verb}"><button>{label}</button></form>'
@@ -125,7 +195,8 @@ def _page(orders):
             number=order.order_number,
             domains='<br>'.join(html.escape(name) for name in order.domains),
             product=html.escape('%s (%s)' % (product.name, order.product)),
-            status=html.escape(order.status),
+            cost=html.escape(order.total_cost),
+            status=html.escape(order.status + (' (refunded)' if order.refunded_at is not None else '')),
             placed=_when(order.placed_at),
             due=_when(order.due_at) if order.status in UNDECIDED else '',
             buttons=buttons))

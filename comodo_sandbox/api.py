@@ -34,6 +34,7 @@ ACTIONS = {
     'AutoReplaceSSL': _action(ordering.auto_replace_ssl),
     'CollectSSL': _action(collect.collect_ssl),
     'AutoRevokeSSL': _action(order_changes.auto_revoke_ssl, formats=None, default=URLENCODED),
+    'AutoRefund': _action(order_changes.auto_refund, formats=None, default=URLENCODED),
     'AutoUpdateDCV': _action(order_changes.auto_update_dcv, formats=None, default=URLENCODED),
     'ResendDCVEmail': _action(order_changes.resend_dcv_email, formats=None, default=URLENCODED),
     'WebHostReport': _action(report.web_host_report, formats=None, default=URLENCODED),

@@ -13,6 +13,9 @@ from comodo_sandbox.protocol import ApiError
 from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
 
 UNDECIDED = (PENDING, UNPAID)
+# !AutoRefund gives the charge back within this many days of the order, and refuses after.
+REFUND_WINDOW_DAYS = 30
+DAY_SECONDS = 86400
 
 
 class Lifecycle(object):
@@ -107,6 +110,52 @@ class Lifecycle(object):
             self.store.update(order)
             return order
 
+    def refund(self, order_number):
+        """Give the order's charge back: its certificate is revoked (or, not issued yet, rejected).
+
+        Codes are the sandbox's choice (the notes name none): -18 already refunded, as SiteLock
+        uses it; -91 "not allowed in this context" once the refund window has passed.
+        """
+        with self.lock:
+            order = self.find(order_number=order_number)
+            if order.refunded_at is not None:
+                raise ApiError(-18, 'The order has already been refunded!', 'orderNumber')
+            now = self.clock()
+            if now - order.placed_at > REFUND_WINDOW_DAYS * DAY_SECONDS:
+                raise ApiError(-91, 'The refund period (%d days from the order) has passed!'
+                               % REFUND_WINDOW_DAYS, 'orderNumber')
+            if order.status == ISSUED:
+                order.status = REVOKED
+                order.decided_at = now
+            elif order.status in UNDECIDED:
+                order.status = REJECTED
+                order.decided_at = now
+            order.refunded_at = now
+            self.store.update(order)
+            return order
+
+    def set_cost(self, order_number, cost):
+        """Admin knob: what the CA says it charged for the order (to plant a cost mismatch)."""
+        with self.lock:
+            order = self._existing(order_number)
+            order.total_cost = cost
+            self.store.update(order)
+            return order
+
+    def move_placement(self, order_number, placed_at):
+        """Admin knob: date the order at `placed_at` (Unix time), e.g. to leave the refund window.
+
+        Its decision (if any) keeps its own time; an undecided order is due as long after the new
+        date as before.
+        """
+        with self.lock:
+            order = self._existing(order_number)
+            if order.due_at is not None and order.status in UNDECIDED:
+                order.due_at += placed_at - order.placed_at
+            order.placed_at = placed_at
+            self.store.update(order)
+            return order
+
     def change_dcv(self, order_number, changes, resend=False):
         """Replaces the DCV entries of the domains in `changes`; `resend` counts a resent DCV email."""
         with self.lock:
@@ -122,6 +171,12 @@ class Lifecycle(object):
         _refuse_final(order)
         if order.status == ISSUED:
             raise ApiError(-4, 'Domain control validation is already complete for this order!', 'orderNumber')
+        return order
+
+    def _existing(self, order_number):
+        order = self.find(order_number=order_number)
+        if order is None:
+            raise LookupError(order_number)
         return order
 
     def _undecided(self, order_number):

@@ -1,11 +1,13 @@
-"""Calls that change an existing order: AutoRevokeSSL, AutoUpdateDCV and ResendDCVEmail.
-All three answer URL-encoded: `errorCode=0`, or the error."""
+"""Calls that change an existing order: AutoRevokeSSL, AutoRefund, AutoUpdateDCV and ResendDCVEmail.
+All four answer URL-encoded: `errorCode=0`, or the error."""
 from comodo_sandbox import dcv, domains
 from comodo_sandbox.protocol import Reply, invalid, missing
 
 # codeReason: 0 unspecified, 1 keyCompromise, 3 affiliationChanged, 4 superseded, 5 cessationOfOperation.
 REVOCATION_CODES = (0, 1, 3, 4, 5)
 MAX_REASON_LENGTH = 1024
+# refundReasonCode: 1 to 11 (comodo-api.md §2, [CD]); their meanings are not documented.
+REFUND_REASON_CODES = range(1, 12)
 
 
 def auto_revoke_ssl(call):
@@ -20,6 +22,16 @@ def auto_revoke_ssl(call):
     # test=Y checks the call without revoking anything.
     if not form.flag('test'):
         call.lifecycle.revoke(order.order_number, reason, code)
+    return Reply(0)
+
+
+def auto_refund(call):
+    """Gives the order's charge back within the refund window (lifecycle.REFUND_WINDOW_DAYS)."""
+    code = call.form.integer('refundReasonCode', required=True)
+    if code not in REFUND_REASON_CODES:
+        raise invalid('refundReasonCode', 'Use a code from 1 to 11.')
+    order = call.enter_order()
+    call.lifecycle.refund(order.order_number)
     return Reply(0)
 
 

@@ -46,9 +46,21 @@ class SandboxAdmin(object):
     def reset_calls(self):
         return self._admin('post', '/admin/calls/reset')
 
-    def _admin(self, method, path):
+    def place_unseen(self, common_name, **fields):
+        """An order placed at the CA without the API (nobody's client knows it); fields: product,
+        days, placedAt."""
+        return self._admin('post', '/admin/orders', dict(fields, commonName=common_name))
+
+    def set_cost(self, order_number, cost):
+        return self._admin('post', '/admin/orders/%s/cost' % order_number, {'cost': cost})
+
+    def move_placement(self, order_number, placed_at):
+        """Re-date an order at `placed_at` (Unix time)."""
+        return self._admin('post', '/admin/orders/%s/placed-at' % order_number, {'placedAt': int(placed_at)})
+
+    def _admin(self, method, path, data=None):
         response = requests.request(method, self.admin_base + path, headers={'Accept': 'application/json'},
-                                    timeout=HTTP_TIMEOUT, verify=self.admin_verify)
+                                    data=data, timeout=HTTP_TIMEOUT, verify=self.admin_verify)
         response.raise_for_status()
         return response.json()
 

@@ -4,8 +4,8 @@ Filters: orderNumber, foreignOrderNumber, certificateID (comma lists), fqdn (any
 `%` and `_` wildcards), notBefore/notAfter (Unix times bounding the order date). Paging:
 firstResultNo (default 1) to lastResultNo (default 10), both 1-based and inclusive.
 Answer: errorCode=0&noOfResults=N, then for the i-th order of this page (1..N): i_orderNumber,
-i_orderStatus, i_dateTime (Unix time of the order), [i_cost if showCost=Y], and for its one
-certificate: i_1_type, i_1_domain, i_1_mdcDomainNames (multi-domain), i_1_status, and once issued
+i_orderStatus (the certificate's status, or Refunded once !AutoRefund gave the charge back),
+i_dateTime (Unix time of the order), [i_cost if showCost=Y], and for its one certificate: i_1_type, i_1_domain, i_1_mdcDomainNames (multi-domain), i_1_status, and once issued
 i_1_notBefore, i_1_notAfter, i_1_serialNumber; i_1_certificateID if showCertificateID=Y.
 """
 import re
@@ -15,6 +15,8 @@ from comodo_sandbox.collect import STATUS_TEXT
 from comodo_sandbox.protocol import Reply, invalid, parse_integer
 
 DEFAULT_PAGE_SIZE = 10
+# The sandbox's choice (the notes do not say how the report shows a refund): the order's status.
+REFUNDED_TEXT = 'Refunded'
 
 
 def web_host_report(call):
@@ -71,7 +73,9 @@ def _like_pattern(text):
 def _order_fields(number, order, show_cost, show_certificate_id):
     product = products.PRODUCTS[order.product]
     status = STATUS_TEXT[order.status]
-    fields = [('orderNumber', order.order_number), ('orderStatus', status), ('dateTime', int(order.placed_at))]
+    order_status = REFUNDED_TEXT if order.refunded_at is not None else status
+    fields = [('orderNumber', order.order_number), ('orderStatus', order_status),
+              ('dateTime', int(order.placed_at))]
     if show_cost:
         fields.append(('cost', order.total_cost))
     certificate = [('type', product.name), ('domain', order.common_name)]

@@ -14,6 +14,9 @@ REJECTED = 'rejected'
 REVOKED = 'revoked'
 
 FIRST_ORDER_NUMBER = 1000001
+# Columns added after the first release, with their SQL types: a data folder made before them gets
+# them on start, so `--data` survives an upgrade of the sandbox.
+_ADDED_COLUMNS = (('refunded_at', 'REAL'),)
 # Certificate IDs are kept far from order numbers, so a client that mixes the two up is caught.
 CERTIFICATE_ID_OFFSET = 7000000000
 
@@ -46,6 +49,7 @@ class Order:
     dcv_resends: int = 0
     revocation_reason: str = ''
     revocation_code: Optional[int] = None
+    refunded_at: Optional[float] = None  # set by !AutoRefund: the charge went back to the reseller
 
 
 _JSON_FIELDS = ('domains', 'dcv')
@@ -58,7 +62,7 @@ CREATE TABLE IF NOT EXISTS orders (
     server_software INTEGER, dcv TEXT, scenario TEXT, unique_value TEXT, foreign_order_number TEXT,
     status TEXT, placed_at REAL, due_at REAL, decided_at REAL, certificate_pem TEXT,
     serial_number TEXT, not_before INTEGER, not_after INTEGER, api_calls INTEGER,
-    dcv_resends INTEGER, revocation_reason TEXT, revocation_code INTEGER
+    dcv_resends INTEGER, revocation_reason TEXT, revocation_code INTEGER, refunded_at REAL
 );
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT, order_number INTEGER, error_code INTEGER,
@@ -75,6 +79,14 @@ class Store(object):
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self):
+        existing = {row['name'] for row in self._db.execute('PRAGMA table_info(orders)')}
+        with self._db:
+            for name, sql_type in _ADDED_COLUMNS:
+                if name not in existing:
+                    self._db.execute('ALTER TABLE orders ADD COLUMN %s %s' % (name, sql_type))
 
     def close(self):
         with self._lock:

@@ -4,6 +4,7 @@ The Odoo models use only the names below; everything else in the package is inte
 """
 from .bundles import build_pkcs12, full_chain_pem
 from .client import ComodoClient
+from .costs import parse_cost, report_cost, report_refunded
 from .dcv import DCV_METHODS, dcv_instructions
 from .errors import ComodoError, ConfigurationError, RequestError, TransientError
 from .keys import (build_csr, certificate_matches_csr, check_csr, check_domains, clean_csr, decode_csr,
@@ -21,4 +22,5 @@ __all__ = [
     'certificate_matches_csr', 'refuse_private_key', 'dcv_instructions',
     'DCV_METHODS',
     'build_pkcs12', 'full_chain_pem',
+    'parse_cost', 'report_cost', 'report_refunded',
 ]

@@ -1,7 +1,7 @@
 """What every CA backend shares. The Odoo side uses only this interface:
 
-place_order, collect, find_order, revoke, check_login, dcv_emails, resend_dcv, update_dcv,
-replace, report; a backend that lacks a call raises ConfigurationError saying so.
+place_order, collect, find_order, revoke, refund, check_login, dcv_emails, resend_dcv, update_dcv,
+replace, report, report_all; a backend that lacks a call raises ConfigurationError saying so.
 """
 
 

@@ -32,6 +32,14 @@ IS_CUSTOMER_VALIDATED = 'Y'
 # risks -2 "unrecognised argument".
 TEST_FLAG_CALLS = frozenset(['AutoApplySSL', 'AutoRevokeSSL'])
 
+# !AutoRefund's refundReasonCode is 1-11 (§2, [CD]) with no documented meanings: we send one code for
+# every refund and say why in our own books.
+REFUND_REASON_CODE = 1
+# -18 is SiteLock's "already refunded" (§3): a repeated refund whose answer was lost is done.
+ALREADY_REFUNDED = -18
+# WebHostReport pages: the notes give no maximum ([CD] asks for 10 at a time).
+REPORT_PAGE_SIZE = 100
+
 # WebHostReport's request fields (§2), so that a misspelt filter fails here, not as a CA -2.
 REPORT_FILTERS = frozenset([
     'notBefore', 'notAfter', 'firstResultNo', 'lastResultNo', 'organizationName', 'fqdn',
@@ -165,6 +173,18 @@ class ComodoClient(CaBackend):
             _logger.info('Comodo order %s was already %s', order_number,
                          COLLECT_STATUS_BY_CODE[response.code])
 
+    def refund(self, order_number):
+        """Ask for the order's charge back (!AutoRefund); an order already refunded counts as done.
+
+        The CA refuses once its refund window has passed: that refusal is raised like any error.
+        """
+        response = self._call('AutoRefund', {
+            'orderNumber': order_number,
+            'refundReasonCode': REFUND_REASON_CODE,
+        }, accepted_codes=(ALREADY_REFUNDED,))
+        if response.code == ALREADY_REFUNDED:
+            _logger.info('Comodo order %s was already refunded', order_number)
+
     # --- domain control validation --------------------------------------------------------------
 
     def dcv_emails(self, domain):
@@ -207,6 +227,21 @@ class ComodoClient(CaBackend):
         fields = {name: _report_value(value) for name, value in filters.items()}
         response = self._call('WebHostReport', fields)
         return wire.read_report(response)
+
+    def report_all(self, page_size=REPORT_PAGE_SIZE, **filters):
+        """Every order matching the filters, asking WebHostReport one page at a time.
+
+        A page shorter than page_size is the last one.
+        """
+        if 'firstResultNo' in filters or 'lastResultNo' in filters:
+            raise ValueError('report_all pages by itself: give no firstResultNo/lastResultNo')
+        entries = []
+        while True:
+            first = len(entries) + 1
+            page = self.report(firstResultNo=first, lastResultNo=first + page_size - 1, **filters)
+            entries.extend(page)
+            if len(page) < page_size:
+                return entries
 
     def check_login(self):
         """Raise unless the CA accepts the login: a one-line report, which orders nothing."""

@@ -259,6 +259,12 @@ class ComodoSoapClient(CaBackend):
     def report(self, *args, **kwargs):
         raise ConfigurationError(_NOT_IN_API % 'report')
 
+    def report_all(self, *args, **kwargs):
+        raise ConfigurationError(_NOT_IN_API % 'report_all')
+
+    def refund(self, *args, **kwargs):
+        raise ConfigurationError(_NOT_IN_API % 'refund')
+
     # --- certificate types ----------------------------------------------------------------------
 
     def cert_types(self):

@@ -7,6 +7,8 @@ from . import comodo_certificate_term
 from . import comodo_certificate_order
 from . import comodo_certificate_key
 from . import comodo_portal_ca_call
+from . import comodo_certificate_order_charge
+from . import comodo_ca_charge
 from . import comodo_poll_run
 from . import hosting_plan
 from . import hosting_plan_certificate_price
@@ -16,3 +18,6 @@ from . import product_template
 from . import sale_order
 from . import sale_order_line
 from . import account_invoice
+from . import comodo_reconciliation
+from . import comodo_reconciliation_line
+from . import comodo_margin_report

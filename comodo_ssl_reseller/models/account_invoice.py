@@ -12,6 +12,9 @@ class AccountInvoice(models.Model):
                                       readonly=True, copy=False, index=True, ondelete='set null')
     comodo_certificate_state = fields.Selection(
         STATES, string='Certificate State', related='comodo_order_id.state', store=True, readonly=True)
+    comodo_ca_daily = fields.Boolean(
+        string='Daily CA Bill', readonly=True, copy=False, index=True,
+        help="The day's draft vendor bill (or refund) collecting what the CA charged (or gave back).")
 
     @api.multi
     def action_invoice_paid(self):

@@ -253,6 +253,7 @@ class ComodoCertificateOrder(models.Model):
         """Place with the CA, unless an earlier attempt already did and crashed before recording it."""
         self.ensure_one()
         ca_order_number = client.find_order(self.foreign_order_number)
+        total_cost = None
         if ca_order_number:
             _logger.info('Certificate order %s: found CA order %s placed by an earlier attempt',
                          self.name, ca_order_number)
@@ -263,10 +264,10 @@ class ComodoCertificateOrder(models.Model):
                 dcv_emails=[self.dcv_email] if self.dcv_email else None,
                 unique_value=self.unique_value,
                 foreign_order_number=self.foreign_order_number)
-            ca_order_number = placed.order_number
-        self._on_placed(ca_order_number)
+            ca_order_number, total_cost = placed.order_number, placed.total_cost
+        self._on_placed(ca_order_number, total_cost)
 
-    def _on_placed(self, ca_order_number):
+    def _on_placed(self, ca_order_number, total_cost=None):
         now = fields.Datetime.now()
         self.write({
             'state': 'pending',
@@ -281,6 +282,7 @@ class ComodoCertificateOrder(models.Model):
         self.message_post(body=_('Ordered from Comodo: CA order number %s.') % ca_order_number)
         self._after_ca_outcome(_('naming the CA order on the invoice'), self._name_ca_order_on_invoices)
         self._after_ca_outcome(_('validating the invoice'), self._validate_invoices_if_configured)
+        self._after_ca_outcome(_('booking the CA charge'), lambda: self._book_ca_charge(total_cost))
 
     def _refused(self, error):
         self.write({'state': 'error', 'last_error': str(error), 'ca_status_code': error.code or 0})
@@ -416,6 +418,7 @@ class ComodoCertificateOrder(models.Model):
         self.message_post(body=_('Comodo rejected the certificate request: %s') % self.rejection_reason)
         self._after_ca_outcome(_('cancelling the billing entry'), lambda: self._cancel_billing(
             _('Certificate request rejected by Comodo')))
+        self._after_ca_outcome(_('asking Comodo for a refund'), self._refund_ca_charge)
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
             'comodo_ssl_reseller.mail_template_certificate_rejected'))
 
@@ -540,6 +543,7 @@ class ComodoCertificateOrder(models.Model):
             # The CA last: nothing in Odoo can fail after Comodo was told.
             if order.ca_order_number:
                 order._cancel_at_ca()
+                order._after_ca_outcome(_('asking Comodo for a refund'), order._refund_ca_charge)
         return True
 
     def _cancel_at_ca(self):

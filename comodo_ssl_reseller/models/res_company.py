@@ -192,3 +192,27 @@ class ResCompany(models.Model):
             timeout=self.comodo_timeout,
             test_mode=self.comodo_test_mode,
         )
+
+    # -- the CA as a vendor (issue 16) ---------------------------------------------------------------
+    comodo_ca_partner_id = fields.Many2one(
+        'res.partner', string='CA Vendor',
+        help='The partner the CA charges come from (e.g. Sectigo Ltd): each charge is a line on '
+             'that day\'s draft vendor bill from this partner.')
+    comodo_ca_currency_id = fields.Many2one(
+        'res.currency', string='CA Currency',
+        help='The currency of the reseller account at the CA, in which it states its costs. '
+             'Empty: the company\'s currency.')
+    comodo_refund_window_days = fields.Integer(
+        string='CA Refund Window (days)', default=30,
+        help='A rejected or cancelled order placed less than this many days ago is refunded by the '
+             'CA (!AutoRefund); after that the CA keeps the charge.')
+
+    @api.constrains('comodo_refund_window_days')
+    def _check_comodo_refund_window_days(self):
+        for company in self:
+            if company.comodo_refund_window_days < 0:
+                raise ValidationError(_('The CA refund window cannot be negative.'))
+
+    def _comodo_ca_currency(self):
+        self.ensure_one()
+        return self.comodo_ca_currency_id or self.currency_id

@@ -47,3 +47,8 @@ class ResConfigSettings(models.TransientModel):
         # Odoo 11 has no notification action: a dialog is how core reports a successful test
         # (see ir.mail_server.test_smtp_connection).
         raise UserError(_('Connection to Comodo succeeded: the reseller login is accepted.'))
+
+    # -- the CA as a vendor (issue 16) ---------------------------------------------------------------
+    comodo_ca_partner_id = fields.Many2one(related='company_id.comodo_ca_partner_id')
+    comodo_ca_currency_id = fields.Many2one(related='company_id.comodo_ca_currency_id')
+    comodo_refund_window_days = fields.Integer(related='company_id.comodo_refund_window_days')
