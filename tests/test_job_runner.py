@@ -5,68 +5,16 @@ as a server-wide module, so its job runner thread dispatches jobs over HTTP like
 talks to it over XML-RPC and checks that the jobs ran in the `root.comodo` channel. `make test`
 prepares its database and configuration.
 """
-import os
-import socket
-import subprocess
-import time
 import uuid
 import xmlrpc.client
 
-import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ODOO = os.path.join(ROOT, '.venv', 'bin', 'odoo')
-
-
-def _http_port(config_path):
-    with open(config_path) as handle:
-        for line in handle:
-            if line.startswith('http_port'):
-                return int(line.split('=')[1])
-    raise AssertionError('no http_port in %s' % config_path)
-
-
-def _wait(predicate, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError('timed out after %d s waiting for %s' % (timeout, what))
-
-
-@pytest.fixture(scope='module')
-def odoo_server(tmp_path_factory):
-    database = os.environ.get('COMODO_SERVER_TEST_DB')
-    config = os.environ.get('COMODO_SERVER_TEST_CONFIG')
-    assert database and config, 'run through `make test`: it prepares the server test database'
-    port = _http_port(config)
-    log_path = str(tmp_path_factory.mktemp('odoo-server') / 'odoo.log')
-    process = subprocess.Popen([ODOO, '-c', config, '-d', database, '--logfile', log_path])
-
-    def answers():
-        assert process.poll() is None, 'Odoo exited: see %s' % log_path
-        with socket.socket() as probe:
-            return probe.connect_ex(('127.0.0.1', port)) == 0
-
-    try:
-        _wait(answers, 60, 'Odoo to listen on port %d' % port)
-        yield 'http://127.0.0.1:%d' % port, database
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+from server_process import wait
 
 
 def test_certificate_order_runs_through_the_job_runner(odoo_server, comodo_sandbox):
-    url, database = odoo_server
-    uid = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common').authenticate(database, 'admin', 'admin', {})
-    models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
+    call = odoo_server.caller()
 
-    def call(model, method, *args, **kwargs):
-        return models.execute_kw(database, uid, 'admin', model, method, list(args), kwargs)
-
-    company_id = call('res.users', 'read', [uid], ['company_id'])[0]['company_id'][0]
+    company_id = call('ir.model.data', 'xmlid_to_res_id', 'base.main_company')
     call('res.company', 'write', [company_id], {
         'comodo_api_url': comodo_sandbox.url, 'comodo_login': 'demo', 'comodo_password': 'demo',
         'comodo_test_mode': True})
@@ -89,7 +37,7 @@ def test_certificate_order_runs_through_the_job_runner(odoo_server, comodo_sandb
                       ['state', 'ca_order_number', 'certificate_pem'])
         return orders[0] if orders[0]['state'] == 'issued' else None
 
-    order = _wait(issued, 60, 'the job runner to place and collect the order')
+    order = wait(issued, 60, 'the job runner to place and collect the order')
     assert 'BEGIN CERTIFICATE' in order['certificate_pem']
     assert comodo_sandbox.orders() and any(
         str(o['orderNumber']) == order['ca_order_number'] for o in comodo_sandbox.orders())

@@ -24,6 +24,7 @@ import xmlrpc.client
 
 import psutil
 import psycopg2
+from cryptography.fernet import Fernet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -137,8 +138,9 @@ def main():
             # The sandbox speaks plain http, which only test mode allows.
             cr.execute("UPDATE res_company SET comodo_test_mode = true")
             cr.execute("DELETE FROM comodo_reseller_account")
-            cr.execute("INSERT INTO comodo_reseller_account (company_id, api_url, login, password) "
-                       "SELECT id, %s, 'demo', 'demo' FROM res_company", (sandbox.url,))
+            password = Fernet(stack.encryption_key().encode()).encrypt(b'demo').decode()
+            cr.execute("INSERT INTO comodo_reseller_account (company_id, api_url, login, encrypted_password) "
+                       "SELECT id, %s, 'demo', %s FROM res_company", (sandbox.url, password))
         connection.commit()
 
         odoo = subprocess.Popen([stack.ODOO, '-c', config, '-d', BENCH_DB, '--log-level=warn',

@@ -82,6 +82,22 @@ def addon_source_digest():
 
 # -- configuration ---------------------------------------------------------------------------------
 
+def encryption_key():
+    """The key that encrypts private keys and the reseller password in this checkout's databases.
+
+    Made once and kept in .run (never in a database): the demo database stays readable across runs.
+    """
+    path = os.path.join(RUN_DIR, 'comodo_key_encryption_key')
+    if not os.path.exists(path):
+        from cryptography.fernet import Fernet
+        os.makedirs(RUN_DIR, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, 'w') as handle:
+            handle.write(Fernet.generate_key().decode('ascii'))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
 def write_config(name, http_port, server_wide_modules='web', dbfilter='', workers=0):
     addons_path = [ROOT, os.path.join(VENV, 'lib', 'python3.7', 'site-packages', 'odoo', 'addons')]
     lines = [
@@ -100,6 +116,7 @@ def write_config(name, http_port, server_wide_modules='web', dbfilter='', worker
         'admin_passwd = %s' % hashlib.sha256(os.urandom(16)).hexdigest(),
         'without_demo = False',
         'log_level = info',
+        'comodo_key_encryption_key = %s' % encryption_key(),
         '',
         '[queue_job]',
         'channels = root:%d,root.comodo:%d' % (CA_CHANNEL_CAPACITY, CA_CHANNEL_CAPACITY),

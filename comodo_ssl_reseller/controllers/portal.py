@@ -212,6 +212,7 @@ class CertificatePortal(CustomerPortal):
             'error': error,
             'approvers': approvers,
             'currency': request.env.user.company_id.currency_id,
+            'keys_kept': request.env.user.company_id.comodo_keep_private_keys,
         })
         return values
 
@@ -361,6 +362,8 @@ class CertificatePortal(CustomerPortal):
             content = order._certificate_bundle(kind)
         except UserError as error:
             return self._refusal(error.name, status=404)
+        if kind == 'key':
+            order._forget_private_key_unless_kept()
         return self._attachment(content.encode('ascii'), PEM_DOWNLOADS[kind] % order.domain.replace('*', 'wildcard'),
                                 'application/x-pem-file')
 
@@ -374,6 +377,7 @@ class CertificatePortal(CustomerPortal):
             pfx = order._certificate_pkcs12(password or '')
         except (UserError, RequestError) as error:
             return self._back(order, error=getattr(error, 'name', None) or error.message)
+        order._forget_private_key_unless_kept()
         return self._attachment(pfx, '%s.pfx' % order.domain.replace('*', 'wildcard'), 'application/x-pkcs12')
 
     def _attachment(self, content, filename, mimetype):

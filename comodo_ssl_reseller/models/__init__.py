@@ -1,3 +1,4 @@
+from . import comodo_encryption
 from . import comodo_reseller_account
 from . import res_company
 from . import res_config_settings

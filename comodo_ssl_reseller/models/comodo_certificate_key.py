@@ -1,14 +1,14 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ComodoCertificateKey(models.Model):
-    """The private key Odoo made for a certificate order.
+    """The private key Odoo made for a certificate order, encrypted at rest.
 
     A model of its own because its access list, SSL managers only (read), is what guards the key on
     every path: Odoo 11 checks a field's groups= in read() and write() only, not in read_group,
     search domains, ordering or export_data. The certificate order shows it through a non-stored
     field that checks the reader's group first; the portal hands it to its owner after its own
-    ownership check.
+    ownership check. The column holds a Fernet token (comodo.encryption), never the PEM.
     """
 
     _name = 'comodo.certificate.key'
@@ -16,8 +16,21 @@ class ComodoCertificateKey(models.Model):
     _rec_name = 'order_id'
 
     order_id = fields.Many2one('comodo.certificate.order', required=True, index=True, ondelete='cascade')
-    private_key_pem = fields.Text(string='Private Key', required=True)
+    encrypted_private_key = fields.Text(readonly=True, copy=False)
+    private_key_pem = fields.Text(string='Private Key', compute='_compute_private_key_pem',
+                                  inverse='_inverse_private_key_pem')
 
     _sql_constraints = [
         ('order_unique', 'unique(order_id)', 'A certificate order has one private key.'),
     ]
+
+    @api.depends('encrypted_private_key')
+    def _compute_private_key_pem(self):
+        encryption = self.env['comodo.encryption']
+        for key in self:
+            key.private_key_pem = encryption._decrypt(key.encrypted_private_key)
+
+    def _inverse_private_key_pem(self):
+        encryption = self.env['comodo.encryption']
+        for key in self:
+            key.encrypted_private_key = encryption._encrypt(key.private_key_pem)

@@ -612,15 +612,33 @@ class ComodoCertificateOrder(models.Model):
         if kind == 'fullchain':
             return full_chain_pem(self.certificate_pem, self.chain_pem)
         if kind == 'key' and self.key_generated:
-            return self.sudo().private_key_pem
+            return self._kept_private_key()
         raise UserError(_('No such download.'))
 
     def _certificate_pkcs12(self, password):
         self.ensure_one()
         if self.state != 'issued' or not self.key_generated:
             raise UserError(_('A .pfx file needs an issued certificate whose key Odoo made.'))
-        return build_pkcs12(self.sudo().private_key_pem, self.certificate_pem, self.chain_pem,
+        return build_pkcs12(self._kept_private_key(), self.certificate_pem, self.chain_pem,
                             password, self.domain)
+
+    def _kept_private_key(self):
+        private_key_pem = self.sudo().private_key_pem
+        if not private_key_pem:
+            raise UserError(_('The private key of this certificate is no longer kept: it was deleted '
+                              'once downloaded. Use the copy you saved.'))
+        return private_key_pem
+
+    def _forget_private_key_unless_kept(self):
+        """After the customer downloaded its key: delete it where the company keeps no keys."""
+        self.ensure_one()
+        if self.company_id.comodo_keep_private_keys:
+            return
+        key = self.env['comodo.certificate.key'].sudo().search([('order_id', '=', self.id)])
+        if key:
+            key.unlink()
+            self.message_post(body=_('The private key was deleted once the customer downloaded it: '
+                                     'the company keeps no private keys.'))
 
     @api.multi
     def action_view_invoices(self):

@@ -91,6 +91,11 @@ class ResCompany(models.Model):
         default=48,
         help='An order undecided after this long is marked timed out and no longer polled until reset.')
 
+    comodo_keep_private_keys = fields.Boolean(
+        string='Keep Private Keys', default=True,
+        help='Keep the private keys Odoo makes (encrypted) after their customer has downloaded them. '
+             'Off: a key is deleted once its customer downloads it (the key or the .pfx file); '
+             'customers are told before they buy.')
     # The reseller's credit at the CA, guarded against customers who script the portal.
     comodo_order_trigger = fields.Selection(
         [('confirmation', 'When the sale is confirmed'), ('payment', 'When the invoice is paid')],

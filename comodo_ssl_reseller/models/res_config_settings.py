@@ -26,6 +26,7 @@ class ResConfigSettings(models.TransientModel):
     comodo_poll_interval_hours = fields.Integer(related='company_id.comodo_poll_interval_hours')
     comodo_timeout_hours = fields.Integer(related='company_id.comodo_timeout_hours')
     comodo_order_trigger = fields.Selection(related='company_id.comodo_order_trigger')
+    comodo_keep_private_keys = fields.Boolean(related='company_id.comodo_keep_private_keys')
     comodo_max_unpaid_orders = fields.Integer(related='company_id.comodo_max_unpaid_orders')
     comodo_portal_ca_calls_per_hour = fields.Integer(related='company_id.comodo_portal_ca_calls_per_hour')
     comodo_reseller_program_url = fields.Char(
@@ -52,3 +53,11 @@ class ResConfigSettings(models.TransientModel):
     comodo_ca_partner_id = fields.Many2one(related='company_id.comodo_ca_partner_id')
     comodo_ca_currency_id = fields.Many2one(related='company_id.comodo_ca_currency_id')
     comodo_refund_window_days = fields.Integer(related='company_id.comodo_refund_window_days')
+
+    def action_comodo_rotate_encryption(self):
+        """Re-encrypt every key and password with the first key of comodo_key_encryption_key."""
+        self.ensure_one()
+        if not self.env.user.has_group('base.group_system'):
+            raise AccessError(_('Only settings administrators may re-encrypt the secrets.'))
+        count = self.env['comodo.encryption']._rotate()
+        self.env.user.notify_info(_('%d secrets re-encrypted with the current key.') % count)

@@ -69,3 +69,21 @@ class TestPortalGuards(PortalCase):
         self.assertIn('could not take the order yet; we retry automatically', page)
         for internal in ('Comodo error', 'internal detail', 'raw answer'):
             self.assertNotIn(internal, page)
+
+    def test_a_company_that_keeps_no_keys_deletes_one_once_downloaded(self):
+        with self.saved() as env:
+            self._company(env, comodo_keep_private_keys=False)
+        self.authenticate('portal', 'portal')
+        self.assertIn('We do not keep private keys', self.url_open('/my/certificates/buy').text)
+        _response, order = self._buy(unique_domain('instant'))
+        self._place(order)
+        self.assertEqual(order.state, 'issued')
+        download = '/my/certificates/%d/download/key' % order.id
+        self.assertIn('PRIVATE KEY', self.url_open(download).text)
+        self.env.cache.invalidate()
+        self.assertFalse(self.env['comodo.certificate.key'].sudo().search([('order_id', '=', order.id)]))
+        again = self.url_open(download)
+        self.assertEqual(again.status_code, 404)
+        self.assertIn('no longer kept', again.text)
+        pfx = self._post('/my/certificates/%d/download/pfx' % order.id, order.portal_url, password='s3cret-pfx')
+        self.assertIn('no longer kept', pfx.text)

@@ -2,6 +2,9 @@
 import importlib.util
 import os
 
+from cryptography.fernet import Fernet
+
+from odoo import tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..comodo_client import build_csr, generate_private_key
@@ -132,6 +135,65 @@ class TestSecretStorage(ComodoCase):
         self.assertIn('does not match', order.last_error)
         told = order.message_ids.filtered(lambda message: 'does not match' in (message.body or ''))
         self.assertIn(self.ssl_manager.partner_id, told.partner_ids, 'SSL managers are told')
+
+
+class TestEncryptionAtRest(ComodoCase):
+    """Keys and the reseller password are Fernet tokens in the database; the key is in the config."""
+
+    def _use_keys(self, *keys):
+        previous = tools.config.get('comodo_key_encryption_key')
+        tools.config['comodo_key_encryption_key'] = ','.join(keys)
+        self.addCleanup(tools.config.__setitem__, 'comodo_key_encryption_key', previous)
+        self.env.cache.invalidate()
+
+    def _stored(self, table, column, record_id):
+        self.env.cr.execute('SELECT %s FROM %s WHERE id = %%s' % (column, table), (record_id,))
+        return self.env.cr.fetchone()[0]
+
+    def _key(self, order):
+        return self.env['comodo.certificate.key'].search([('order_id', '=', order.id)])
+
+    def test_the_database_holds_tokens_not_secrets(self):
+        order = self._buy(unique_domain('never'))
+        token = self._stored('comodo_certificate_key', 'encrypted_private_key', self._key(order).id)
+        self.assertNotIn('PRIVATE KEY', token)
+        self.assertIn('PRIVATE KEY', Fernet(tools.config['comodo_key_encryption_key'].split(',')[0])
+                      .decrypt(token.encode()).decode(), 'a Fernet token of the key, with the configured key')
+        account = self.env['comodo.reseller.account'].search([('company_id', '=', self.company.id)])
+        self.assertNotIn('demo', self._stored('comodo_reseller_account', 'encrypted_password', account.id))
+
+    def test_without_the_key_nothing_is_generated_nor_read(self):
+        order = self._buy(unique_domain('never'))
+        self._use_keys()
+        for read in (lambda: order.private_key_pem, lambda: self.company._comodo_client()):
+            with self.assertRaisesRegex(UserError, 'comodo_key_encryption_key'):
+                read()
+        domain = unique_domain('never')
+        calls = len(self.sandbox.calls())
+        with self.assertRaisesRegex(UserError, 'none is set'):
+            with self.cr.savepoint():
+                self._sale_order(domain).action_confirm()
+        self.assertFalse(self.env['comodo.certificate.order'].search([('domain', '=', domain)]))
+        self.assertEqual(len(self.sandbox.calls()), calls)
+
+    def test_a_wrong_key_says_so(self):
+        order = self._buy(unique_domain('never'))
+        self._use_keys(Fernet.generate_key().decode())
+        with self.assertRaisesRegex(UserError, 'encrypted with a key that'):
+            order.private_key_pem
+
+    def test_rotation_re_encrypts_with_the_new_key(self):
+        order = self._buy(unique_domain('never'))
+        key_pem = order.private_key_pem
+        old_key, new_key = tools.config['comodo_key_encryption_key'], Fernet.generate_key().decode()
+        self._use_keys(new_key, old_key)
+        settings = self.env['res.config.settings'].create({})
+        settings.action_comodo_rotate_encryption()
+        self._use_keys(new_key)
+        self.assertEqual(order.private_key_pem, key_pem, 'readable with the new key alone')
+        self.assertEqual(self.company.comodo_password, 'demo')
+        with self.assertRaisesRegex(AccessError, 'settings administrators'):
+            settings.sudo(self.env.ref('base.user_demo')).action_comodo_rotate_encryption()
 
 
 class TestOrderAfterPayment(ComodoCase):

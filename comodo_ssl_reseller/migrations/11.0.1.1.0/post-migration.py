@@ -2,11 +2,15 @@
 
 The reseller account (login, password, addresses, Certificate Manager secret) leaves res_company
 for comodo_reseller_account, and private keys leave comodo_certificate_order for
-comodo_certificate_key: the new tables' access lists protect them where groups= could not. The old
-columns are dropped once copied, so no secret stays behind in them (Odoo never drops a column of a
-field that stopped being stored).
+comodo_certificate_key: the new tables' access lists protect them where groups= could not, and the
+password, secret key and private keys are encrypted on the way (comodo.encryption: the Odoo
+configuration must hold comodo_key_encryption_key, or the update stops saying so). The old columns
+are dropped once copied, so no secret stays behind in them (Odoo never drops a column of a field
+that stopped being stored).
 """
 import logging
+
+from odoo import SUPERUSER_ID, api
 
 _logger = logging.getLogger(__name__)
 
@@ -29,42 +33,44 @@ def existing_columns(cr, table, columns):
     return {row[0] for row in cr.fetchall()}
 
 
-def move_reseller_accounts(cr):
-    old = existing_columns(cr, 'res_company', ACCOUNT_COLUMNS)
+def move_reseller_accounts(env):
+    cr = env.cr
+    old = [column for column in ACCOUNT_COLUMNS if column in existing_columns(cr, 'res_company', ACCOUNT_COLUMNS)]
     if not old:
         return
-    moved = [column for column in ACCOUNT_COLUMNS if column in old]
     # Column names come from the constant above, never from input.
-    cr.execute("""
-        INSERT INTO comodo_reseller_account (company_id, {new}, create_uid, create_date, write_uid, write_date)
-        SELECT c.id, {old}, 1, now() at time zone 'UTC', 1, now() at time zone 'UTC'
-          FROM res_company c
-         WHERE NOT EXISTS (SELECT 1 FROM comodo_reseller_account a WHERE a.company_id = c.id)
-    """.format(new=', '.join(ACCOUNT_COLUMNS[column] for column in moved),
-               old=', '.join('c.%s' % column for column in moved)))
-    _logger.info('Moved the Comodo reseller account of %d companies', cr.rowcount)
-    # api_url is required on the new model.
-    cr.execute('UPDATE comodo_reseller_account SET api_url = %s WHERE api_url IS NULL', (PRODUCTION_URL,))
-    for column in moved:
+    cr.execute('SELECT id, %s FROM res_company' % ', '.join(old))
+    accounts = env['comodo.reseller.account']
+    for row in cr.dictfetchall():
+        if accounts.search([('company_id', '=', row['id'])]):
+            continue
+        values = {ACCOUNT_COLUMNS[column]: row[column] for column in old if row[column]}
+        values.setdefault('api_url', PRODUCTION_URL)
+        # Through the ORM: the password and secret key are encrypted on the way in.
+        accounts.create(dict(values, company_id=row['id']))
+    for column in old:
         cr.execute('ALTER TABLE res_company DROP COLUMN %s' % column)
+    _logger.info('Moved the Comodo reseller accounts out of res_company')
 
 
-def move_private_keys(cr):
+def move_private_keys(env):
+    cr = env.cr
     if not existing_columns(cr, 'comodo_certificate_order', ['private_key_pem']):
         return
-    cr.execute("""
-        INSERT INTO comodo_certificate_key (order_id, private_key_pem, create_uid, create_date, write_uid, write_date)
-        SELECT o.id, o.private_key_pem, 1, now() at time zone 'UTC', 1, now() at time zone 'UTC'
-          FROM comodo_certificate_order o
-         WHERE o.private_key_pem IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM comodo_certificate_key k WHERE k.order_id = o.id)
-    """)
-    _logger.info('Moved %d private keys', cr.rowcount)
+    cr.execute("""SELECT o.id, o.private_key_pem FROM comodo_certificate_order o
+                   WHERE o.private_key_pem IS NOT NULL
+                     AND NOT EXISTS (SELECT 1 FROM comodo_certificate_key k WHERE k.order_id = o.id)""")
+    rows = cr.fetchall()
+    keys = env['comodo.certificate.key']
+    for order_id, private_key_pem in rows:
+        keys.create({'order_id': order_id, 'private_key_pem': private_key_pem})
     cr.execute('ALTER TABLE comodo_certificate_order DROP COLUMN private_key_pem')
+    _logger.info('Moved and encrypted %d private keys', len(rows))
 
 
 def migrate(cr, version):
     if not version:
         return
-    move_reseller_accounts(cr)
-    move_private_keys(cr)
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    move_reseller_accounts(env)
+    move_private_keys(env)
