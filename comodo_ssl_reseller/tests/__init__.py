@@ -4,5 +4,6 @@ from . import test_assets
 from . import test_certificate_lifecycle
 from . import test_hosting_plans
 from . import test_portal
+from . import test_portal_templates
 from . import test_portal_browser
 from . import test_concurrency
