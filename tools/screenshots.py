@@ -214,7 +214,9 @@ def main():
         odoo = stack.subprocess.Popen([stack.ODOO, '-c', config, '-d', DB, '--log-level=warn', '--logfile', odoo_log])
         stack.wait_for_http(port, odoo)
         demo = Demo(port)
-        demo.call('res.company', 'write', [demo.ref('base.main_company')], {'comodo_api_url': sandbox.url})
+        # A CA over plain HTTP is a test CA: test mode (test=Y, which the sandbox ignores).
+        demo.call('res.company', 'write', [demo.ref('base.main_company')],
+                  {'comodo_api_url': sandbox.url, 'comodo_test_mode': True})
         requests.get(demo.url + '/web/login', timeout=120)  # the page bundles, compiled once
         take_pictures(demo, sandbox)
         return 0
