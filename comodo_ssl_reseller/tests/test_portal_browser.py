@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 from cryptography import x509
 from cryptography.hazmat.backends import default_backend
@@ -103,6 +104,8 @@ class PortalBrowserCase(PortalCase):
     def tearDown(self):
         if any(error for _test, error in getattr(self._outcome, 'errors', [])):
             self._keep_page(self.id().rsplit('.', 1)[-1])
+        # No request of this test's last page may outlive its cursor.
+        WebDriverWait(self.browser, WAIT).until(self._loaded)
         super(PortalBrowserCase, self).tearDown()
 
     def _keep_page(self, name):
@@ -127,7 +130,8 @@ class PortalBrowserCase(PortalCase):
 
     def _wait_for(self, selector, timeout=WAIT):
         try:
-            WebDriverWait(self.browser, timeout).until(lambda browser: browser.find_elements(By.CSS_SELECTOR, selector))
+            WebDriverWait(self.browser, timeout).until(lambda browser: browser.find_elements(By.CSS_SELECTOR, selector)
+                                                       and self._loaded(browser))
         except TimeoutException:
             self.fail('%s never appeared on %s' % (selector, self.browser.current_url))
         return self._find(selector)
@@ -141,7 +145,7 @@ class PortalBrowserCase(PortalCase):
         def arrived(browser):
             try:
                 return (not browser.execute_script('return window.comodoPreviousPage === true')
-                        and browser.find_elements(By.CSS_SELECTOR, then))
+                        and browser.find_elements(By.CSS_SELECTOR, then) and self._loaded(browser))
             except WebDriverException:  # between two pages
                 return False
 
@@ -150,6 +154,12 @@ class PortalBrowserCase(PortalCase):
         except TimeoutException:
             self.fail('no page showing %s after the click (now on %s)' % (then, browser.current_url))
         return self._find(then)
+
+    @staticmethod
+    def _loaded(browser):
+        """The page and its own requests done: its late ones (/website/translations) use the cursor
+        the test shares with the server."""
+        return browser.execute_script("return document.readyState === 'complete' && !(window.jQuery && jQuery.active)")
 
     def _type(self, selector, text):
         field = self._find(selector)
@@ -191,11 +201,27 @@ class PortalBrowserCase(PortalCase):
     def _buy(self, domain, **form):
         """Buy through the form; returns the order, its page open in the browser."""
         self._submit(self._fill_buy_form(domain, **form), '.o_comodo_state_words')
+        return self._order(domain)
+
+    def _order(self, domain):
+        """The one order for the domain, whose page the browser shows."""
         with self.stored() as env:
             order = env['comodo.certificate.order'].search([('domain', '=', domain)])
             self.assertEqual(len(order), 1, 'one order for %s' % domain)
-            self.assertTrue(self.browser.current_url.endswith(order.portal_url), 'the page is the order\'s')
+            self.assertTrue(self.browser.current_url.endswith(order.portal_url), "the page is the order's")
         return order
+
+    def _stored(self, order):
+        """What is stored about the order now, as plain values."""
+        with self.stored():
+            return SimpleNamespace(
+                state=order.state, term=order.term_id, domains=order._domains(),
+                extra_domains=order.extra_domains, dcv_method=order.dcv_method, dcv_email=order.dcv_email,
+                ca_order_number=order.ca_order_number, unique_value=order.unique_value,
+                csr_pem=order.csr_pem, key_generated=order.key_generated,
+                private_key_pem=order.sudo().private_key_pem, certificate_pem=order.certificate_pem,
+                chain_pem=order.chain_pem, sale_state=order.sale_order_id.state,
+                sale_amount=order.sale_order_id.amount_untaxed)
 
     def _refused(self, button, domain, message):
         """Submit a purchase the portal must refuse: its message is on the page and nothing is ordered."""
@@ -214,14 +240,16 @@ class PortalBrowserCase(PortalCase):
         self.assertFalse(self.sandbox.find_orders(commonName=domain), 'nothing ordered from the CA')
 
     def _placed(self, order):
-        """The CA order placed (the job runner's work), and the customer's page shown again."""
+        """The CA order placed (the job runner's work), the customer's page shown again; returns
+        what is stored about it then."""
         self._place(order)
         self.browser.refresh()
         self._wait_for('.o_comodo_state_words')
-        return order
+        return self._stored(order)
 
-    def _ca_order(self, order):
-        found = self.sandbox.find_orders(orderNumber=order.ca_order_number)
+    def _ca_order(self, stored):
+        """The sandbox CA's own record of the order."""
+        found = self.sandbox.find_orders(orderNumber=stored.ca_order_number)
         self.assertEqual(len(found), 1)
         return found[0]
 
@@ -238,7 +266,8 @@ class PortalBrowserCase(PortalCase):
 
     @contextmanager
     def stored(self):
-        """The test's environment, read while no request of the browser uses the shared cursor."""
+        """The test's environment, used while no request of the browser uses the shared cursor (the
+        page's own late requests may still run after it is shown)."""
         cursor = self.registry.test_cr
         cursor.acquire()
         try:
@@ -275,47 +304,43 @@ class TestBuyingInBrowser(PortalBrowserCase):
                       'the addresses the CA accepts')
         Select(approvers).select_by_value(approver)
         self._submit(self._find('button.o_comodo_buy_submit'), '.o_comodo_state_words')
-        with self.stored() as env:
-            order = env['comodo.certificate.order'].search([('domain', '=', domain)])
-            self.assertEqual((order.dcv_method, order.dcv_email), ('EMAIL', approver))
-
-        self._placed(order)
-        self.assertEqual(order.state, 'pending')
-        self.assertEqual(self._ca_order(order)['dcv'], [{'domain': domain, 'method': 'EMAIL', 'email': approver}])
+        order = self._order(domain)
+        stored = self._placed(order)
+        self.assertEqual((stored.state, stored.dcv_method, stored.dcv_email), ('pending', 'EMAIL', approver))
+        self.assertEqual(self._ca_order(stored)['dcv'], [{'domain': domain, 'method': 'EMAIL', 'email': approver}])
         self.assertIn('emailed %s' % approver, self._text('.o_comodo_dcv'))
         self.assertIn(approver, self._text('.o_comodo_next_step'))
 
         self._submit(self._find('form[action$="/dcv/resend"] button'), '.alert-success')
         self.assertEqual(self._text('.alert-success'), SENT_AGAIN)
-        self.assertEqual(self._ca_order(order)['dcvResends'], 1)
+        self.assertEqual(self._ca_order(stored)['dcvResends'], 1)
 
     def test_http_validation_shows_the_file_then_changes_to_dns(self):
         domain = unique_domain('www')
         order = self._buy(domain, method='HTTP_CSR_HASH')
-        self._placed(order)
-        self.assertEqual(order.state, 'pending')
-        expected = dcv_instructions(order.csr_pem, 'HTTP_CSR_HASH', domain, order.unique_value)
+        stored = self._placed(order)
+        self.assertEqual(stored.state, 'pending')
+        expected = dcv_instructions(stored.csr_pem, 'HTTP_CSR_HASH', domain, stored.unique_value)
         self.assertEqual(self._text('.o_comodo_file_url'), expected.file_urls[0])
         self.assertTrue(expected.file_urls[0].startswith('http://%s/.well-known/pki-validation/' % domain))
         self.assertEqual(self._text('.o_comodo_file_content'), expected.file_content)
-        self.assertEqual(self._ca_order(order)['dcv'][0]['method'], 'HTTP_CSR_HASH')
+        self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'HTTP_CSR_HASH')
 
         Select(self._find('form[action$="/dcv/change"] select[name=dcv_method]')).select_by_value('CNAME_CSR_HASH')
         self._submit(self._find('form[action$="/dcv/change"] button'), '.alert-success')
         self.assertEqual(self._text('.alert-success'), METHOD_CHANGED)
-        cname = dcv_instructions(order.csr_pem, 'CNAME_CSR_HASH', domain, order.unique_value)
+        cname = dcv_instructions(stored.csr_pem, 'CNAME_CSR_HASH', domain, stored.unique_value)
         self.assertEqual(self._text('.o_comodo_cname_name'), cname.cname_name)
         self.assertEqual(self._text('.o_comodo_cname_target'), cname.cname_target)
         self.assertFalse(self._all('.o_comodo_file_url'))
-        with self.stored():
-            self.assertEqual(order.dcv_method, 'CNAME_CSR_HASH')
-        self.assertEqual(self._ca_order(order)['dcv'][0]['method'], 'CNAME_CSR_HASH')
+        self.assertEqual(self._stored(order).dcv_method, 'CNAME_CSR_HASH')
+        self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'CNAME_CSR_HASH')
 
     def test_https_validation_then_changes_to_email(self):
         domain = unique_domain('www')
         order = self._buy(domain, method='HTTPS_CSR_HASH')
-        self._placed(order)
-        expected = dcv_instructions(order.csr_pem, 'HTTPS_CSR_HASH', domain, order.unique_value)
+        stored = self._placed(order)
+        expected = dcv_instructions(stored.csr_pem, 'HTTPS_CSR_HASH', domain, stored.unique_value)
         self.assertTrue(expected.file_urls[0].startswith('https://%s/' % domain))
         self.assertEqual(self._text('.o_comodo_file_url'), expected.file_urls[0])
         self.assertEqual(self._text('.o_comodo_file_content'), expected.file_content)
@@ -327,45 +352,43 @@ class TestBuyingInBrowser(PortalBrowserCase):
         self.assertEqual(self._text('.alert-success'), METHOD_CHANGED)
         self.assertIn('emailed %s' % approver, self._text('.o_comodo_dcv'))
         self.assertTrue(self._all('form[action$="/dcv/resend"]'), 'resend is offered for email')
-        with self.stored():
-            self.assertEqual((order.dcv_method, order.dcv_email), ('EMAIL', approver))
-        self.assertEqual(self._ca_order(order)['dcv'], [{'domain': domain, 'method': 'EMAIL', 'email': approver}])
+        changed = self._stored(order)
+        self.assertEqual((changed.dcv_method, changed.dcv_email), ('EMAIL', approver))
+        self.assertEqual(self._ca_order(stored)['dcv'], [{'domain': domain, 'method': 'EMAIL', 'email': approver}])
 
     def test_dns_validation_shows_the_record(self):
         domain = unique_domain('www')
         order = self._buy(domain, method='CNAME_CSR_HASH')
         self.assertIn('ordering your certificate', self._text('.o_comodo_state_words'))
-        self._placed(order)
-        self.assertEqual(order.state, 'pending')
+        stored = self._placed(order)
+        self.assertEqual(stored.state, 'pending')
         self.assertIn('checking that you control the domain', self._text('.o_comodo_state_words'))
-        cname = dcv_instructions(order.csr_pem, 'CNAME_CSR_HASH', domain, order.unique_value)
+        cname = dcv_instructions(stored.csr_pem, 'CNAME_CSR_HASH', domain, stored.unique_value)
         self.assertEqual(self._text('.o_comodo_cname_name'), cname.cname_name)
         self.assertEqual(self._text('.o_comodo_cname_target'), cname.cname_target)
         self.assertIn('Add the DNS record below', self._text('.o_comodo_next_step'))
-        with self.stored():
-            self.assertEqual(order.sale_order_id.state, 'sale')
-            self.assertEqual(order.sale_order_id.amount_untaxed, 7.95, "the plan's price")
-            self.assertTrue(order.key_generated)
-        self.assertEqual(self._ca_order(order)['dcv'][0]['method'], 'CNAME_CSR_HASH')
+        self.assertEqual((stored.sale_state, stored.sale_amount), ('sale', 7.95), "sold at the plan's price")
+        self.assertTrue(stored.key_generated)
+        self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'CNAME_CSR_HASH')
 
     def test_wildcard(self):
-        wildcard_term = self.env.ref('comodo_ssl_reseller.certificate_term_positivessl_wildcard_365')
+        with self.stored() as env:
+            wildcard_term = env.ref('comodo_ssl_reseller.certificate_term_positivessl_wildcard_365')
         domain = '*.' + unique_domain('instant')
         order = self._buy(domain, term=wildcard_term, method='CNAME_CSR_HASH')
-        self._placed(order)
-        self.assertEqual(order.state, 'issued')
+        stored = self._placed(order)
+        self.assertEqual((stored.state, stored.term), ('issued', wildcard_term))
         self.assertIn('ready to install', self._text('.o_comodo_state_words'))
         self.assertIn(domain, self._text('.o_comodo_certificate h4'))
-        with self.stored():
-            self.assertEqual(order.term_id, wildcard_term)
-            certificate = x509.load_pem_x509_certificate(order.certificate_pem.encode(), default_backend())
+        certificate = x509.load_pem_x509_certificate(stored.certificate_pem.encode(), default_backend())
         self.assertEqual(certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value, domain)
-        self.assertEqual(self._ca_order(order)['commonName'], domain)
+        self.assertEqual(self._ca_order(stored)['commonName'], domain)
 
     def test_multi_domain(self):
         """Three names typed into "Further domains" exceed the Multi-Domain's three names in all: the
         customer is told, finds the names still in the box, removes one and buys."""
-        multi_term = self.env.ref('comodo_ssl_reseller.certificate_term_positivessl_multidomain_365')
+        with self.stored() as env:
+            multi_term = env.ref('comodo_ssl_reseller.certificate_term_positivessl_multidomain_365')
         domain = unique_domain('www')
         further = [unique_domain('shop'), unique_domain('mail'), unique_domain('blog')]
         button = self._fill_buy_form(domain, term=multi_term, method='CNAME_CSR_HASH', extra_domains=further)
@@ -375,15 +398,12 @@ class TestBuyingInBrowser(PortalBrowserCase):
         box.send_keys(Keys.BACKSPACE * (len(further[2]) + 1))
         self._submit(self._find('button.o_comodo_buy_submit'), '.o_comodo_state_words')
         further = further[:2]
-        with self.stored() as env:
-            order = env['comodo.certificate.order'].search([('domain', '=', domain)])
-            self.assertEqual(order.extra_domains.split(), further)
-            self.assertEqual(order._domains(), [domain] + further)
-        self._placed(order)
-        self.assertEqual(order.state, 'pending')
-        self.assertEqual(self._ca_order(order)['domains'], [domain] + further, 'the CA was asked for all three')
+        stored = self._placed(self._order(domain))
+        self.assertEqual(stored.extra_domains.split(), further)
+        self.assertEqual((stored.state, stored.domains), ('pending', [domain] + further))
+        self.assertEqual(self._ca_order(stored)['domains'], [domain] + further, 'the CA was asked for all three')
         self.assertIn('Also covers: ' + ', '.join(further), self._find('.o_comodo_certificate').text)
-        records = [(dcv_instructions(order.csr_pem, 'CNAME_CSR_HASH', name, order.unique_value).cname_name)
+        records = [(dcv_instructions(stored.csr_pem, 'CNAME_CSR_HASH', name, stored.unique_value).cname_name)
                    for name in [domain] + further]
         self.assertEqual([code.text for code in self._all('.o_comodo_cname_name')], records,
                          'a DNS record for each domain')
@@ -392,12 +412,12 @@ class TestBuyingInBrowser(PortalBrowserCase):
         domain = unique_domain('instant')
         key_pem, csr_pem = make_csr([domain])
         order = self._buy(domain, method='CNAME_CSR_HASH', csr=csr_pem)
-        with self.stored():
-            self.assertEqual(order.csr_pem.replace('\r\n', '\n'), csr_pem.strip(), 'the pasted CSR')
-            self.assertFalse(order.key_generated)
-            self.assertFalse(order.private_key_pem, 'no key made or kept')
-        self._placed(order)
-        self.assertEqual(order.state, 'issued')
+        stored = self._placed(order)
+        # The browser sends a text box's lines with CRLF ends.
+        self.assertEqual(stored.csr_pem.replace('\r\n', '\n'), csr_pem.strip(), 'the pasted CSR')
+        self.assertFalse(stored.key_generated)
+        self.assertFalse(stored.private_key_pem, 'no key made or kept')
+        self.assertEqual(stored.state, 'issued')
         self.assertTrue(self._all('a[href$="/download/certificate"]'))
         self.assertFalse(self._all('.o_comodo_download_key'), 'no key to download: the customer has it')
         self.assertFalse(self._all('.o_comodo_pfx_form'), 'no .pfx without the key')
@@ -408,13 +428,10 @@ class TestBuyingInBrowser(PortalBrowserCase):
 
     def test_issued_order_downloads_and_pfx(self):
         domain = unique_domain('instant')
-        order = self._buy(domain)
-        self._placed(order)
-        self.assertEqual(order.state, 'issued')
+        stored = self._placed(self._buy(domain))
+        self.assertEqual(stored.state, 'issued')
         self.assertIn('ready to install', self._text('.o_comodo_state_words'))
-        with self.stored():
-            certificate_pem, chain_pem = order.certificate_pem, order.chain_pem
-            key_pem = order.private_key_pem
+        certificate_pem, chain_pem, key_pem = stored.certificate_pem, stored.chain_pem, stored.private_key_pem
         expected = {
             'certificate': (domain + '.crt', certificate_pem),
             'chain': (domain + '.chain.pem', chain_pem),
