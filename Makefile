@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make run` (the demo) and `make test` (the whole suite).
-.PHONY: run test sandbox bench env postgres browser clean
+.PHONY: run test screenshots sandbox bench env postgres browser clean
 
 PORT ?= 8090
 DATA ?= .run/sandbox
@@ -19,6 +19,10 @@ run: env postgres
 
 test: env postgres browser
 	@.venv/bin/python tools/stack.py test $(PYTEST_ARGS)
+
+# The README's pictures in docs/, taken in Chromium from a throw-away copy of the demo (no `make run` needed).
+screenshots: env postgres browser
+	@.venv/bin/python tools/screenshots.py
 
 # The Async Manager's poll against a slow CA: prints poll_ratio=... and rss_growth_mb=...
 N ?= 10000

@@ -4,7 +4,11 @@ from . import test_assets
 from . import test_certificate_lifecycle
 from . import test_hosting_plans
 from . import test_portal
+from . import test_portal_templates
 from . import test_portal_browser
 from . import test_concurrency
 from . import test_ca_charges
 from . import test_ca_reconciliation
+from . import test_secret_storage
+from . import test_secrets_rpc
+from . import test_portal_guards

@@ -1,21 +1,32 @@
-"""A customer buys a certificate in a real browser and downloads it as a .pfx.
+"""Every portal form used as a customer uses it: in a real Chromium, typing and clicking.
 
 Headless Chromium (Debian's `chromium` and `chromium-driver`, installed by `make test`) driven by
-selenium against the test server. The screenshots it takes illustrate the README.
+selenium against the test server. One browser per class; each login is typed once into Odoo's login
+form and its session reused by the class's later tests. Every test ends in what the customer sees
+and what was stored, in Odoo and at the sandbox CA. The CA work the job runner would do next is run
+by the test (`_place`).
 """
 import os
 import shutil
+import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
+from types import SimpleNamespace
 
+from cryptography import x509
 from cryptography.hazmat.backends import default_backend
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from ..comodo_client import dcv_instructions, full_chain_pem
 from .common import unique_domain
 from .portal_common import PortalCase
 
@@ -26,80 +37,529 @@ CHROMEDRIVER = '/usr/bin/chromedriver'
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                   '--disable-background-networking', '--disable-component-update', '--disable-sync',
                   '--disable-dev-shm-usage', '--window-size=1280,1000']
-SCREENSHOT_DIR = os.environ.get('COMODO_SCREENSHOT_DIR') or os.path.join(
+# A failing test leaves its page here (picture and HTML) for whoever reads the failure.
+FAILURE_DIR = os.environ.get('COMODO_SCREENSHOT_DIR') or os.path.join(
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), '.run', 'screenshots')
+WAIT = 20
 PFX_PASSWORD = 'browser-pfx-2026'
 
+# What the customer reads (the portal's own words, in one place).
+SENT_AGAIN = 'Validation email sent again.'
+METHOD_CHANGED = 'Validation method changed.'
+NO_SSL = 'SSL is not available for your account.'
 
-class TestPortalInBrowser(PortalCase):
+USERS = {'portal': 'portal', 'portal_nossl': 'portal_nossl'}
+
+
+def make_csr(domains, key_size=2048):
+    """(key PEM, CSR PEM) as a customer makes them with openssl: CN = the first name, SANs = all."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size, backend=default_backend())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domains[0])]))
+           .add_extension(x509.SubjectAlternativeName([x509.DNSName(name) for name in domains]), critical=False)
+           .sign(key, hashes.SHA256(), default_backend()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return key_pem.decode('ascii'), csr.public_bytes(serialization.Encoding.PEM).decode('ascii')
+
+
+def public_key_der(pem_object):
+    return pem_object.public_key().public_bytes(serialization.Encoding.DER,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def start_chromium(downloads):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS + ['--user-data-dir=%s' % tempfile.mkdtemp(prefix='comodo-chromium-')]:
+        options.add_argument(flag)
+    options.add_experimental_option('prefs', {'download.default_directory': downloads,
+                                              'download.prompt_for_download': False})
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.execute_cdp_cmd('Page.setDownloadBehavior', {'behavior': 'allow', 'downloadPath': downloads})
+    return browser
+
+
+class PortalBrowserCase(PortalCase):
+    """One Chromium for the class, logins typed once, and the steps a customer takes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(PortalBrowserCase, cls).setUpClass()
+        cls.downloads = tempfile.mkdtemp(prefix='comodo-downloads-')
+        cls.browser = start_chromium(cls.downloads)
+        cls.sessions = {}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+        shutil.rmtree(cls.downloads, True)
+        super(PortalBrowserCase, cls).tearDownClass()
 
     def setUp(self):
-        super(TestPortalInBrowser, self).setUp()
-        self.downloads = tempfile.mkdtemp(prefix='comodo-downloads-')
-        self.addCleanup(shutil.rmtree, self.downloads, True)
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in CHROMIUM_FLAGS + ['--user-data-dir=%s' % tempfile.mkdtemp(prefix='comodo-chromium-')]:
-            options.add_argument(flag)
-        options.add_experimental_option('prefs', {'download.default_directory': self.downloads,
-                                                  'download.prompt_for_download': False})
-        self.browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        self.addCleanup(self.browser.quit)
-        self.browser.execute_cdp_cmd('Page.setDownloadBehavior',
-                                     {'behavior': 'allow', 'downloadPath': self.downloads})
+        super(PortalBrowserCase, self).setUp()
+        for name in os.listdir(self.downloads):
+            os.remove(os.path.join(self.downloads, name))
+
+    def tearDown(self):
+        if any(error for _test, error in getattr(self._outcome, 'errors', [])):
+            self._keep_page(self.id().rsplit('.', 1)[-1])
+        # No request of this test's last page may outlive its cursor.
+        WebDriverWait(self.browser, WAIT).until(self._loaded)
+        super(PortalBrowserCase, self).tearDown()
+
+    def _keep_page(self, name):
+        os.makedirs(FAILURE_DIR, exist_ok=True)
+        self.browser.save_screenshot(os.path.join(FAILURE_DIR, name + '.png'))
+        with open(os.path.join(FAILURE_DIR, name + '.html'), 'w') as handle:
+            handle.write(self.browser.page_source)
+
+    # -- the browser -------------------------------------------------------------------------------
 
     def _open(self, path):
         self.browser.get(self.base_url() + path)
 
-    def _screenshot(self, name):
-        os.makedirs(SCREENSHOT_DIR, exist_ok=True)
-        self.browser.save_screenshot(os.path.join(SCREENSHOT_DIR, name))
+    def _find(self, selector):
+        return self.browser.find_element(By.CSS_SELECTOR, selector)
 
-    def _wait_for_file(self, suffix, timeout=30):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            done = [name for name in os.listdir(self.downloads) if name.endswith(suffix)]
-            if done:
-                return os.path.join(self.downloads, done[0])
-            time.sleep(0.2)
-        self.fail('no %s file downloaded within %d s (found: %s)' % (suffix, timeout, os.listdir(self.downloads)))
+    def _all(self, selector):
+        return self.browser.find_elements(By.CSS_SELECTOR, selector)
 
-    def test_buy_install_and_download_pfx(self):
+    def _text(self, selector):
+        return self._find(selector).text
+
+    def _wait_for(self, selector, timeout=WAIT):
+        try:
+            WebDriverWait(self.browser, timeout).until(lambda browser: browser.find_elements(By.CSS_SELECTOR, selector)
+                                                       and self._loaded(browser))
+        except TimeoutException:
+            self.fail('%s never appeared on %s' % (selector, self.browser.current_url))
+        return self._find(selector)
+
+    def _submit(self, element, then, action=None):
+        """Click a form's button (or do `action`) and wait for the next page, one showing `then`."""
         browser = self.browser
+        browser.execute_script('window.comodoPreviousPage = true')
+        (action or element.click)()
+
+        def arrived(browser):
+            try:
+                return (not browser.execute_script('return window.comodoPreviousPage === true')
+                        and browser.find_elements(By.CSS_SELECTOR, then) and self._loaded(browser))
+            except WebDriverException:  # between two pages
+                return False
+
+        try:
+            WebDriverWait(browser, WAIT).until(arrived)
+        except TimeoutException:
+            self.fail('no page showing %s after the click (now on %s)' % (then, browser.current_url))
+        return self._find(then)
+
+    @staticmethod
+    def _loaded(browser):
+        """The page and its own requests done: its late ones (/website/translations) use the cursor
+        the test shares with the server."""
+        return browser.execute_script("return document.readyState === 'complete' && !(window.jQuery && jQuery.active)")
+
+    def _type(self, selector, text):
+        field = self._find(selector)
+        field.clear()
+        field.send_keys(text)
+        return field
+
+    def _login(self, login):
+        """Log in through Odoo's login form, once per class and user; later the session is reused."""
+        self._log_out()
+        if login in self.sessions:
+            self.browser.add_cookie({'name': 'session_id', 'value': self.sessions[login], 'path': '/'})
+            return
         self._open('/web/login')
-        browser.find_element(By.NAME, 'login').send_keys('portal')
-        browser.find_element(By.NAME, 'password').send_keys('portal')
-        browser.find_element(By.CSS_SELECTOR, 'form.oe_login_form button[type=submit]').click()
-        WebDriverWait(browser, 20).until(lambda b: '/web/login' not in b.current_url)
+        self._type('input[name=login]', login)
+        self._type('input[name=password]', USERS[login])
+        self._submit(self._find('form.oe_login_form button[type=submit]'), '#o_logout')
+        type(self).sessions[login] = self.browser.get_cookie('session_id')['value']
 
+    def _log_out(self):
+        """A visitor: no session at all (the cached ones stay valid for the next tests). Cookies
+        are changed on a static file, whose answer sets none (a page's late requests would)."""
+        self._open('/web/static/src/img/favicon.ico')
+        self.browser.delete_all_cookies()
+
+    def _fill_buy_form(self, domain, term=None, method='CNAME_CSR_HASH', extra_domains=None, csr=None):
+        """The buy form, filled in as a customer does; returns its submit button."""
         self._open('/my/certificates/buy')
+        self._wait_for('form.o_comodo_buy_form')
+        Select(self._find('select[name=term_id]')).select_by_value(str((term or self.term).id))
+        self._type('input[name=domain]', domain)
+        if extra_domains:
+            self._type('textarea[name=extra_domains]', '\n'.join(extra_domains))
+        Select(self._find('select[name=dcv_method]')).select_by_value(method)
+        if csr:
+            self._type('textarea[name=csr]', csr)
+        return self._find('button.o_comodo_buy_submit')
+
+    def _buy(self, domain, **form):
+        """Buy through the form; returns the order, its page open in the browser."""
+        self._submit(self._fill_buy_form(domain, **form), '.o_comodo_state_words')
+        return self._order(domain)
+
+    def _order(self, domain):
+        """The one order for the domain, whose page the browser shows."""
+        with self.stored() as env:
+            order = env['comodo.certificate.order'].search([('domain', '=', domain)])
+            self.assertEqual(len(order), 1, 'one order for %s' % domain)
+            self.assertTrue(self.browser.current_url.endswith(order.portal_url), "the page is the order's")
+        return order
+
+    def _stored(self, order):
+        """What is stored about the order now, as plain values."""
+        with self.stored():
+            return SimpleNamespace(
+                state=order.state, term=order.term_id, domains=order._domains(),
+                extra_domains=order.extra_domains, dcv_method=order.dcv_method, dcv_email=order.dcv_email,
+                ca_order_number=order.ca_order_number, unique_value=order.unique_value,
+                csr_pem=order.csr_pem, key_generated=order.key_generated,
+                private_key_pem=order.sudo().private_key_pem, certificate_pem=order.certificate_pem,
+                chain_pem=order.chain_pem, sale_state=order.sale_order_id.state,
+                sale_amount=order.sale_order_id.amount_untaxed)
+
+    def _refused(self, button, domain, message):
+        """Submit a purchase the portal must refuse: its message is on the page and nothing is ordered."""
+        error = self._submit(button, '.o_comodo_buy_error')
+        self.assertIn(message, error.text)
+        self._assert_nothing_ordered(domain)
+        return error
+
+    def _assert_nothing_ordered(self, domain):
+        with self.stored() as env:
+            self.assertFalse(env['comodo.certificate.order'].search([('domain', '=', domain)]))
+            self.assertFalse(env['sale.order.line'].search([('comodo_domain', '=', domain)]),
+                             'no quotation left behind')
+            self.assertFalse(env['sale.order'].search([('partner_id', '=', self.customer.id),
+                                                       ('origin', '=', 'Customer portal')]))
+        self.assertFalse(self.sandbox.find_orders(commonName=domain), 'nothing ordered from the CA')
+
+    def _placed(self, order):
+        """The CA order placed (the job runner's work), the customer's page shown again; returns
+        what is stored about it then."""
+        self._place(order)
+        self.browser.refresh()
+        self._wait_for('.o_comodo_state_words')
+        return self._stored(order)
+
+    def _ca_order(self, stored):
+        """The sandbox CA's own record of the order."""
+        found = self.sandbox.find_orders(orderNumber=stored.ca_order_number)
+        self.assertEqual(len(found), 1)
+        return found[0]
+
+    def _downloaded(self, name, timeout=WAIT):
+        """The bytes of a finished download (Chromium writes .crdownload until done)."""
+        path = os.path.join(self.downloads, name)
+        deadline = time.time() + timeout
+        while not os.path.exists(path):
+            if time.time() > deadline:
+                self.fail('%s was not downloaded within %d s (found: %s)' % (name, timeout, os.listdir(self.downloads)))
+            time.sleep(0.1)
+        with open(path, 'rb') as handle:
+            return handle.read()
+
+    @contextmanager
+    def stored(self):
+        """The test's environment, used while no request of the browser uses the shared cursor (the
+        page's own late requests may still run after it is shown)."""
+        cursor = self.registry.test_cr
+        cursor.acquire()
+        try:
+            self.env.cache.invalidate()
+            yield self.env
+        finally:
+            cursor.release()
+
+
+class TestBuyingInBrowser(PortalBrowserCase):
+    """The buy form with each validation method, a wildcard, several domains and the customer's own
+    CSR, then the order page's actions, downloads and the list."""
+
+    def setUp(self):
+        super(TestBuyingInBrowser, self).setUp()
+        self._login('portal')
+
+    def test_buy_form_shows_every_box(self):
+        self._open('/my/certificates/buy')
+        for box in ('select[name=term_id]', 'input[name=domain]', 'textarea[name=extra_domains]',
+                    'select[name=dcv_method]', 'textarea[name=csr]'):
+            self.assertTrue(self._find(box).is_displayed(), box)
+        offer = Select(self._find('select[name=term_id]')).first_selected_option
+        self.assertIn('7.95', offer.get_attribute('textContent'), "the customer's plan price")
+
+    def test_email_validation_asks_for_the_approver_then_resends(self):
+        domain = unique_domain('www')
+        button = self._fill_buy_form(domain, method='EMAIL')
+        approvers = self._submit(button, '.o_comodo_approvers select[name=dcv_email]')
+        self._assert_nothing_ordered(domain)
+        self.assertEqual(self._find('input[name=domain]').get_attribute('value'), domain, 'the form is kept')
+        approver = 'admin@' + domain
+        self.assertIn(approver, [option.get_attribute('value') for option in Select(approvers).options],
+                      'the addresses the CA accepts')
+        Select(approvers).select_by_value(approver)
+        self._submit(self._find('button.o_comodo_buy_submit'), '.o_comodo_state_words')
+        order = self._order(domain)
+        stored = self._placed(order)
+        self.assertEqual((stored.state, stored.dcv_method, stored.dcv_email), ('pending', 'EMAIL', approver))
+        self.assertEqual(self._ca_order(stored)['dcv'], [{'domain': domain, 'method': 'EMAIL', 'email': approver}])
+        self.assertIn('emailed %s' % approver, self._text('.o_comodo_dcv'))
+        self.assertIn(approver, self._text('.o_comodo_next_step'))
+
+        self._submit(self._find('form[action$="/dcv/resend"] button'), '.alert-success')
+        self.assertEqual(self._text('.alert-success'), SENT_AGAIN)
+        self.assertEqual(self._ca_order(stored)['dcvResends'], 1)
+
+    def test_http_validation_shows_the_file_then_changes_to_dns(self):
+        domain = unique_domain('www')
+        order = self._buy(domain, method='HTTP_CSR_HASH')
+        stored = self._placed(order)
+        self.assertEqual(stored.state, 'pending')
+        expected = dcv_instructions(stored.csr_pem, 'HTTP_CSR_HASH', domain, stored.unique_value)
+        self.assertEqual(self._text('.o_comodo_file_url'), expected.file_urls[0])
+        self.assertTrue(expected.file_urls[0].startswith('http://%s/.well-known/pki-validation/' % domain))
+        self.assertEqual(self._text('.o_comodo_file_content'), expected.file_content)
+        self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'HTTP_CSR_HASH')
+
+        Select(self._find('form[action$="/dcv/change"] select[name=dcv_method]')).select_by_value('CNAME_CSR_HASH')
+        self._submit(self._find('form[action$="/dcv/change"] button'), '.alert-success')
+        self.assertEqual(self._text('.alert-success'), METHOD_CHANGED)
+        cname = dcv_instructions(stored.csr_pem, 'CNAME_CSR_HASH', domain, stored.unique_value)
+        self.assertEqual(self._text('.o_comodo_cname_name'), cname.cname_name)
+        self.assertEqual(self._text('.o_comodo_cname_target'), cname.cname_target)
+        self.assertFalse(self._all('.o_comodo_file_url'))
+        self.assertEqual(self._stored(order).dcv_method, 'CNAME_CSR_HASH')
+        self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'CNAME_CSR_HASH')
+
+    def test_https_validation_then_changes_to_email(self):
+        domain = unique_domain('www')
+        order = self._buy(domain, method='HTTPS_CSR_HASH')
+        stored = self._placed(order)
+        expected = dcv_instructions(stored.csr_pem, 'HTTPS_CSR_HASH', domain, stored.unique_value)
+        self.assertTrue(expected.file_urls[0].startswith('https://%s/' % domain))
+        self.assertEqual(self._text('.o_comodo_file_url'), expected.file_urls[0])
+        self.assertEqual(self._text('.o_comodo_file_content'), expected.file_content)
+
+        approver = 'webmaster@' + domain
+        Select(self._find('form[action$="/dcv/change"] select[name=dcv_method]')).select_by_value('EMAIL')
+        self._type('form[action$="/dcv/change"] input[name=dcv_email]', approver)
+        self._submit(self._find('form[action$="/dcv/change"] button'), '.alert-success')
+        self.assertEqual(self._text('.alert-success'), METHOD_CHANGED)
+        self.assertIn('emailed %s' % approver, self._text('.o_comodo_dcv'))
+        self.assertTrue(self._all('form[action$="/dcv/resend"]'), 'resend is offered for email')
+        changed = self._stored(order)
+        self.assertEqual((changed.dcv_method, changed.dcv_email), ('EMAIL', approver))
+        self.assertEqual(self._ca_order(stored)['dcv'], [{'domain': domain, 'method': 'EMAIL', 'email': approver}])
+
+    def test_dns_validation_shows_the_record(self):
+        domain = unique_domain('www')
+        order = self._buy(domain, method='CNAME_CSR_HASH')
+        self.assertIn('ordering your certificate', self._text('.o_comodo_state_words'))
+        stored = self._placed(order)
+        self.assertEqual(stored.state, 'pending')
+        self.assertIn('checking that you control the domain', self._text('.o_comodo_state_words'))
+        cname = dcv_instructions(stored.csr_pem, 'CNAME_CSR_HASH', domain, stored.unique_value)
+        self.assertEqual(self._text('.o_comodo_cname_name'), cname.cname_name)
+        self.assertEqual(self._text('.o_comodo_cname_target'), cname.cname_target)
+        self.assertIn('Add the DNS record below', self._text('.o_comodo_next_step'))
+        self.assertEqual((stored.sale_state, stored.sale_amount), ('sale', 7.95), "sold at the plan's price")
+        self.assertTrue(stored.key_generated)
+        self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'CNAME_CSR_HASH')
+
+    def test_wildcard(self):
+        with self.stored() as env:
+            wildcard_term = env.ref('comodo_ssl_reseller.certificate_term_positivessl_wildcard_365')
+        domain = '*.' + unique_domain('instant')
+        order = self._buy(domain, term=wildcard_term, method='CNAME_CSR_HASH')
+        stored = self._placed(order)
+        self.assertEqual((stored.state, stored.term), ('issued', wildcard_term))
+        self.assertIn('ready to install', self._text('.o_comodo_state_words'))
+        self.assertIn(domain, self._text('.o_comodo_certificate h4'))
+        certificate = x509.load_pem_x509_certificate(stored.certificate_pem.encode(), default_backend())
+        self.assertEqual(certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value, domain)
+        self.assertEqual(self._ca_order(stored)['commonName'], domain)
+
+    def test_multi_domain(self):
+        """Three names typed into "Further domains" exceed the Multi-Domain's three names in all: the
+        customer is told, finds the names still in the box, removes one and buys."""
+        with self.stored() as env:
+            multi_term = env.ref('comodo_ssl_reseller.certificate_term_positivessl_multidomain_365')
+        domain = unique_domain('www')
+        further = [unique_domain('shop'), unique_domain('mail'), unique_domain('blog')]
+        button = self._fill_buy_form(domain, term=multi_term, method='CNAME_CSR_HASH', extra_domains=further)
+        self._refused(button, domain, 'PositiveSSL Multi-Domain covers at most 3 domains.')
+        box = self._find('textarea[name=extra_domains]')
+        self.assertEqual(box.get_attribute('value').split(), further, 'the names typed are still there')
+        box.send_keys(Keys.BACKSPACE * (len(further[2]) + 1))
+        self._submit(self._find('button.o_comodo_buy_submit'), '.o_comodo_state_words')
+        further = further[:2]
+        stored = self._placed(self._order(domain))
+        self.assertEqual(stored.extra_domains.split(), further)
+        self.assertEqual((stored.state, stored.domains), ('pending', [domain] + further))
+        self.assertEqual(self._ca_order(stored)['domains'], [domain] + further, 'the CA was asked for all three')
+        self.assertIn('Also covers: ' + ', '.join(further), self._find('.o_comodo_certificate').text)
+        records = [(dcv_instructions(stored.csr_pem, 'CNAME_CSR_HASH', name, stored.unique_value).cname_name)
+                   for name in [domain] + further]
+        self.assertEqual([code.text for code in self._all('.o_comodo_cname_name')], records,
+                         'a DNS record for each domain')
+
+    def test_own_csr_is_ordered_as_pasted_and_no_key_is_made(self):
         domain = unique_domain('instant')
-        Select(browser.find_element(By.NAME, 'term_id')).select_by_value(str(self.term.id))
-        browser.find_element(By.NAME, 'domain').send_keys(domain)
-        Select(browser.find_element(By.NAME, 'dcv_method')).select_by_value('CNAME_CSR_HASH')
-        self._screenshot('portal-buy.png')
-        browser.find_element(By.CSS_SELECTOR, 'button.o_comodo_buy_submit').click()
-        WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, '.o_comodo_state_words'))
-        self.assertIn(domain, browser.page_source)
+        key_pem, csr_pem = make_csr([domain])
+        order = self._buy(domain, method='CNAME_CSR_HASH', csr=csr_pem)
+        stored = self._placed(order)
+        # Stored as the CSR block re-encoded (the browser sent it with CRLF line ends).
+        self.assertEqual(stored.csr_pem.strip(), csr_pem.strip(), 'the pasted CSR')
+        self.assertFalse(stored.key_generated)
+        self.assertFalse(stored.private_key_pem, 'no key made or kept')
+        self.assertEqual(stored.state, 'issued')
+        self.assertTrue(self._all('a[href$="/download/certificate"]'))
+        self.assertFalse(self._all('.o_comodo_download_key'), 'no key to download: the customer has it')
+        self.assertFalse(self._all('.o_comodo_pfx_form'), 'no .pfx without the key')
+        self._find('a[href$="/download/certificate"]').click()
+        certificate = x509.load_pem_x509_certificate(self._downloaded(domain + '.crt'), default_backend())
+        key = serialization.load_pem_private_key(key_pem.encode(), None, default_backend())
+        self.assertEqual(public_key_der(certificate), public_key_der(key), "issued for the customer's own key")
 
-        order = self.env['comodo.certificate.order'].search([('domain', '=', domain)])
-        self.assertEqual(order.state, 'draft', 'the purchase queued the CA order')
-        self._place(order)  # what the job runner does next
-        self.assertEqual(order.state, 'issued')
+    def test_issued_order_downloads_and_pfx(self):
+        domain = unique_domain('instant')
+        stored = self._placed(self._buy(domain))
+        self.assertEqual(stored.state, 'issued')
+        self.assertIn('ready to install', self._text('.o_comodo_state_words'))
+        certificate_pem, chain_pem, key_pem = stored.certificate_pem, stored.chain_pem, stored.private_key_pem
+        expected = {
+            'certificate': (domain + '.crt', certificate_pem),
+            'chain': (domain + '.chain.pem', chain_pem),
+            'fullchain': (domain + '.fullchain.pem', full_chain_pem(certificate_pem, chain_pem)),
+            'key': (domain + '.key', key_pem),
+        }
+        for kind, (name, content) in sorted(expected.items()):
+            self._find('.o_comodo_downloads a[href$="/download/%s"]' % kind).click()
+            self.assertEqual(self._downloaded(name).decode('ascii').strip(), content.strip(), kind)
+        self.assertEqual(full_chain_pem(certificate_pem, chain_pem).count('BEGIN CERTIFICATE'), 3)
 
-        browser.refresh()
-        WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, '.o_comodo_pfx_form'))
-        self.assertIn('ready to install', browser.find_element(By.CSS_SELECTOR, '.o_comodo_state_words').text)
-        browser.find_element(By.ID, 'pfx_password').send_keys(PFX_PASSWORD)
-        self._screenshot('portal-issued.png')
-        browser.find_element(By.CSS_SELECTOR, 'button.o_comodo_pfx_download').click()
+        password = self._type('#pfx_password', 'short')
+        self._find('button.o_comodo_pfx_download').click()
+        self.assertTrue(password.get_attribute('validationMessage'), 'the browser asks for 8 characters')
+        self.assertFalse([name for name in os.listdir(self.downloads) if name.endswith('.pfx')])
+        self._type('#pfx_password', PFX_PASSWORD)
+        self._find('button.o_comodo_pfx_download').click()
+        pfx = os.path.join(self.downloads, domain + '.pfx')
+        self._downloaded(domain + '.pfx')
 
-        with open(self._wait_for_file('.pfx'), 'rb') as handle:
-            key, certificate, chain = pkcs12.load_key_and_certificates(
-                handle.read(), PFX_PASSWORD.encode(), default_backend())
-        spki = serialization.PublicFormat.SubjectPublicKeyInfo
-        self.assertEqual(key.public_key().public_bytes(serialization.Encoding.DER, spki),
-                         certificate.public_key().public_bytes(serialization.Encoding.DER, spki),
-                         'the key in the .pfx belongs to its certificate')
-        self.assertEqual(certificate.serial_number, int(order.serial_number, 16))
-        self.assertEqual(len(chain), 2)
+        def openssl(*args, password=PFX_PASSWORD):
+            return subprocess.run(['openssl', 'pkcs12', '-in', pfx, '-passin', 'env:PFX_PASSWORD'] + list(args),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=dict(os.environ, PFX_PASSWORD=password))
+
+        certificates = openssl('-nokeys')
+        self.assertEqual(certificates.returncode, 0, certificates.stderr)
+        self.assertEqual(
+            sorted(certificate.serial_number for certificate in x509.load_pem_x509_certificates(
+                certificates.stdout[certificates.stdout.index(b'-----BEGIN'):])),
+            sorted(certificate.serial_number for certificate in x509.load_pem_x509_certificates(
+                full_chain_pem(certificate_pem, chain_pem).encode())),
+            'the certificate, the intermediate and the root')
+        key = openssl('-nocerts', '-nodes')
+        self.assertEqual(key.returncode, 0, key.stderr)
+        pfx_key = serialization.load_pem_private_key(key.stdout[key.stdout.index(b'-----BEGIN'):], None,
+                                                     default_backend())
+        stored_key = serialization.load_pem_private_key(key_pem.encode(), None, default_backend())
+        self.assertEqual(pfx_key.private_numbers(), stored_key.private_numbers(), 'the key Odoo made')
+        self.assertNotEqual(openssl('-nokeys', password='wrong password').returncode, 0)
+
+    def test_list_search_and_paging(self):
+        with self.saved() as env:
+            for index in range(23):
+                env['comodo.certificate.order'].create({
+                    'partner_id': self.customer.id, 'term_id': self.term.id,
+                    'domain': 'site%02d.paging.example.com' % index})
+        listed = '.o_portal_my_doc_table td:first-child a'
+
+        self._open('/my')
+        self._submit(self._find('a[href="/my/certificates"]'), listed)
+        self.assertEqual(len(self._all(listed)), 20, 'a page holds 20 orders')
+        self._submit(self.browser.find_element(By.LINK_TEXT, '2'), listed)
+        self.assertEqual(len(self._all(listed)), 3)
+        self.assertTrue(self.browser.current_url.endswith('/my/certificates/page/2'))
+
+        search = self._type('input[name=search]', 'site07')
+        self._submit(search, listed, action=lambda: search.send_keys(Keys.ENTER))
+        self.assertEqual([link.text for link in self._all(listed)], ['site07.paging.example.com'])
+        self.assertFalse(self._all('ul.pagination'), 'one page of results')
+
+        search = self._type('input[name=search]', 'paging')
+        self._submit(search, listed, action=lambda: search.send_keys(Keys.ENTER))
+        self.assertEqual(len(self._all(listed)), 20)
+        self._submit(self.browser.find_element(By.LINK_TEXT, 'Next'), listed)
+        self.assertIn('search=paging', self.browser.current_url, 'the search is kept across pages')
+        self.assertEqual(len(self._all(listed)), 3)
+        self.assertEqual(self._find('input[name=search]').get_attribute('value'), 'paging')
+
+        link = self._all(listed)[0]
+        name = link.text
+        self._submit(link, '.o_comodo_state_words')
+        self.assertIn(name, self._text('.o_comodo_certificate h4'))
+
+
+class TestRefusalsInBrowser(PortalBrowserCase):
+    """What a customer meets when the portal says no: the message on the page, nothing ordered."""
+
+    def test_csr_for_another_domain_weak_or_malformed(self):
+        self._login('portal')
+        domain = unique_domain('www')
+        other = unique_domain('www')
+        cases = [
+            (make_csr([other])[1], "The CSR's common name is %s, but the primary domain entered is %s"
+             % (other, domain)),
+            (make_csr([domain], key_size=1024)[1], "The CSR's RSA key has 1024 bits; at least 2048"),
+            ('-----BEGIN CERTIFICATE REQUEST-----\nnot a request\n-----END CERTIFICATE REQUEST-----',
+             'The CSR is not valid Base64.'),
+        ]
+        for csr, message in cases:
+            self._refused(self._fill_buy_form(domain, csr=csr), domain, message)
+            self.assertEqual(self._find('textarea[name=csr]').get_attribute('value').strip(), csr.strip(),
+                             'the pasted CSR is still in its box, to correct')
+            self.assertEqual(self._find('input[name=domain]').get_attribute('value'), domain)
+
+    def test_wildcard_name_on_a_single_domain_certificate(self):
+        self._login('portal')
+        domain = '*.' + unique_domain('www')
+        self._refused(self._fill_buy_form(domain, term=self.term), domain,
+                      'is a wildcard name, which this product does not allow')
+        self.assertEqual(Select(self._find('select[name=term_id]')).first_selected_option.get_attribute('value'),
+                         str(self.term.id), 'the chosen certificate is kept')
+
+    def test_customer_without_ssl_module(self):
+        self._login('portal_nossl')
+        self._open('/my')
+        self.assertFalse(self._all('a[href="/my/certificates"]'), 'no SSL entry in their account')
+        for page in ('/my/certificates/buy', '/my/certificates'):
+            self._open(page)
+            refusal = self._wait_for('.o_comodo_refused')
+            self.assertIn(NO_SSL, refusal.text)
+            self.assertIn('SSL module', refusal.text, 'says why: the plan')
+            self.assertFalse(self._all('form.o_comodo_buy_form'))
+        with self.stored() as env:
+            self.assertFalse(env['comodo.certificate.order'].search([('partner_id', '=', self.other_customer.id)]))
+
+    def test_visitor_not_logged_in(self):
+        with self.stored() as env:
+            orders_before = env['comodo.certificate.order'].search_count([])
+        self._log_out()
+        self._open('/my/certificates/buy')
+        self._wait_for('form.oe_login_form')
+        self.assertIn('/web/login', self.browser.current_url)
+        self.assertFalse(self._all('form.o_comodo_buy_form'))
+        with self.stored() as env:
+            self.assertEqual(env['comodo.certificate.order'].search_count([]), orders_before, 'nothing ordered')
+        # Logging in there leads on to the form the visitor asked for.
+        self._type('input[name=login]', 'portal')
+        self._type('input[name=password]', 'portal')
+        self._submit(self._find('form.oe_login_form button[type=submit]'), 'form.o_comodo_buy_form')
+        self.assertTrue(self.browser.current_url.endswith('/my/certificates/buy'))

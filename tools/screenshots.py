@@ -1,0 +1,235 @@
+"""The README's pictures, taken from the current code: `make screenshots` writes them into docs/.
+
+Builds a throw-away copy of the demo (the template database, the addon installed with its demo
+data), starts it on a free port with queue_job's job runner and its own sandbox CA, and uses it in
+headless Chromium as the demo's customer (`portal`) and administrator (`admin`) would:
+
+    docs/portal-buy.png       the buy form, filled in for a multi-domain certificate
+    docs/portal-pending.png   that order waiting for validation, with the DNS records to add
+    docs/portal-issued.png    an issued order with its downloads and the .pfx form
+    docs/async-manager.png    the back office's Async Manager listing the orders Comodo still decides
+
+Neither `make run` nor port 8069 is needed. Runs under the project venv; `make screenshots`
+prepares the environment, PostgreSQL and Chromium first.
+"""
+import os
+import shutil
+import sys
+import tempfile
+import time
+import xmlrpc.client
+
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+
+import stack  # noqa: E402  (tools/stack.py: databases, configuration, processes)
+from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
+
+DOCS = os.path.join(ROOT, 'docs')
+DB = 'comodo_screenshots' + os.environ.get('COMODO_DB_SUFFIX', '')
+CHROMIUM = '/usr/bin/chromium'
+CHROMEDRIVER = '/usr/bin/chromedriver'
+# As in the browser tests: no background networking (a closed network), --no-sandbox for root.
+CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+                  '--disable-dev-shm-usage', '--hide-scrollbars']
+WIDTH, HEIGHT = 1280, 800
+# The job runner places an order a few seconds after it is bought (it starts 5 s after the server).
+WAIT = 90
+
+
+def log(message):
+    print('screenshots: %s' % message, flush=True)
+
+
+class Demo(object):
+    """The throw-away demo: Odoo on a free port, reached by XML-RPC as admin and by Chromium."""
+
+    def __init__(self, port):
+        self.url = 'http://127.0.0.1:%d' % port
+        self.uid = xmlrpc.client.ServerProxy(self.url + '/xmlrpc/2/common').authenticate(DB, 'admin', 'admin', {})
+        self.models = xmlrpc.client.ServerProxy(self.url + '/xmlrpc/2/object', allow_none=True)
+
+    def call(self, model, method, *args, **kwargs):
+        return self.models.execute_kw(DB, self.uid, 'admin', model, method, list(args), kwargs)
+
+    def ref(self, xmlid):
+        return self.call('ir.model.data', 'xmlid_to_res_id', xmlid)
+
+    def order(self, domain):
+        found = self.call('comodo.certificate.order', 'search_read', [('domain', '=', domain)],
+                          fields=['state', 'ca_order_number'])
+        return found[0] if found else None
+
+
+class Customer(object):
+    """Chromium, used as a person uses it: typing, choosing and clicking."""
+
+    def __init__(self, demo):
+        self.demo = demo
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        self.profile = tempfile.mkdtemp(prefix='comodo-chromium-')
+        for flag in CHROMIUM_FLAGS + ['--window-size=%d,%d' % (WIDTH, HEIGHT), '--user-data-dir=' + self.profile]:
+            options.add_argument(flag)
+        self.browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+    def quit(self):
+        self.browser.quit()
+        shutil.rmtree(self.profile, True)
+
+    def open(self, path):
+        self.browser.get(self.demo.url + path)
+
+    def find(self, selector):
+        return self.browser.find_element(By.CSS_SELECTOR, selector)
+
+    def wait_for(self, selector, timeout=WAIT, refresh=False):
+        """The element, once on the page (reloading it every 2 s if `refresh`: a job's work)."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                WebDriverWait(self.browser, 2 if refresh else timeout).until(
+                    lambda browser: browser.find_elements(By.CSS_SELECTOR, selector))
+                return self.find(selector)
+            except TimeoutException:
+                if not refresh or time.time() > deadline:
+                    raise stack.StackError('%s never appeared on %s' % (selector, self.browser.current_url))
+                self.browser.refresh()
+
+    def type(self, selector, text):
+        field = self.find(selector)
+        field.clear()
+        field.send_keys(text)
+
+    def choose(self, selector, value):
+        Select(self.find(selector)).select_by_value(str(value))
+
+    def submit(self, selector, then):
+        """Click and wait for the next page, one showing `then`."""
+        self.browser.execute_script('window.screenshotsPreviousPage = true')
+        self.find(selector).click()
+
+        def arrived(browser):
+            try:
+                return (not browser.execute_script('return window.screenshotsPreviousPage === true')
+                        and browser.find_elements(By.CSS_SELECTOR, then))
+            except WebDriverException:  # between two pages
+                return False
+        WebDriverWait(self.browser, WAIT).until(arrived)
+
+    def log_in(self, login, password, then):
+        self.open('/web/session/logout')
+        self.open('/web/login')
+        self.type('input[name=login]', login)
+        self.type('input[name=password]', password)
+        self.submit('form.oe_login_form button[type=submit]', then)
+
+    def buy(self, term_xmlid, domain, method, extra_domains=(), picture=None):
+        self.open('/my/certificates/buy')
+        self.choose('select[name=term_id]', self.demo.ref(term_xmlid))
+        self.type('input[name=domain]', domain)
+        if extra_domains:
+            self.type('textarea[name=extra_domains]', '\n'.join(extra_domains))
+        self.choose('select[name=dcv_method]', method)
+        self.find('input[name=domain]').click()  # the focus where a person leaves it
+        if picture:
+            self.picture(picture)
+        self.submit('button.o_comodo_buy_submit', '.o_comodo_state_words')
+
+    def picture(self, name):
+        """The whole page (the window as tall as its content), as docs/<name>."""
+        browser = self.browser
+        height = browser.execute_script('return document.documentElement.scrollHeight')
+        browser.set_window_size(WIDTH, max(HEIGHT, height))
+        time.sleep(0.3)
+        browser.save_screenshot(os.path.join(DOCS, name))
+        browser.set_window_size(WIDTH, HEIGHT)
+        log('wrote docs/%s' % name)
+
+
+def take_pictures(demo, sandbox):
+    customer = Customer(demo)
+    try:
+        customer.log_in('portal', 'portal', '#o_logout')
+
+        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_multidomain_365', 'www.mysite.example.com',
+                     'CNAME_CSR_HASH', ['shop.mysite.example.com', 'mail.mysite.example.com'],
+                     picture='portal-buy.png')
+        customer.wait_for('.o_comodo_cname_name', refresh=True)
+        customer.picture('portal-pending.png')
+
+        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_365', 'shop.example.org', 'HTTP_CSR_HASH')
+        customer.wait_for('.o_comodo_file_url', refresh=True)
+        # Decided by hand on the sandbox's admin page, then checked from the Async Manager.
+        order = demo.order('shop.example.org')
+        sandbox.approve(order['ca_order_number'])
+        demo.call('comodo.certificate.order', 'action_check', [demo.order('shop.example.org')['id']])
+        customer.wait_for('.o_comodo_pfx_form', refresh=True)
+        customer.type('#pfx_password', 'a password for the pfx')
+        customer.picture('portal-issued.png')
+
+        # Two more orders for the Async Manager to follow.
+        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_365', 'blog.example.net', 'HTTPS_CSR_HASH')
+        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_wildcard_365', '*.example.com',
+                     'CNAME_CSR_HASH')
+        deadline = time.time() + WAIT
+        while demo.call('comodo.certificate.order', 'search_count', [('state', '=', 'draft')]):
+            if time.time() > deadline:
+                raise stack.StackError('the job runner placed no order within %d s: see .run/screenshots-odoo.log'
+                                       % WAIT)
+            time.sleep(1)
+
+        customer.log_in('admin', 'admin', '.o_web_client')
+        customer.open('/web#action=comodo_ssl_reseller.comodo_certificate_order_action_async')
+        customer.wait_for('.o_list_view .o_data_row')
+        time.sleep(1)  # the web client's last touches (menus, breadcrumbs)
+        customer.picture('async-manager.png')
+    finally:
+        customer.quit()
+
+
+def main():
+    os.environ['PATH'] = os.path.join(stack.VENV, 'bin') + os.pathsep + os.environ['PATH']
+    os.environ.setdefault('PGOPTIONS', '--client-min-messages=warning')
+    port = stack.free_port()
+    config = stack.write_config('screenshots.conf', http_port=port, server_wide_modules='web,queue_job',
+                                dbfilter='^%s$' % DB)
+    data_dir = tempfile.mkdtemp(prefix='comodo-screenshots-sandbox-')
+    sandbox = odoo = None
+    try:
+        stack.clone_database(stack.ensure_template(config), DB)
+        stack.install_addon(config, DB)
+        # Orders wait for a decision by hand (the admin page), as on the demo's sandbox.
+        sandbox = SandboxProcess(data_dir, issue_after=3600).start()
+        odoo_log = os.path.join(stack.RUN_DIR, 'screenshots-odoo.log')
+        odoo = stack.subprocess.Popen([stack.ODOO, '-c', config, '-d', DB, '--log-level=warn', '--logfile', odoo_log])
+        stack.wait_for_http(port, odoo)
+        demo = Demo(port)
+        # A CA over plain HTTP is a test CA: test mode (test=Y, which the sandbox ignores).
+        demo.call('res.company', 'write', [demo.ref('base.main_company')],
+                  {'comodo_api_url': sandbox.url, 'comodo_test_mode': True})
+        requests.get(demo.url + '/web/login', timeout=120)  # the page bundles, compiled once
+        take_pictures(demo, sandbox)
+        return 0
+    except stack.StackError as error:
+        print('screenshots: error: %s' % error, file=sys.stderr)
+        return 1
+    finally:
+        stack.stop(odoo)
+        if sandbox:
+            sandbox.stop()
+        shutil.rmtree(data_dir, True)
+        stack.drop_database(DB)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
