@@ -263,7 +263,7 @@ class ComodoCertificateOrder(models.Model):
         self.ensure_one()
         checked = {'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1}
         try:
-            result = client.collect(self.ca_order_number)
+            result = client.collect(self.ca_order_number, csr_pem=self.csr_pem)
         except ComodoError as error:
             # Every failure only postpones the order: its status at the CA is not lost.
             self.write(checked)
