@@ -95,6 +95,10 @@ class ComodoCertificateOrder(models.Model):
         readonly=True, copy=False, help='Failed calls to Comodo in a row (timeouts, busy CA).')
     poll_run_id = fields.Many2one('comodo.poll.run', readonly=True, copy=False, index=True,
                                   ondelete='set null')
+    check_queued_at = fields.Datetime(
+        readonly=True, copy=False,
+        help='When the scheduled poll last queued a check of this order: not queued again for the '
+             'same due time.')
 
     certificate_pem = fields.Text(string='Certificate', readonly=True, copy=False)
     chain_pem = fields.Text(string='CA Chain', readonly=True, copy=False)
@@ -258,6 +262,22 @@ class ComodoCertificateOrder(models.Model):
         with order.company_id._comodo_client() as client:
             order._check(client)
         return _('Status: %s') % order.state
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_check_due(self):
+        """Poll Comodo for a batch of due orders, one after another over one connection.
+
+        Orders another worker holds, or no longer due (checked since they were queued), are left
+        alone, so that a batch queued twice costs no second call.
+        """
+        now = fields.Datetime.now()
+        orders = self._lock_for_ca(('pending',)).filtered(
+            lambda order: order.next_check_at and order.next_check_at <= now)
+        for company in orders.mapped('company_id'):
+            with company._comodo_client() as client:
+                for order in orders.filtered(lambda order: order.company_id == company):
+                    order._check(client)
+        return _('%d of %d orders checked') % (len(orders), len(self))
 
     def _check(self, client):
         self.ensure_one()
