@@ -17,10 +17,12 @@ UNDECIDED = (PENDING, UNPAID)
 
 class Lifecycle(object):
 
-    def __init__(self, store, authority, issue_after):
+    def __init__(self, store, authority, issue_after, on_decided=None):
         self.store = store
         self.authority = authority
         self.issue_after = issue_after
+        # Called with each order once it is issued, rejected or revoked (the status push).
+        self.on_decided = on_decided or (lambda order: None)
         self.clock = time.time
         # Re-entrant: handlers hold it around "read, check, change" while the methods below take it too.
         self.lock = threading.RLock()
@@ -105,6 +107,7 @@ class Lifecycle(object):
             order.revocation_reason = reason
             order.revocation_code = code
             self.store.update(order)
+            self.on_decided(order)
             return order
 
     def change_dcv(self, order_number, changes, resend=False):
@@ -149,11 +152,13 @@ class Lifecycle(object):
         order.not_before = issued.not_before
         order.not_after = issued.not_after
         self.store.update(order)
+        self.on_decided(order)
 
     def _reject(self, order, at):
         order.status = REJECTED
         order.decided_at = at
         self.store.update(order)
+        self.on_decided(order)
 
 
 def _refuse_final(order):
