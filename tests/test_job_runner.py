@@ -155,3 +155,40 @@ def test_threaded_server_polls_every_order_beyond_one_runs_budget(odoo_server, c
     collects = [c for c in comodo_sandbox.calls()
                 if c['action'] == 'CollectSSL' and str(c['orderNumber']) in numbers]
     assert sorted(str(c['orderNumber']) for c in collects) == sorted(numbers), 'each polled once'
+
+
+def test_a_pushed_order_is_decided_within_seconds(odoo_server, sandbox_factory):
+    """The sandbox pushes its decision to Odoo's push URL; Odoo asks the CA through the job queue.
+    Nothing else would check the order for four hours."""
+    call = rpc(odoo_server)
+    url, _database = odoo_server
+    token_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.push_token_main_company')
+    token = call('comodo.push.token', 'read', [token_id], ['token'])[0]['token']
+    sandbox = sandbox_factory(issue_after=3600, push_url='%s/comodo/push/%s' % (url, token))
+    company_id = use_sandbox(call, sandbox)
+    domain = 'never-push-%s.example.com' % uuid.uuid4().hex[:10]
+    csr = build_csr(generate_private_key('ec'), [domain])
+    with ComodoClient(sandbox.url, 'demo', 'demo', timeout=10) as client:
+        number = client.place_order(287, 365, csr, [domain], dcv_method='CNAME_CSR_HASH').order_number
+    term_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.certificate_term_positivessl_365')
+    partner_id = call('ir.model.data', 'xmlid_to_res_id', 'base.partner_demo_portal')
+    order_id = call('comodo.certificate.order', 'create', {
+        'company_id': company_id, 'partner_id': partner_id, 'term_id': term_id, 'domain': domain,
+        'dcv_method': 'CNAME_CSR_HASH', 'csr_pem': csr})
+    call('comodo.certificate.order', 'write', [order_id], {
+        'state': 'pending', 'ca_order_number': number, 'waiting_since': '2099-01-01 00:00:00',
+        'next_check_at': '2099-01-01 00:00:00'})
+    sandbox.reset_calls()
+
+    sandbox.approve(number)
+
+    def decided():
+        order = call('comodo.certificate.order', 'read', [order_id], ['state', 'certificate_pem'])[0]
+        return order if order['state'] == 'issued' else None
+
+    order = _wait(decided, 30, 'the pushed order to be checked and issued')
+    assert 'BEGIN CERTIFICATE' in order['certificate_pem']
+    assert [c['action'] for c in sandbox.calls()] == ['CollectSSL'], 'one check, prompted by the push'
+    with open(sandbox.log_path) as log:
+        pushes = [line for line in log if 'push order=%s' % number in line]
+    assert len(pushes) == 1 and 'HTTP 200' in pushes[0]

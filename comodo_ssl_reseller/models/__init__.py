@@ -5,6 +5,7 @@ from . import comodo_certificate_type
 from . import comodo_certificate_term
 from . import comodo_certificate_order
 from . import comodo_poll_run
+from . import comodo_push_token
 from . import hosting_plan
 from . import hosting_plan_certificate_price
 from . import account_analytic_account

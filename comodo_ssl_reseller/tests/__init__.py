@@ -6,3 +6,4 @@ from . import test_hosting_plans
 from . import test_portal
 from . import test_portal_browser
 from . import test_concurrency
+from . import test_status_push
