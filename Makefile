@@ -24,12 +24,14 @@ test: env postgres browser
 screenshots: env postgres browser
 	@.venv/bin/python tools/screenshots.py
 
-# The Async Manager's poll against a slow CA: prints poll_ratio=... and rss_growth_mb=...
+# The Async Manager's poll against a slow CA, on Odoo's stock limits: prints poll_ratio,
+# rss_growth_mb, ca_calls, orm_overhead_ratio and placement_ratio per run and their medians.
 N ?= 10000
 C ?= 4
 LATENCY_MS ?= 200
+RUNS ?= 3
 bench: env postgres
-	@.venv/bin/python tools/bench_poll.py --orders $(N) --capacity $(C) --latency-ms $(LATENCY_MS)
+	@.venv/bin/python tools/bench_poll.py --orders $(N) --capacity $(C) --latency-ms $(LATENCY_MS) --runs $(RUNS)
 
 sandbox: env
 	.venv/bin/python -m comodo_sandbox --port $(PORT) --data $(DATA) $(ARGS)

@@ -45,6 +45,9 @@ def build_parser():
     parser.add_argument('--fail-rate', type=_fraction, default=0.0, metavar='FLOAT',
                         help='share of API calls answering -14 at random, 0..1 (default 0)')
     parser.add_argument('--seed', type=int, default=None, help='seed for --fail-rate, for repeatable runs')
+    parser.add_argument('--push-url', default=None, metavar='URL',
+                        help='call this URL (GET) whenever an order is decided, as Sectigo\'s '
+                             'certificate issuance push does')
     parser.add_argument('--tls', action='store_true', help='serve HTTPS with a certificate from the sandbox CA')
     parser.add_argument('--require-https', action='store_true', help='answer -1 to API calls over plain HTTP')
     return parser

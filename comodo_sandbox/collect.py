@@ -1,17 +1,17 @@
 """download/CollectSSL: an order's status and, once issued, its certificate and chain.
 
-TEXT layout (the notes leave it open; this is the sandbox's choice, see README):
+TEXT layout (recorded CA traffic: the CA certificates first, the customer's certificate last):
     status
     notBefore, notAfter        Unix times, one per line, if showValidityPeriod=Y (issued only)
     fqdn                       if showFQDN=Y (issued only)
-    PEM blocks                 the certificate (queryType 1, 2), then the intermediate and the root
-                               (queryType 1, 3)
+    PEM blocks                 the intermediate and the root (queryType 1, 3), then the
+                               certificate (queryType 1, 2)
 URLENCODED: errorCode, orderNumber, certificateStatus, [notBefore, notAfter], [fqdn], [certificate],
 caCertificate once per chain element (intermediate, then root); certificates are Base64 DER on one line.
 """
 import re
 
-from comodo_sandbox.protocol import ApiError, Reply, invalid, missing
+from comodo_sandbox.protocol import ApiError, Reply, invalid
 from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
 
 STATUS_TEXT = {PENDING: 'Pending', UNPAID: 'Awaiting Payment', ISSUED: 'Issued',
@@ -26,9 +26,8 @@ def collect_ssl(call):
     if query_type not in (0, 1, 2, 3):
         raise invalid('queryType', 'Use 0, 1, 2 or 3.')
     if query_type != 0:
-        response_type = form.integer('responseType')
-        if response_type is None:
-            raise missing('responseType')
+        # Optional in Sectigo's reference; absent, the sandbox answers the only type it simulates.
+        response_type = form.integer('responseType', default=INDIVIDUALLY_ENCODED)
         if response_type != INDIVIDUALLY_ENCODED:
             raise invalid('responseType', 'The sandbox delivers responseType=3 (individually encoded) only.')
     show_validity = form.flag('showValidityPeriod')
@@ -55,11 +54,12 @@ def collect_ssl(call):
         return Reply(1, fields=fields, lines=lines)
     if query_type in (1, 2):
         fields.append(('certificate', _base64_der(order.certificate_pem)))
-        lines.append(order.certificate_pem.strip())
     if query_type in (1, 3):
         for pem in call.authority.chain_pems:
             fields.append(('caCertificate', _base64_der(pem)))
             lines.append(pem.strip())
+    if query_type in (1, 2):
+        lines.append(order.certificate_pem.strip())
     return Reply(2, fields=fields, lines=lines)
 
 

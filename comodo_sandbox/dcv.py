@@ -47,15 +47,16 @@ def read_order_dcv(form, names, multi_domain):
 
     `dcvMethod` absent means EMAIL: the sources do not confirm the default, and the old API required an
     approver address for DV orders, so that is the stricter reading.
-    Multi-domain orders send `dcvEmailAddresses` in `domainNames` order; an entry may also be a method
-    name instead of an address, as [SSLCOM] does.
+    Multi-domain orders send `dcvEmailAddresses` whatever the method, one entry per domain in
+    `domainNames` order: an approver address, or a method name (HTTP_CSR_HASH, ...) as Sectigo's
+    reference documents it; the entry, not `dcvMethod`, decides how that domain is validated.
     """
     method = (form.get('dcvMethod') or EMAIL).upper()
     for name in names:
         check_method(method, name, 'dcvMethod')
-    if method != EMAIL:
-        return [dcv_entry(name, method) for name in names]
     if not multi_domain:
+        if method != EMAIL:
+            return [dcv_entry(name, method) for name in names]
         address = form.require('dcvEmailAddress')
         check_approver(address, names[0], 'dcvEmailAddress')
         return [dcv_entry(names[0], EMAIL, address)]
@@ -67,9 +68,12 @@ def read_order_dcv(form, names, multi_domain):
         if entry.upper() in METHODS:
             check_method(entry.upper(), name, 'dcvEmailAddresses')
             choice.append(dcv_entry(name, entry.upper()))
-        else:
+        elif '@' in entry:
             check_approver(entry, name, 'dcvEmailAddresses')
             choice.append(dcv_entry(name, EMAIL, entry))
+        else:
+            raise invalid('dcvEmailAddresses', "'%s' is neither an approver address nor one of %s."
+                          % (entry, ', '.join(METHODS)))
     return choice
 
 

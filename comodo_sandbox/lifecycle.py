@@ -20,10 +20,12 @@ DAY_SECONDS = 86400
 
 class Lifecycle(object):
 
-    def __init__(self, store, authority, issue_after):
+    def __init__(self, store, authority, issue_after, on_decided=None):
         self.store = store
         self.authority = authority
         self.issue_after = issue_after
+        # Called with each order once it is issued, rejected or revoked (the status push).
+        self.on_decided = on_decided or (lambda order: None)
         self.clock = time.time
         # Re-entrant: handlers hold it around "read, check, change" while the methods below take it too.
         self.lock = threading.RLock()
@@ -108,6 +110,7 @@ class Lifecycle(object):
             order.revocation_reason = reason
             order.revocation_code = code
             self.store.update(order)
+            self.on_decided(order)
             return order
 
     def refund(self, order_number):
@@ -204,11 +207,13 @@ class Lifecycle(object):
         order.not_before = issued.not_before
         order.not_after = issued.not_after
         self.store.update(order)
+        self.on_decided(order)
 
     def _reject(self, order, at):
         order.status = REJECTED
         order.decided_at = at
         self.store.update(order)
+        self.on_decided(order)
 
 
 def _refuse_final(order):

@@ -353,7 +353,8 @@ def _formatted(leaf_pem, chain_pems, format_type):
     if format_type == CHAIN_ONLY:
         return ''.join(chain_pems)
     if format_type == PEM_BUNDLE:
-        return leaf_pem + ''.join(chain_pems)
+        # The real CA's bundle: the root, the intermediates, then the leaf last.
+        return ''.join(reversed(chain_pems)) + leaf_pem
     certificates = [x509.load_pem_x509_certificate(pem.encode('ascii')) for pem in [leaf_pem] + chain_pems]
     if format_type == PKCS7_PEM:
         return pkcs7.serialize_certificates(certificates, serialization.Encoding.PEM).decode('ascii')

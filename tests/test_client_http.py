@@ -103,6 +103,19 @@ def test_place_order_fields_and_path(local_ca, csr_pem, slash):
     }
 
 
+@pytest.mark.parametrize('method', ['HTTP_CSR_HASH', 'HTTPS_CSR_HASH', 'CNAME_CSR_HASH'])
+def test_multi_domain_order_names_the_method_per_domain(local_ca, csr_pem, method):
+    """Sectigo's reference: dcvEmailAddresses holds an address or a method name per domain, in
+    domainNames order."""
+    local_ca.answer('errorCode=0&orderNumber=126&totalCost=30.00')
+    ComodoClient(local_ca.url, 'demo', 'demo').place_order(
+        279, 365, csr_pem, ['example.com', 'www.example.com', 'example.org'], dcv_method=method)
+    fields = local_ca.last[2]
+    assert fields['dcvMethod'] == method
+    assert fields['dcvEmailAddresses'] == ','.join([method] * 3)
+    assert fields['domainNames'] == 'example.com,www.example.com,example.org'
+
+
 def test_multi_domain_order_and_test_flag(local_ca, csr_pem):
     local_ca.answer('errorCode=1&orderNumber=124&totalCost=30.00')
     client = ComodoClient(local_ca.url, 'demo', 'demo', test_mode=True)

@@ -79,6 +79,26 @@ def test_ec_multi_domain_order_is_issued_with_every_name(client, comodo_sandbox,
     assert_issued_for(client.collect(order.number), order, comodo_sandbox, tmp_path)
 
 
+@pytest.mark.parametrize('method', ['HTTP_CSR_HASH', 'CNAME_CSR_HASH'])
+def test_multi_domain_file_or_dns_order_is_validated_per_domain(client, comodo_sandbox, method):
+    domain = new_domain()
+    domains = [domain, 'www.' + domain]
+    placed = client.place_order(PRODUCT_MULTI_DOMAIN, 365, build_csr(generate_private_key('ec'), domains),
+                                domains, dcv_method=method)
+    assert [(entry['domain'], entry['method']) for entry in
+            sandbox_order(comodo_sandbox, placed.order_number)['dcv']] == [(d, method) for d in domains]
+
+
+def test_leaf_found_in_a_text_answer_by_the_csr_key(client, comodo_sandbox):
+    order = Order(client, 'instant')
+    text = requests.post(comodo_sandbox.url + 'download/CollectSSL', timeout=10, data={
+        'loginName': 'demo', 'loginPassword': 'demo', 'orderNumber': order.number, 'queryType': 1,
+        'showValidityPeriod': 'Y', 'showFQDN': 'Y', 'responseFormat': 0}).text
+    result = wire.read_collect(wire.parse_response(text), csr_pem=order.csr_pem)
+    assert ca_checks.public_key_der(result.certificate_pem) == ca_checks.public_key_der(order.key_pem)
+    assert len(result.chain_pem) == 2
+
+
 def test_rejected_by_hand(client, comodo_sandbox):
     order = Order(client)
     comodo_sandbox.reject(order.number)

@@ -212,6 +212,35 @@ def test_collect_issued_format0(chain):
                                                                   'example.com')
 
 
+def test_collect_format0_as_the_real_ca_sends_it_leaf_last(chain):
+    """Recorded CA traffic (responseFormat=0, queryType=1, responseType=3): the CA certificates
+    come first and the customer's certificate last."""
+    leaf, inter, root = chain
+    body = '2\n%s\n%s\nexample.com\n%s\n%s\n%s\n' % (UNIX_NOT_BEFORE, UNIX_NOT_AFTER, inter, root,
+                                                     leaf)
+    result = wire.read_collect(wire.parse_response(body))
+    assert _pem_body(result.certificate_pem) == leaf
+    assert [_pem_body(pem) for pem in result.chain_pem] == [inter, root]
+    assert result.serial_number == 'ABCDEF0123'
+
+
+def test_collect_format0_leaf_is_the_one_with_the_csr_key(chain):
+    """Two end-entity certificates (say a reissue's old and new one): the order's CSR decides."""
+    leaf, inter, root = chain
+    inter_key = ec.generate_private_key(ec.SECP256R1())
+    # A second leaf under the intermediate's name, for a key whose CSR we hold.
+    own_key = ec.generate_private_key(ec.SECP256R1())
+    own = _certificate('example.com', 'Test Intermediate', own_key, inter_key, 0x1234, False)
+    own_text = base64.b64encode(own.public_bytes(serialization.Encoding.DER)).decode('ascii')
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'example.com')]))
+           .sign(own_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode('ascii'))
+    body = '2\n\n\n\n%s\n%s\n%s\n%s\n' % (inter, leaf, own_text, root)
+    assert _pem_body(wire.read_collect(wire.parse_response(body)).certificate_pem) == leaf
+    result = wire.read_collect(wire.parse_response(body), csr_pem=csr)
+    assert _pem_body(result.certificate_pem) == own_text and result.serial_number == '1234'
+
+
 def test_collect_issued_but_not_attached():
     result = wire.read_collect(wire.parse_response('errorCode=1&orderNumber=77'))
     assert result.status == OrderStatus.ISSUED and result.certificate_pem is None

@@ -1,25 +1,38 @@
 """Benchmark of the Async Manager poll: N due orders against a CA that answers in L ms.
 
-    make bench [N=10000] [C=4] [LATENCY_MS=200]
+    make bench [N=10000] [C=4] [LATENCY_MS=200] [RUNS=3]
 
 Sets up a database with N pending certificate orders (each a real order in the sandbox CA), starts
-the sandbox with --latency L and a real Odoo server with queue_job's job runner and a `root.comodo`
-channel of capacity C, fires the poll cron once and waits until every order was checked. Prints:
+the sandbox with --latency L and a real Odoo server in prefork mode (C + 2 workers, Odoo's stock
+limit_time_cpu and limit_time_real) with queue_job's job runner and a `root.comodo` channel of
+capacity C. Each run then measures three things, and the figures are printed per run and as the
+median of the runs:
 
-    poll_seconds=...     wall time from the cron's start to the last order checked
-    poll_ideal_seconds=  N * L / C: the CA's latency alone, C calls in flight
-    poll_ratio=...       poll_seconds / poll_ideal_seconds (target: at most 1.25)
-    rss_growth_mb=...    growth of the Odoo server's memory from the first 10% of checks to the end
+    poll_ratio=...          fire the poll cron with the N orders due and wait until every one was
+                            checked: that time over N * L / C (the CA's latency alone, C calls in
+                            flight). Target at N=10,000: at most 1.10.
+    rss_growth_mb=...       growth of the Odoo processes' memory from the first 10% of those checks
+                            to the end (target: at most 100).
+    ca_calls=...            CollectSSL calls the sandbox received for the poll (target: N).
+    orm_overhead_ratio=...  with the sandbox at 0 latency, polling M = min(N, 2000) due orders
+                            through the cron, over the same M CollectSSL calls made by bare clients,
+                            C in flight in both (target: at most 1.3).
+    placement_ratio=...     with the sandbox at 0 latency, confirming a sale of 100 certificate
+                            lines until every certificate order is placed (key and CSR made, CA
+                            order placed and first checked), over 100 bare AutoApplySSL calls of a
+                            ready CSR, C in flight in both.
 
 Runs under the project venv; `make bench` prepares the environment first.
 """
 import argparse
 import concurrent.futures
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import xmlrpc.client
 
 import psutil
@@ -37,10 +50,20 @@ from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
 
 BENCH_DB = 'comodo_bench'
 TERM_XMLID = ('comodo_ssl_reseller', 'certificate_term_positivessl_365')
+# The demo customer whose hosting plan includes Comodo SSL.
+CUSTOMER_XMLID = 'base.partner_demo_portal'
+OVERHEAD_ORDERS = 2000
+PLACEMENT_LINES = 100
+FIGURES = ('poll_ratio', 'rss_growth_mb', 'ca_calls', 'orm_overhead_ratio', 'placement_ratio')
 
 
 def log(message):
     print('bench: %s' % message, file=sys.stderr, flush=True)
+
+
+def in_parallel(function, items, capacity):
+    with concurrent.futures.ThreadPoolExecutor(capacity) as pool:
+        return list(pool.map(function, items))
 
 
 def place_sandbox_orders(sandbox, count):
@@ -53,12 +76,11 @@ def place_sandbox_orders(sandbox, count):
                                       dcv_method='CNAME_CSR_HASH',
                                       foreign_order_number='bench-%d' % index).order_number
 
-    with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        return list(pool.map(place, range(count)))
+    return in_parallel(place, range(count), 16)
 
 
 def insert_pending_orders(connection, ca_order_numbers):
-    """The Odoo side of those orders, all due now: inserted in bulk, as an import would."""
+    """The Odoo side of those orders, inserted in bulk, as an import would."""
     with connection.cursor() as cr:
         cr.execute("""SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s""", TERM_XMLID)
         term_id = cr.fetchone()[0]
@@ -74,25 +96,51 @@ def insert_pending_orders(connection, ca_order_numbers):
                  create_uid, write_uid, create_date, write_date)
             SELECT 'BENCH/' || n, 'pending', 1, %s, %s, %s, 'never-bench.example.com', 'CNAME_CSR_HASH',
                    n, 'bench-' || n, 'bench' || n, now() at time zone 'UTC', now() at time zone 'UTC',
-                   now() at time zone 'UTC' - interval '1 minute', 0, 0, false, 1, 1,
-                   now() at time zone 'UTC', now() at time zone 'UTC'
+                   NULL, 0, 0, false, 1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
               FROM unnest(%s::text[]) AS n""", (partner_id, term_id, type_id, ca_order_numbers))
-        cr.execute("UPDATE ir_cron SET active = false")  # only the poll fired below runs
+        cr.execute("UPDATE ir_cron SET active = false")  # only the polls fired below run
     connection.commit()
+
+
+def make_due(connection, ca_order_numbers):
+    """These bench orders due now (and never queued), every other one not due."""
+    with connection.cursor() as cr:
+        cr.execute("""
+            UPDATE comodo_certificate_order
+               SET next_check_at = CASE WHEN ca_order_number = ANY(%s)
+                                        THEN now() at time zone 'UTC' - interval '1 minute' END,
+                   check_queued_at = NULL, last_check_at = NULL, state = 'pending',
+                   waiting_since = now() at time zone 'UTC'
+             WHERE name LIKE 'BENCH/%%'""", (list(ca_order_numbers),))
+        # Finished jobs would only slow queue_job's look-ups down from one run to the next.
+        cr.execute("DELETE FROM queue_job WHERE state = 'done'")
+    connection.commit()
+
+
+def database_now(connection):
+    # To the second, as Odoo writes last_check_at.
+    with connection.cursor() as cr:
+        cr.execute("SELECT date_trunc('second', now() at time zone 'UTC')")
+        value = cr.fetchone()[0]
+    connection.commit()
+    return value
 
 
 def checked_count(connection, since):
     with connection.cursor() as cr:
         cr.execute("SELECT count(*) FROM comodo_certificate_order WHERE name LIKE 'BENCH/%%' "
                    "AND last_check_at >= %s", (since,))
-        return cr.fetchone()[0]
+        count = cr.fetchone()[0]
+    connection.commit()
+    return count
 
 
 class OdooProcesses(object):
     """The Odoo master and its workers (and job runner): their memory taken together."""
 
-    def __init__(self, pid):
-        self.master = psutil.Process(pid)
+    def __init__(self, process):
+        self.process = process
+        self.master = psutil.Process(process.pid)
 
     def rss(self):
         processes = [self.master] + self.master.children(recursive=True)
@@ -104,12 +152,143 @@ class OdooProcesses(object):
                 pass
         return total
 
+    def check_alive(self):
+        if self.process.poll() is not None:
+            raise RuntimeError('Odoo exited during the benchmark: see .run/bench-odoo.log')
+
+
+class Bench(object):
+
+    def __init__(self, options, connection, odoo, rpc, data_dir, sandbox):
+        self.options = options
+        self.connection = connection
+        self.odoo = odoo
+        self.rpc = rpc
+        self.data_dir = data_dir
+        self.sandbox = sandbox
+        self.cron_id = rpc('ir.model.data', 'xmlid_to_res_id',
+                           'comodo_ssl_reseller.ir_cron_poll_pending_orders')
+
+    def restart_sandbox(self, latency_ms):
+        """The same sandbox (data and port, so Odoo's API URL holds) at another latency."""
+        port = self.sandbox.port
+        self.sandbox.stop()
+        self.sandbox = SandboxProcess(self.data_dir, port=port, issue_after=3600,
+                                      latency=latency_ms).start()
+
+    def poll(self, ca_order_numbers, rss_baseline=False):
+        """(seconds, rss growth in MB or None) for one poll of these orders through the cron."""
+        make_due(self.connection, ca_order_numbers)
+        self.sandbox.reset_calls()
+        started_at = database_now(self.connection)
+        start = time.time()
+        self.rpc('ir.cron', 'method_direct_trigger', [self.cron_id])
+        log('cron returned after %.1f s' % (time.time() - start))
+        baseline = None
+        while True:
+            done = checked_count(self.connection, started_at)
+            if rss_baseline and baseline is None and done >= len(ca_order_numbers) // 10:
+                baseline = self.odoo.rss()
+            if done >= len(ca_order_numbers):
+                break
+            self.odoo.check_alive()
+            time.sleep(0.2)
+        elapsed = time.time() - start
+        growth = (self.odoo.rss() - baseline) / 1048576.0 if baseline is not None else None
+        return elapsed, growth
+
+    def collect_calls(self):
+        return sum(1 for call in self.sandbox.calls() if call['action'] == 'CollectSSL')
+
+    def bare_collects(self, ca_order_numbers):
+        capacity = self.options.capacity
+        lanes = [ca_order_numbers[lane::capacity] for lane in range(capacity)]
+
+        def collect_lane(numbers):
+            with ComodoClient(self.sandbox.url, 'demo', 'demo', timeout=60) as client:
+                for number in numbers:
+                    client.collect(number)
+
+        start = time.time()
+        in_parallel(collect_lane, lanes, capacity)
+        return time.time() - start
+
+    def bare_placements(self, count):
+        capacity = self.options.capacity
+        csrs = [build_csr(generate_private_key(), ['never-bare-%d.example.com' % index])
+                for index in range(count)]
+        lanes = [list(enumerate(csrs))[lane::capacity] for lane in range(capacity)]
+
+        def place_lane(items):
+            with ComodoClient(self.sandbox.url, 'demo', 'demo', timeout=60) as client:
+                for index, csr in items:
+                    client.place_order(287, 365, csr, ['never-bare-%d.example.com' % index],
+                                       dcv_method='CNAME_CSR_HASH')
+
+        start = time.time()
+        in_parallel(place_lane, lanes, capacity)
+        return time.time() - start
+
+    def confirm_sale(self, lines):
+        """Seconds from confirming a sale of `lines` certificates to all of them placed."""
+        term_id = self.rpc('ir.model.data', 'xmlid_to_res_id', '.'.join(TERM_XMLID))
+        product_id = self.rpc('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
+        partner_id = self.rpc('ir.model.data', 'xmlid_to_res_id', CUSTOMER_XMLID)
+        tag = uuid.uuid4().hex[:8]
+        sale_id = self.rpc('sale.order', 'create', {'partner_id': partner_id, 'order_line': [
+            (0, 0, {'product_id': product_id, 'comodo_domain': 'never-sale-%s-%d.example.com' % (tag, index),
+                    'comodo_dcv_method': 'CNAME_CSR_HASH'}) for index in range(lines)]})
+        start = time.time()
+        self.rpc('sale.order', 'action_confirm', [sale_id])
+        while True:
+            placed = self.rpc('comodo.certificate.order', 'search_count',
+                              [('sale_order_id', '=', sale_id), ('state', '=', 'pending'),
+                               ('attempts', '>', 0)])
+            if placed >= lines:
+                return time.time() - start
+            self.odoo.check_alive()
+            time.sleep(0.2)
+
+    def run(self, all_numbers):
+        options = self.options
+        figures = {}
+        self.restart_sandbox(options.latency_ms)
+        log('poll: %d orders, capacity %d, latency %d ms' % (len(all_numbers), options.capacity,
+                                                             options.latency_ms))
+        elapsed, growth = self.poll(all_numbers, rss_baseline=True)
+        ideal = len(all_numbers) * options.latency_ms / 1000.0 / options.capacity
+        figures['poll_seconds'] = elapsed
+        figures['poll_ideal_seconds'] = ideal
+        figures['poll_ratio'] = elapsed / ideal
+        figures['rss_growth_mb'] = growth
+        figures['ca_calls'] = self.collect_calls()
+
+        self.restart_sandbox(0)
+        sample = all_numbers[:OVERHEAD_ORDERS]
+        bare = self.bare_collects(sample)
+        through_cron, _growth = self.poll(sample)
+        log('overhead: %d orders, bare %.1f s, through the cron %.1f s' % (len(sample), bare, through_cron))
+        figures['orm_overhead_ratio'] = through_cron / bare
+
+        bare = self.bare_placements(PLACEMENT_LINES)
+        confirmed = self.confirm_sale(PLACEMENT_LINES)
+        log('placement: %d lines, bare %.1f s, confirmed sale %.1f s' % (PLACEMENT_LINES, bare, confirmed))
+        figures['placement_ratio'] = confirmed / bare
+        return figures
+
+
+def print_figures(figures, suffix=''):
+    for name in ('poll_seconds', 'poll_ideal_seconds') + FIGURES:
+        value = figures[name]
+        print('%s%s=%s' % (name, suffix, value if isinstance(value, int) else '%.3f' % value), flush=True)
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--orders', type=int, default=10000)
     parser.add_argument('--capacity', type=int, default=4, help='CA calls in flight (channel capacity)')
     parser.add_argument('--latency-ms', type=int, default=200)
+    parser.add_argument('--runs', type=int, default=3, help='measurements; the medians are printed last')
     parser.add_argument('--workers', type=int, default=None,
                         help='Odoo HTTP worker processes (default: capacity + 2, so every job in '
                              'flight has a worker and the cron one more)')
@@ -119,6 +298,7 @@ def main():
 
     port = stack.free_port()
     workers = options.workers if options.workers is not None else options.capacity + 2
+    # stack.write_config sets no limit_time_*: Odoo's stock limits apply (60 s CPU, 120 s real).
     config = stack.write_config('bench.conf', http_port=port, server_wide_modules='web,queue_job',
                                 dbfilter='^%s$' % BENCH_DB, workers=workers)
     stack.clone_database(stack.ensure_template(config), BENCH_DB)
@@ -130,8 +310,6 @@ def main():
     try:
         log('placing %d orders in the sandbox' % options.orders)
         ca_order_numbers = place_sandbox_orders(sandbox, options.orders)
-        sandbox.stop()
-        sandbox = SandboxProcess(data_dir, port=0, issue_after=3600, latency=options.latency_ms).start()
         connection = psycopg2.connect(dbname=BENCH_DB)
         insert_pending_orders(connection, ca_order_numbers)
         with connection.cursor() as cr:
@@ -148,41 +326,26 @@ def main():
         stack.wait_for_http(port, odoo)
         url = 'http://127.0.0.1:%d' % port
         uid = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common').authenticate(BENCH_DB, 'admin', 'admin', {})
-        models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object')
-        cron_id = models.execute_kw(BENCH_DB, uid, 'admin', 'ir.model.data', 'xmlid_to_res_id',
-                                    ['comodo_ssl_reseller.ir_cron_poll_pending_orders'])
-        time.sleep(6)  # queue_job's runner starts 5 s after the server
+        models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
 
-        with connection.cursor() as cr:
-            cr.execute("SELECT now() at time zone 'UTC'")
-            started_at = cr.fetchone()[0]
-        connection.commit()
-        log('firing the poll: %d orders, capacity %d, latency %d ms'
-            % (options.orders, options.capacity, options.latency_ms))
-        start = time.time()
-        models.execute_kw(BENCH_DB, uid, 'admin', 'ir.cron', 'method_direct_trigger', [[cron_id]])
-        log('cron returned after %.1f s (orders queued)' % (time.time() - start))
-        baseline_rss = None
-        server = OdooProcesses(odoo.pid)
-        while True:
-            done = checked_count(connection, started_at)
-            connection.commit()
-            if baseline_rss is None and done >= options.orders // 10:
-                baseline_rss = server.rss()
-            if done >= options.orders:
-                break
-            if odoo.poll() is not None:
-                raise RuntimeError('Odoo exited during the benchmark: see .run/bench-odoo.log')
-            time.sleep(0.5)
-        elapsed = time.time() - start
-        ideal = options.orders * options.latency_ms / 1000.0 / options.capacity
+        def rpc(model, method, *args):
+            return models.execute_kw(BENCH_DB, uid, 'admin', model, method, list(args))
+
+        time.sleep(6)  # queue_job's runner starts 5 s after the server
+        bench = Bench(options, connection, OdooProcesses(odoo), rpc, data_dir, sandbox)
+        runs = []
+        for number in range(1, options.runs + 1):
+            log('run %d of %d' % (number, options.runs))
+            runs.append(bench.run(ca_order_numbers))
+            print_figures(runs[-1], '_run%d' % number)
+        sandbox = bench.sandbox
         print('poll_orders=%d' % options.orders)
         print('poll_capacity=%d' % options.capacity)
-        print('poll_seconds=%.1f' % elapsed)
-        print('poll_ideal_seconds=%.1f' % ideal)
-        print('poll_ratio=%.3f' % (elapsed / ideal))
         print('poll_workers=%d' % workers)
-        print('rss_growth_mb=%.1f' % ((server.rss() - baseline_rss) / 1048576.0))
+        print('runs=%d' % options.runs)
+        medians = {name: statistics.median(run[name] for run in runs) for name in runs[0]}
+        medians['ca_calls'] = int(medians['ca_calls'])
+        print_figures(medians)
         return 0
     finally:
         if odoo:

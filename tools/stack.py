@@ -108,8 +108,8 @@ def write_config(name, http_port, server_wide_modules='web', dbfilter='', worker
         'http_port = %d' % http_port,
         'server_wide_modules = %s' % server_wide_modules,
         'workers = %d' % workers,
-        # A poll of thousands of orders queues their jobs in one cron run (committed per batch).
-        'limit_time_real = 600',
+        # No limit_time_* here: Odoo's stock limits (60 s CPU, 120 s real per request or cron
+        # run) are what a production server has, and the poll keeps within them by itself.
         'max_cron_threads = 1',
         'list_db = False',
         'dbfilter = %s' % dbfilter,

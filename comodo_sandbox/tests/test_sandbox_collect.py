@@ -77,7 +77,8 @@ def test_text_layout_of_an_issued_certificate(api, comodo_sandbox):
     status, not_before, not_after, fqdn = lines[:4]
     assert status == '2' and fqdn == 'instant-text.example.com'
     assert int(not_after) - int(not_before) == 365 * 86400
-    leaf, intermediate, root = pem_blocks(lines[4:])
+    # As the real CA answers: the CA certificates first, the customer's certificate last.
+    intermediate, root, leaf = pem_blocks(lines[4:])
     assert x509.load_pem_x509_certificate(leaf.encode()).subject.rfc4514_string() == 'CN=instant-text.example.com'
     assert (intermediate, root) == (read(comodo_sandbox.intermediate_pem), read(comodo_sandbox.root_pem))
 
@@ -111,7 +112,6 @@ def test_collect_by_certificate_id(api):
     ({'queryType': 9}, '-4', 'queryType'),
     ({'queryType': 'x'}, '-4', 'queryType'),
     ({'queryType': 1, 'responseType': 0}, '-4', 'responseType'),
-    ({'queryType': 1}, '-3', 'responseType'),
     ({'queryType': 0, 'orderNumber': 'abc'}, '-4', 'orderNumber'),
     ({'queryType': 0, 'orderNumber': 42}, '-4', 'orderNumber'),
     ({'queryType': 0, 'orderNumber': ''}, '-3', 'orderNumber'),
@@ -121,6 +121,15 @@ def test_collect_argument_errors(api, fields, code, item):
     request.update(fields)
     answer = api.fields('download/CollectSSL', **request)
     assert answer['errorCode'] == [code] and answer['errorItem'] == [item], answer
+
+
+def test_response_type_is_optional(api):
+    """Sectigo's reference marks responseType optional: without it the certificates still come."""
+    order_number = api.place('instant-notype.example.com')
+    answer = api.fields('download/CollectSSL', orderNumber=order_number, queryType=1, responseFormat=1)
+    assert answer['errorCode'] == ['2'] and answer['certificate'] and len(answer['caCertificate']) == 2
+    lines = api.text('download/CollectSSL', orderNumber=order_number, queryType=1)
+    assert lines[0] == '2' and len(pem_blocks(lines[1:])) == 3
 
 
 def test_decisions_fall_due_after_issue_after(api_factory):

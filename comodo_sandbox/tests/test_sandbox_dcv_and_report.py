@@ -65,7 +65,8 @@ def test_update_dcv_single_and_multi_domain(api, comodo_sandbox):
     assert api.fields('!AutoUpdateDCV', orderNumber=order_number, newMethod='FAX')['errorItem'] == ['newMethod']
     assert api.fields('!AutoUpdateDCV', orderNumber=order_number, newMethod='EMAIL')['errorCode'] == ['-3']
 
-    multi = api.place('mdc.example.com', product=279, domainNames='mdc.example.com,mdc.example.org')
+    multi = api.place('mdc.example.com', product=279, domainNames='mdc.example.com,mdc.example.org',
+                      dcvEmailAddresses='CNAME_CSR_HASH,CNAME_CSR_HASH')
     assert api.fields('!AutoUpdateDCV', orderNumber=multi, domainNames='mdc.example.com mdc.example.org',
                       newMethods='HTTP_CSR_HASH,EMAIL',
                       newDCVEmailAddresses='- admin@mdc.example.org') == {'errorCode': ['0']}

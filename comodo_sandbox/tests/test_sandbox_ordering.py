@@ -175,7 +175,8 @@ def test_file_validation_is_refused_for_wildcards(api):
 
 def test_multi_domain_names_must_cover_the_csr(api, comodo_sandbox):
     names = 'md.example.com,www.md.example.com other.example.net'
-    answer, _key = api.apply('md.example.com', product=279, alt_names=['www.md.example.com'], domainNames=names)
+    answer, _key = api.apply('md.example.com', product=279, alt_names=['www.md.example.com'], domainNames=names,
+                             dcvEmailAddresses='CNAME_CSR_HASH,CNAME_CSR_HASH,CNAME_CSR_HASH')
     assert answer['errorCode'] == ['0']
     order_number = int(answer['orderNumber'][0])
     stored = [order for order in comodo_sandbox.orders() if order['orderNumber'] == order_number][0]
@@ -212,6 +213,23 @@ def test_multi_domain_email_addresses_follow_domain_names(api):
     assert api.apply('a.example.com', dcvEmailAddresses='admin@example.org,admin@example.com',
                      **fields)[0]['errorCode'] == ['-4']
     assert api.apply('a.example.com', dcvEmailAddresses='admin@example.com', **fields)[0]['errorCode'] == ['-4']
+
+
+def test_multi_domain_file_or_dns_validation_names_the_method_per_domain(api, comodo_sandbox):
+    """Sectigo's reference: dcvEmailAddresses holds, per domain in domainNames order, an address or a
+    method name; a multi-domain order without it is refused whatever dcvMethod says."""
+    fields = dict(product=279, dcvMethod='HTTP_CSR_HASH', domainNames='m.example.com,m.example.org')
+    answer = api.apply('m.example.com', dcvEmailAddresses='HTTP_CSR_HASH,CNAME_CSR_HASH', **fields)[0]
+    assert answer['errorCode'] == ['0']
+    stored = [order for order in comodo_sandbox.orders()
+              if order['orderNumber'] == int(answer['orderNumber'][0])][0]
+    assert [(entry['domain'], entry['method']) for entry in stored['dcv']] == [
+        ('m.example.com', 'HTTP_CSR_HASH'), ('m.example.org', 'CNAME_CSR_HASH')]
+    missing = api.apply('m.example.com', **fields)[0]
+    assert missing['errorCode'] == ['-3'] and missing['errorItem'] == ['dcvEmailAddresses']
+    for wrong in ('HTTP_CSR_HASH', 'HTTP_CSR_HASH,FAX', 'HTTP_CSR_HASH,HTTP_CSR_HASH,HTTP_CSR_HASH'):
+        refused = api.apply('m.example.com', dcvEmailAddresses=wrong, **fields)[0]
+        assert refused['errorCode'] == ['-4'] and refused['errorItem'] == ['dcvEmailAddresses'], wrong
 
 
 def test_no_credit_answers_minus_15_and_places_nothing(api, comodo_sandbox):

@@ -150,18 +150,19 @@ def test_enroll_pending_then_approve_then_collect(soap, comodo_sandbox):
     assert soap.int_call('getCollectStatus', id=certificate_id) == 1
     status, bundle, ssl = soap.collect(certificate_id, 0)
     assert status == 2 and ssl.find('renewID').text
+    # The real bundle (formatType 0): the root, the intermediate, then the leaf last.
     blocks = PEM_BLOCK.findall(bundle)
     assert len(blocks) == 3
-    leaf = x509.load_pem_x509_certificate(blocks[0].encode())
+    leaf = x509.load_pem_x509_certificate(blocks[2].encode())
     assert public_der(leaf) == public_der(key)
     assert leaf.subject.rfc4514_string() == 'CN=soap-pending.example.com'
     with open(comodo_sandbox.intermediate_pem) as intermediate, open(comodo_sandbox.root_pem) as root:
-        assert blocks[1:] == [intermediate.read(), root.read()]
+        assert blocks[:2] == [root.read(), intermediate.read()]
 
     status, only_leaf, _ssl = soap.collect(certificate_id, 1)
-    assert status == 2 and PEM_BLOCK.findall(only_leaf) == blocks[:1]
+    assert status == 2 and PEM_BLOCK.findall(only_leaf) == blocks[2:]
     status, chain, _ssl = soap.collect(certificate_id, 2)
-    assert status == 2 and PEM_BLOCK.findall(chain) == blocks[1:]
+    assert status == 2 and PEM_BLOCK.findall(chain) == [blocks[1], blocks[0]]
     status, pkcs7_pem, _ssl = soap.collect(certificate_id, 3)
     assert status == 2 and pkcs7_pem.startswith('-----BEGIN PKCS7-----')
     assert soap.collect(certificate_id, 9)[0] == -4

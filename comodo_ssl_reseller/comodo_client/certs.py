@@ -7,6 +7,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
+from .errors import RequestError
+from .keys import csr_der
+
 _PEM_CERTIFICATE = re.compile(
     r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----', re.DOTALL)
 
@@ -75,12 +78,12 @@ def chain_in_order(leaf, ca_certificates):
     return ordered + remaining
 
 
-def split_bundle(text):
+def split_bundle(text, public_key_der=None):
     """(leaf, CA certificates from the leaf's issuer up) from a bundle of several certificates.
 
     Accepts PEM certificate blocks in any order, a PKCS#7 PEM block, or one bare Base64 DER
-    certificate. The leaf is the certificate that issued none of the others (a non-CA one first
-    if there are several). Raises ValueError when nothing in the text decodes, or a block does not.
+    certificate. The leaf is found by what it is (see find_leaf), wherever the CA put it. Raises
+    ValueError when nothing in the text decodes, or a block does not.
     """
     text = (text or '').strip()
     if '-----BEGIN PKCS7-----' in text:
@@ -96,11 +99,41 @@ def split_bundle(text):
         certificates = [certificate] if certificate is not None else []
     if not certificates:
         raise ValueError('no certificate in the bundle')
+    leaf = find_leaf(certificates, public_key_der)
+    return leaf, chain_in_order(leaf, [c for c in certificates if c is not leaf])
+
+
+def find_leaf(certificates, public_key_der=None):
+    """The customer's certificate among the CA's certificates, whatever order they came in.
+
+    The one carrying the order's public key (SubjectPublicKeyInfo DER, from its CSR) when it is
+    known and present; else the one that issued none of the others, a non-CA one first. The real
+    CA lists the CA certificates first and the leaf last, other sources the reverse.
+    """
+    if public_key_der:
+        for certificate in certificates:
+            if _public_key_der(certificate) == public_key_der:
+                return certificate
     issuers = set(c.issuer for c in certificates if c.issuer != c.subject)
     leaves = [c for c in certificates if c.subject not in issuers]
-    leaves = sorted(leaves or certificates, key=lambda c: 1 if _is_ca(c) else 0)
-    leaf = leaves[0]
-    return leaf, chain_in_order(leaf, [c for c in certificates if c is not leaf])
+    return sorted(leaves or certificates, key=lambda c: 1 if _is_ca(c) else 0)[0]
+
+
+def csr_public_key_der(csr_pem):
+    """The public key a CSR asks a certificate for (SubjectPublicKeyInfo DER); None if unreadable."""
+    if not csr_pem:
+        return None
+    try:
+        csr = x509.load_der_x509_csr(csr_der(csr_pem))
+    except (RequestError, ValueError):
+        return None
+    return csr.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _public_key_der(certificate):
+    return certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _is_ca(certificate):

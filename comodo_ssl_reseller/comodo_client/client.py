@@ -84,7 +84,9 @@ class ComodoClient(CaBackend):
 
         domains: primary first; more than one makes a multi-domain order (domainNames). dcv_emails:
         for EMAIL validation, one address per domain in the same order, each taken from
-        dcv_emails() within the last 24 hours. days=None omits the term (trial products).
+        dcv_emails() within the last 24 hours. A multi-domain order validated otherwise names the
+        method once per domain in dcvEmailAddresses, as Sectigo's reference documents.
+        days=None omits the term (trial products).
         """
         domains = list(domains)
         check_dcv_method(dcv_method)
@@ -108,8 +110,7 @@ class ComodoClient(CaBackend):
         if len(domains) > 1:
             fields['domainNames'] = ','.join(domains)
             fields['primaryDomainName'] = domains[0]
-            if dcv_method == 'EMAIL' and emails:
-                fields['dcvEmailAddresses'] = ','.join(emails)
+            fields['dcvEmailAddresses'] = _per_domain_dcv(dcv_method, emails, len(domains))
         elif dcv_method == 'EMAIL' and emails:
             fields['dcvEmailAddress'] = emails[0]
         response = self._call('AutoApplySSL', fields)
@@ -121,8 +122,11 @@ class ComodoClient(CaBackend):
                      foreign_order_number, placed.paid)
         return placed
 
-    def collect(self, order_number):
-        """Status of an order, with the certificate and its chain once issued (CollectSSL)."""
+    def collect(self, order_number, csr_pem=None):
+        """Status of an order, with the certificate and its chain once issued (CollectSSL).
+
+        csr_pem, the order's CSR, tells its certificate from the CA's wherever the CA lists it.
+        """
         response = self._call('CollectSSL', {
             'orderNumber': order_number,
             'queryType': 1,
@@ -131,7 +135,7 @@ class ComodoClient(CaBackend):
             'showFQDN': 'Y',
             'responseFormat': 1,
         }, path=COLLECT_PATH, accepted_codes=COLLECT_STATUS_BY_CODE)
-        result = wire.read_collect(response)
+        result = wire.read_collect(response, csr_pem)
         if result.status == OrderStatus.ISSUED and result.certificate_pem is None:
             _logger.info('Comodo order %s is issued but the certificate was not attached (%s)',
                          order_number, result.ca_code)
@@ -314,6 +318,14 @@ class ComodoClient(CaBackend):
         _logger.warning('Comodo %s (order %s) failed: %s', name, fields.get('orderNumber', '-'),
                         error)
         return error
+
+
+def _per_domain_dcv(dcv_method, emails, domain_count):
+    """dcvEmailAddresses of a multi-domain order: per domain, in domainNames order, its approver
+    address (EMAIL) or the method's name; None (not sent) for EMAIL without addresses."""
+    if dcv_method != 'EMAIL':
+        return ','.join([dcv_method] * domain_count)
+    return ','.join(emails) or None
 
 
 def _report_value(value):

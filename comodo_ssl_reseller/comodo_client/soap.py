@@ -169,10 +169,11 @@ class ComodoSoapClient(CaBackend):
         return PlacedOrder(order_number=str(code), certificate_id=str(code), total_cost=None,
                            paid=True, ca_code=0, unique_value=None)
 
-    def collect(self, order_number):
+    def collect(self, order_number, csr_pem=None):
         """Status of a certificate, with the certificate and its chain once issued (collect).
 
-        2 -> ISSUED with certificate_pem and chain_pem (intermediates first, root last);
+        2 -> ISSUED with certificate_pem and chain_pem (intermediates first, root last), the
+        leaf told apart by csr_pem's key (the real bundle is root, intermediates, then the leaf);
         0 -> PENDING; -20 REJECTED, -21 REVOKED, -22 AWAITING_PAYMENT; other negatives raise.
         """
         certificate_id = _certificate_id(order_number)
@@ -187,7 +188,8 @@ class ComodoSoapClient(CaBackend):
         leaf, chain = None, []
         if code == 2 or (status == OrderStatus.ISSUED and bundle):
             try:
-                leaf, chain = certs.split_bundle(_bundle_text(bundle))
+                leaf, chain = certs.split_bundle(_bundle_text(bundle),
+                                                 certs.csr_public_key_der(csr_pem))
             except ValueError as exc:
                 raise self._failed('collect', certificate_id, TransientError(
                     'collect answered %s without a bundle that decodes (%s).' % (code, exc),

@@ -105,10 +105,10 @@ def read_replaced_order(response, order_number, sent_unique_value=None):
     return _placed(response, order_number, values[0], None, unique_value, sent_unique_value)
 
 
-def read_collect(response):
+def read_collect(response, csr_pem=None):
     """CollectResult from CollectSSL, asked with queryType=1, responseType=3, showValidityPeriod=Y
-    and showFQDN=Y.
-
+    and showFQDN=Y. `csr_pem`, the order's CSR, names the leaf among the certificates of a text
+    answer.
 
     Rejected, revoked and awaiting payment are statuses; other negative codes raise.
     """
@@ -131,12 +131,12 @@ def read_collect(response):
         ca_texts = _as_list(fields.get('caCertificate'))
         message = message or _first(fields.get('certificateStatus')) or ''
     elif response.code > 0:
-        # Style 0: status, notBefore, notAfter, FQDN, then the certificates (leaf first).
+        # Style 0: status, notBefore, notAfter, FQDN, then the certificates: the real CA lists
+        # the CA certificates first and the leaf last, so the leaf is found by what it is.
         values = response.lines[1:] + [''] * 3
         not_before, not_after = parse_time(values[0]), parse_time(values[1])
         fqdn = values[2].strip()
-        blobs = _certificate_blobs(response.lines[4:])
-        leaf_text, ca_texts = (blobs[0], blobs[1:]) if blobs else (None, [])
+        leaf_text, ca_texts = _leaf_and_ca_texts(_certificate_blobs(response.lines[4:]), csr_pem)
     leaf = certs.load_certificate(leaf_text)
     if leaf is None and (leaf_text or response.code == 2):
         # 2 means "certificate attached": a missing or broken one is a damaged answer.
@@ -272,6 +272,17 @@ def _certificate_blobs(lines):
     if '-----BEGIN' in text:
         return certs.split_pem_certificates(text)
     return [line.strip() for line in lines if certs.load_certificate(line) is not None]
+
+
+def _leaf_and_ca_texts(blobs, csr_pem):
+    """(leaf text, CA certificate texts) of a text answer's certificate blocks, in any order."""
+    loaded = [(blob, certs.load_certificate(blob)) for blob in blobs]
+    decoded = [certificate for _blob, certificate in loaded if certificate is not None]
+    if not decoded:
+        return (blobs[0], blobs[1:]) if blobs else (None, [])
+    leaf = certs.find_leaf(decoded, certs.csr_public_key_der(csr_pem))
+    return (next(blob for blob, certificate in loaded if certificate is leaf),
+            [blob for blob, certificate in loaded if certificate is not leaf])
 
 
 def _checked_serial(sent_serial, leaf):

@@ -11,6 +11,7 @@ from . import comodo_portal_ca_call
 from . import comodo_certificate_order_charge
 from . import comodo_ca_charge
 from . import comodo_poll_run
+from . import comodo_push_token
 from . import hosting_plan
 from . import hosting_plan_certificate_price
 from . import account_analytic_account

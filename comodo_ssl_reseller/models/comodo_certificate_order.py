@@ -40,6 +40,11 @@ KEY_READERS = SSL_MANAGERS
 # Transient CA failures are retried sooner than the regular poll, doubling each time, until the
 # wait reaches the poll interval.
 TRANSIENT_RETRY_FIRST_DELAY = timedelta(minutes=5)
+# Sectigo's status pushes for one order are acted upon at most once a minute: a burst of them (its
+# retries, a replayed call) costs one CA call. The 4-hour poll remains the backstop.
+PUSH_MIN_INTERVAL_SECONDS = 60
+# A pushed order's check goes ahead of the poll's batches (priority 10) in the channel.
+PUSH_CHECK_PRIORITY = 5
 
 
 class ComodoCertificateOrder(models.Model):
@@ -100,6 +105,12 @@ class ComodoCertificateOrder(models.Model):
         readonly=True, copy=False, help='Failed calls to Comodo in a row (timeouts, busy CA).')
     poll_run_id = fields.Many2one('comodo.poll.run', readonly=True, copy=False, index=True,
                                   ondelete='set null')
+    push_received_at = fields.Datetime(
+        readonly=True, copy=False, help='When Sectigo last pushed a status change that was acted upon.')
+    check_queued_at = fields.Datetime(
+        readonly=True, copy=False,
+        help='When the scheduled poll last queued a check of this order: not queued again for the '
+             'same due time.')
 
     certificate_pem = fields.Text(string='Certificate', readonly=True, copy=False)
     chain_pem = fields.Text(string='CA Chain', readonly=True, copy=False)
@@ -300,11 +311,27 @@ class ComodoCertificateOrder(models.Model):
             order._check(client)
         return _('Status: %s') % order.state
 
+    @job(default_channel=CA_CHANNEL)
+    def _job_check_due(self):
+        """Poll Comodo for a batch of due orders, one after another over one connection.
+
+        Orders another worker holds, or no longer due (checked since they were queued), are left
+        alone, so that a batch queued twice costs no second call.
+        """
+        now = fields.Datetime.now()
+        orders = self._lock_for_ca(('pending',)).filtered(
+            lambda order: order.next_check_at and order.next_check_at <= now)
+        for company in orders.mapped('company_id'):
+            with company._comodo_client() as client:
+                for order in orders.filtered(lambda order: order.company_id == company):
+                    order._check(client)
+        return _('%d of %d orders checked') % (len(orders), len(self))
+
     def _check(self, client):
         self.ensure_one()
         checked = {'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1}
         try:
-            result = client.collect(self.ca_order_number)
+            result = client.collect(self.ca_order_number, csr_pem=self.csr_pem)
         except ComodoError as error:
             # Every failure only postpones the order: its status at the CA is not lost.
             self.write(checked)
@@ -328,6 +355,37 @@ class ComodoCertificateOrder(models.Model):
             self._on_rejected(result.message)
         elif result.status == OrderStatus.REVOKED:
             self._on_revoked(result.message)
+
+    @api.model
+    def _on_status_push(self, company, ca_order_number):
+        """Sectigo says this CA order changed status: queue a CollectSSL for it, and say what was done.
+
+        The push's own content is never trusted: only the check's answer changes the order. Pushes
+        repeated within PUSH_MIN_INTERVAL_SECONDS, and those for orders not waiting, do nothing.
+        """
+        order = self.search([('company_id', '=', company.id), ('ca_order_number', '=', ca_order_number)],
+                            limit=1)
+        if not order:
+            return 'unknown order'
+        if order.state != 'pending':
+            return 'not waiting for a decision'
+        # SKIP LOCKED: a worker checking the order right now must not make Sectigo wait; the
+        # check is queued all the same (it may have asked before the change).
+        self.env.cr.execute("""
+            SELECT push_received_at > (now() at time zone 'UTC') - %s * interval '1 second'
+              FROM comodo_certificate_order WHERE id = %s FOR UPDATE SKIP LOCKED""",
+                            (PUSH_MIN_INTERVAL_SECONDS, order.id))
+        row = self.env.cr.fetchone()
+        if row and row[0]:
+            return 'already queued within the last minute'
+        if row:
+            self.env.cr.execute("UPDATE comodo_certificate_order SET push_received_at = "
+                                "(now() at time zone 'UTC') WHERE id = %s", (order.id,))
+            order.invalidate_cache(['push_received_at'])
+        order.with_context(tracking_disable=True).with_delay(
+            channel=CA_CHANNEL, priority=PUSH_CHECK_PRIORITY, identity_key='comodo-push-%d' % order.id,
+            description=_('Comodo status push: check %s') % order.name)._job_check()
+        return 'check queued'
 
     def _next_regular_check(self):
         return fields.Datetime.to_string(

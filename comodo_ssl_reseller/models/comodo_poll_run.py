@@ -1,5 +1,6 @@
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
@@ -10,9 +11,16 @@ from .comodo_certificate_order import CA_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
-# Orders are handed to the job queue in batches, each committed on its own, so job workers start
-# on the first batch while the cron is still selecting the next, and memory stays flat.
-POLL_BATCH_SIZE = 500
+# The run works in small steps, each committed on its own: job workers start on the first checks
+# while the run is still queueing, and one failure does not undo the steps before it.
+TIMEOUT_BATCH_SIZE = 100
+# Due orders are checked in jobs of this many, one after another over one connection to the CA:
+# queueing 10,000 orders costs 400 jobs, and the CA's latency, not the job machinery, sets the pace.
+CHECK_BATCH_SIZE = 25
+# A run stops taking new steps after this many seconds and a job continues it, so that it fits
+# Odoo's stock limits (limit_time_cpu 60 s, limit_time_real 120 s) whatever the number of orders.
+TIME_BUDGET_PARAM = 'comodo_ssl_reseller.poll_time_budget_seconds'
+DEFAULT_TIME_BUDGET_SECONDS = 20
 DIGEST_RECHECK_SECONDS = 60
 
 
@@ -54,63 +62,126 @@ class ComodoPollRun(models.Model):
     @api.model
     def _run(self):
         run = self.create({})
-        run.timed_out_count = run._mark_timed_out()
-        run.queued_count = run._queue_due_orders()
-        run.with_delay(channel=CA_CHANNEL, priority=50,
-                       description=_('Comodo poll digest'))._job_send_digest()
-        _logger.info('Comodo poll: %d orders queued, %d timed out', run.queued_count, run.timed_out_count)
+        run._work()
         return run
 
+    @job(default_channel=CA_CHANNEL)
+    def _job_continue(self):
+        """Continue a poll run that spent its time budget."""
+        self.ensure_one()
+        self._work()
+        return _('%d orders queued so far, %d timed out') % (self.queued_count, self.timed_out_count)
+
+    def _work(self):
+        """Time out, then queue, the due orders until done or out of time; a job continues after.
+
+        Each step makes progress before the budget is looked at, so even a zero budget finishes.
+        """
+        deadline = time.time() + self._time_budget()
+        finished = self._mark_timed_out(deadline) and self._queue_due_orders(deadline)
+        if finished:
+            self.with_delay(channel=CA_CHANNEL, priority=50,
+                            description=_('Comodo poll digest'))._job_send_digest()
+            _logger.info('Comodo poll run %d: %d orders queued, %d timed out', self.id,
+                         self.queued_count, self.timed_out_count)
+        else:
+            # Ahead of the checks it queued (priority 5 < 10), so queueing keeps ahead of them.
+            self.with_delay(channel=CA_CHANNEL, priority=5,
+                            identity_key='comodo-poll-continue-%d' % self.id,
+                            description=_('Comodo poll: continue queueing'))._job_continue()
+            _logger.info('Comodo poll run %d: time budget spent after %d orders queued; a job '
+                         'continues', self.id, self.queued_count)
+        self._commit_if_allowed()
+
+    def _time_budget(self):
+        value = self.env['ir.config_parameter'].sudo().get_param(TIME_BUDGET_PARAM)
+        try:
+            return max(0.0, float(value)) if value else DEFAULT_TIME_BUDGET_SECONDS
+        except ValueError:
+            _logger.warning('%s is not a number of seconds: using %s', TIME_BUDGET_PARAM,
+                            DEFAULT_TIME_BUDGET_SECONDS)
+            return DEFAULT_TIME_BUDGET_SECONDS
+
     def _commit_if_allowed(self):
-        # A cron commits per batch so that one failure does not undo the work queued before it;
+        # A cron commits per step so that one failure does not undo the work queued before it;
         # tests run the cron inside their own transaction and must not commit it (as mail's queue).
         if not getattr(threading.currentThread(), 'testing', False):
             self.env.cr.commit()
 
-    def _mark_timed_out(self):
-        """Orders undecided past the limit stop being polled until someone resets them."""
-        # SKIP LOCKED: an order a worker is checking right now is left to that check (and to the
-        # next run), instead of a serialization failure aborting the whole poll.
-        self.env.cr.execute("""
-            SELECT o.id FROM comodo_certificate_order o
-              JOIN res_company c ON c.id = o.company_id
-             WHERE o.state = 'pending'
-               AND o.waiting_since < (now() at time zone 'UTC') - c.comodo_timeout_hours * interval '1 hour'
-               FOR UPDATE OF o SKIP LOCKED""")
-        timed_out = self.env['comodo.certificate.order'].browse([row[0] for row in self.env.cr.fetchall()])
-        for order in timed_out:
-            order.write({'state': 'timeout', 'next_check_at': False})
-            order.message_post(body=_('No decision from Comodo after %d hours: polling stopped until '
-                                      'the order is reset.') % order.company_id.comodo_timeout_hours)
-        self._commit_if_allowed()
-        return len(timed_out)
+    def _mark_timed_out(self, deadline):
+        """Orders undecided past the limit stop being polled until someone resets them.
 
-    def _queue_due_orders(self):
+        True once none is left; False if the deadline came first.
+        """
+        while True:
+            # SKIP LOCKED: an order a worker is checking right now is left to that check (and to
+            # the next run), instead of a serialization failure aborting the whole poll.
+            self.env.cr.execute("""
+                SELECT o.id FROM comodo_certificate_order o
+                  JOIN res_company c ON c.id = o.company_id
+                 WHERE o.state = 'pending'
+                   AND o.waiting_since < (now() at time zone 'UTC') - c.comodo_timeout_hours * interval '1 hour'
+                 LIMIT %s
+                   FOR UPDATE OF o SKIP LOCKED""", (TIMEOUT_BATCH_SIZE,))
+            timed_out = self.env['comodo.certificate.order'].browse(
+                [row[0] for row in self.env.cr.fetchall()])
+            if not timed_out:
+                return True
+            for order in timed_out:
+                order.write({'state': 'timeout', 'next_check_at': False})
+                order.message_post(body=_('No decision from Comodo after %d hours: polling stopped '
+                                          'until the order is reset.') % order.company_id.comodo_timeout_hours)
+            self.timed_out_count += len(timed_out)
+            self._commit_if_allowed()
+            if len(timed_out) < TIMEOUT_BATCH_SIZE:
+                return True
+            if time.time() >= deadline:
+                return False
+
+    def _queue_due_orders(self, deadline):
+        """Hand the due orders to the job queue, a batch at a time.
+
+        An order is due when its next check has come and no check was queued for it since (or
+        the one queued is older than a poll interval: its job was lost). True once none is left;
+        False if the deadline came first.
+        """
         orders = self.env['comodo.certificate.order']
-        queued = 0
         while True:
             # SKIP LOCKED: an order a worker or a button is calling Comodo for right now is left
             # alone; its own check sets its next due time.
             self.env.cr.execute("""
-                SELECT id FROM comodo_certificate_order
-                 WHERE state IN ('draft', 'pending')
-                   AND next_check_at <= (now() at time zone 'UTC')
-                   AND poll_run_id IS DISTINCT FROM %s
-                 ORDER BY next_check_at
+                SELECT o.id, o.state FROM comodo_certificate_order o
+                  JOIN res_company c ON c.id = o.company_id
+                 WHERE o.state IN ('draft', 'pending')
+                   AND o.next_check_at <= (now() at time zone 'UTC')
+                   AND (o.check_queued_at IS NULL OR o.check_queued_at < o.next_check_at
+                        OR o.check_queued_at < (now() at time zone 'UTC')
+                                               - c.comodo_poll_interval_hours * interval '1 hour')
+                 ORDER BY o.next_check_at
                  LIMIT %s
-                   FOR UPDATE SKIP LOCKED""", (self.id, POLL_BATCH_SIZE))
-            ids = [row[0] for row in self.env.cr.fetchall()]
-            if not ids:
-                return queued
-            self.env.cr.execute(
-                'UPDATE comodo_certificate_order SET poll_run_id = %s WHERE id IN %s',
-                (self.id, tuple(ids)))
-            batch = orders.browse(ids)
-            batch.invalidate_cache(['poll_run_id'])
-            batch._enqueue_ca_work()
-            queued += len(ids)
+                   FOR UPDATE OF o SKIP LOCKED""", (CHECK_BATCH_SIZE,))
+            rows = self.env.cr.fetchall()
+            if not rows:
+                return True
+            ids = [order_id for order_id, _state in rows]
+            self.env.cr.execute("""
+                UPDATE comodo_certificate_order
+                   SET poll_run_id = %s, check_queued_at = (now() at time zone 'UTC')
+                 WHERE id IN %s""", (self.id, tuple(ids)))
+            orders.browse(ids).invalidate_cache(['poll_run_id', 'check_queued_at'])
+            pending = orders.browse([order_id for order_id, state in rows if state == 'pending'])
+            if pending:
+                pending.sudo().with_context(tracking_disable=True).with_delay(
+                    channel=CA_CHANNEL, description=_('Comodo: check %d due orders') % len(pending),
+                )._job_check_due()
+            # Orders never placed (the CA was down when they were confirmed) are placed one by one.
+            orders.browse([order_id for order_id, state in rows if state == 'draft'])._enqueue_ca_work()
+            self.queued_count += len(ids)
             self._commit_if_allowed()
-            batch.invalidate_cache()
+            if len(ids) < CHECK_BATCH_SIZE:
+                return True
+            if time.time() >= deadline:
+                return False
 
     # -- the digest --------------------------------------------------------------------------------
 

@@ -12,3 +12,4 @@ from . import test_ca_reconciliation
 from . import test_secret_storage
 from . import test_secrets_rpc
 from . import test_portal_guards
+from . import test_status_push

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
 from ..comodo_client import CollectResult, OrderStatus
+from ..models import comodo_poll_run
 
 from .common import ComodoCase, unique_domain
 
@@ -177,22 +178,60 @@ class TestCertificateLifecycle(ComodoCase):
         self.assertEqual(order.transient_failures, 0, 'the next answer clears the failure')
         self.assertFalse(order.last_error)
 
-    def test_unreachable_ca_postpones_and_the_cron_queues_one_job_per_order(self):
+    def _due_check_jobs(self, order):
+        jobs = self.env['queue.job'].search([('model_name', '=', order._name),
+                                             ('method_name', '=', '_job_check_due')])
+        return jobs.filtered(lambda job: order.id in job.record_ids)
+
+    def test_unreachable_ca_postpones_and_the_cron_queues_the_check_once(self):
         order = self._buy(unique_domain('never'))
         self._make_due(order)
         self.company.comodo_api_url = 'http://127.0.0.1:9/products/'  # nothing listens there
         runs = self.env['comodo.poll.run'].with_context(test_queue_job_no_delay=False)
         runs._run()
         runs._run()
-        checks = self.env['queue.job'].search([('identity_key', 'like', 'comodo-check-%d-%%' % order.id)])
+        checks = self._due_check_jobs(order)
         self.assertEqual(len(checks), 1, 'two cron runs queued the due check once')
         self.assertEqual(checks.channel, 'root.comodo')
-        order.with_context(test_queue_job_no_delay=False)._job_check()
+        order.with_context(test_queue_job_no_delay=False)._job_check_due()
         self.assertEqual(order.state, 'pending', 'a CA outage never loses the order')
         self.assertEqual(order.transient_failures, 1)
         self.assertTrue(order.last_error)
         retry = self.env['queue.job'].search([('identity_key', '=', order._ca_work_identity_key())])
         self.assertEqual(len(retry), 1)
+
+    def test_a_check_queued_twice_calls_the_ca_once(self):
+        order = self._buy(unique_domain('never'))
+        self._make_due(order)
+        collects = len(self.sandbox.find_calls('CollectSSL', order.ca_order_number))
+        order._job_check_due()
+        self.assertEqual(order.attempts, 2)
+        self.assertIn('0 of 1', order._job_check_due(), 'no longer due: left alone')
+        self.assertEqual(len(self.sandbox.find_calls('CollectSSL', order.ca_order_number)), collects + 1)
+
+    def test_the_poll_stops_at_its_time_budget_and_a_job_continues_it(self):
+        """With no time at all, each step still makes progress: one batch, then a continuation."""
+        self.env['ir.config_parameter'].sudo().set_param(
+            'comodo_ssl_reseller.poll_time_budget_seconds', '0')
+        batch_size = comodo_poll_run.CHECK_BATCH_SIZE
+        orders = self.env['comodo.certificate.order']
+        for _index in range(batch_size + 2):
+            orders |= self._buy_queued(unique_domain('never'))
+        orders.write({'state': 'pending', 'ca_order_number': '999999999'})
+        self._make_due(orders)
+        run = self.env['comodo.poll.run'].with_context(test_queue_job_no_delay=False)._run()
+        self.assertEqual(run.queued_count, batch_size, 'one batch, then out of time')
+        continuation = self.env['queue.job'].search([('identity_key', '=', 'comodo-poll-continue-%d' % run.id)])
+        self.assertEqual(len(continuation), 1)
+        self.assertLess(continuation.priority, 10, 'ahead of the checks it queued')
+        run.with_context(test_queue_job_no_delay=False)._job_continue()
+        self.assertEqual(run.queued_count, batch_size + 2)
+        self.assertEqual(run.order_ids, orders, 'every due order queued by the run and its continuation')
+        jobs = self.env['queue.job'].search([('method_name', '=', '_job_check_due')]).filtered(
+            lambda job: set(job.record_ids) & set(orders.ids))
+        self.assertEqual(sorted(len(job.record_ids) for job in jobs), [2, batch_size])
+        self.assertEqual(len(self.env['queue.job'].search([('identity_key', '=', 'comodo-poll-continue-%d' % run.id)])),
+                         1, 'done: no further continuation')
 
     def test_never_orders_twice_for_one_line(self):
         sale = self._sale_order(unique_domain('never'))
@@ -312,7 +351,7 @@ class TestCertificateLifecycle(ComodoCase):
         order = self._buy(unique_domain('never'))
 
         class NotAttachedYet(object):
-            def collect(self, order_number):
+            def collect(self, order_number, csr_pem=None):
                 return CollectResult(OrderStatus.ISSUED, 1, 'Issued', None, [], None, None, None, None)
 
         order.with_context(test_queue_job_no_delay=False)._check(NotAttachedYet())

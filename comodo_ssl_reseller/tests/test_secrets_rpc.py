@@ -35,6 +35,7 @@ SECRET_FIELDS = {
     'comodo.certificate.order': ['private_key_pem'],
     'comodo.certificate.key': ['private_key_pem'],
     'sale.order.line': ['comodo_csr'],
+    'comodo.push.token': ['token', 'push_url'],
 }
 # Readable fields that must simply never hold key text: searching or sorting by them tells nothing.
 KEY_FREE_FIELDS = {('sale.order.line', 'comodo_csr')}
@@ -66,6 +67,7 @@ class TestSecretsOverRpc(PortalCase):
                 orders |= order
             self.orders = orders
             self.keys = [order.sudo().private_key_pem for order in orders]
+            self.push_tokens = env['comodo.push.token'].search([]).mapped('token')
             domain = unique_domain('www')
             env['sale.order'].create({'partner_id': self.customer.id, 'order_line': [(0, 0, {
                 'product_id': self.term.product_id.id, 'comodo_domain': domain,
@@ -90,7 +92,7 @@ class TestSecretsOverRpc(PortalCase):
             return None
 
     def _forbidden_texts(self, customer):
-        texts = list(PASSWORDS) + list(SECRET_KEYS) + ['PRIVATE KEY'] + [
+        texts = list(PASSWORDS) + list(SECRET_KEYS) + list(self.push_tokens) + ['PRIVATE KEY'] + [
             line for key in self.keys for line in key.splitlines()[1:3]]
         if customer:
             texts += [RESELLER_LOGIN, CUSTOMER_URI, str(ORG_ID), 'CA-INTERNAL', str(CA_CODE),
@@ -105,7 +107,7 @@ class TestSecretsOverRpc(PortalCase):
             'login': RESELLER_LOGIN, 'comodo_login': RESELLER_LOGIN,
             'comodo_customer_uri': CUSTOMER_URI, 'comodo_org_id': ORG_ID, 'ca_status_code': CA_CODE,
             'last_error': CA_INTERNAL, 'last_ca_answer': CA_INTERNAL,
-            'private_key_pem': self.keys[0], 'comodo_api_url': self.env.ref('base.main_company').sudo().comodo_api_url,
+            'private_key_pem': self.keys[0], 'token': self.push_tokens[0], 'comodo_api_url': self.env.ref('base.main_company').sudo().comodo_api_url,
         }.get(field, 'x')
         wrong = 0 if isinstance(right, int) else 'no-such-value'
         return right, wrong
@@ -120,6 +122,7 @@ class TestSecretsOverRpc(PortalCase):
             'comodo.reseller.account': self.env['comodo.reseller.account'].sudo().search([]).ids,
             'sale.order.line': self.env['sale.order.line'].sudo().search(
                 [('order_id.partner_id', '=', self.customer.id)]).ids,
+            'comodo.push.token': self.env['comodo.push.token'].sudo().search([]).ids,
         }[model]
 
     # -- the matrix -------------------------------------------------------------------------------
