@@ -4,6 +4,7 @@ import random
 import threading
 
 from comodo_sandbox.ca import CertificateAuthority
+from comodo_sandbox.faults import FaultPlan
 from comodo_sandbox.lifecycle import Lifecycle
 from comodo_sandbox.store import Store
 
@@ -18,6 +19,7 @@ class SandboxApp(object):
         self.lifecycle = Lifecycle(self.store, self.authority, settings.issue_after)
         self._random = random.Random(settings.seed)
         self._random_lock = threading.Lock()
+        self.faults = FaultPlan()
 
     def fails_randomly(self):
         """True for a share --fail-rate of calls (repeatable with --seed)."""
