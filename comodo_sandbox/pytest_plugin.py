@@ -105,6 +105,10 @@ class SandboxProcess(SandboxAdmin):
         return os.path.join(self.data_dir, 'ca', 'intermediate.pem')
 
     @property
+    def running(self):
+        return self._process is not None
+
+    @property
     def log_path(self):
         return os.path.join(self.data_dir, 'sandbox.log')
 

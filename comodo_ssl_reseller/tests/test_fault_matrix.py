@@ -86,7 +86,7 @@ class TestFaultMatrix(ComodoCase):
         self.assertEqual(self.sandbox.planned_faults(), [], 'the planned fault was used')
 
     def _ensure_running(self):
-        if self.sandbox._process is None:
+        if not self.sandbox.running:
             self.sandbox.start()
 
     def _wait_for_the_hung_call(self):
