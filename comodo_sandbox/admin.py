@@ -13,6 +13,12 @@ Knobs for reconciling with the CA (form-encoded bodies; JSON answers: the order,
                                                [product=287], [days=365], [placedAt=Unix time]
     POST /admin/orders/<number>/cost           cost=12.34: what the CA says it charged
     POST /admin/orders/<number>/placed-at      placedAt=Unix time: re-date the order
+Faults for the next API calls (see faults.py; in memory, a restart clears them):
+    POST /admin/faults                         kind=error|http500|garbled|drop|hang, [code=-14],
+                                               [count=1], [action=CollectSSL], [after=Y],
+                                               [seconds=1]; answers the planned fault, 400 if bad
+    GET  /admin/faults.json                    the faults not used up yet
+    POST /admin/faults/clear                   drops them all ({"cleared": n})
 """
 import datetime
 import html
@@ -25,7 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from comodo_sandbox import csr_checks, dcv, products, scenarios
+from comodo_sandbox import csr_checks, dcv, faults, products, scenarios
 from comodo_sandbox.lifecycle import UNDECIDED
 from comodo_sandbox.protocol import ApiError, Form, parse_integer
 from comodo_sandbox.store import Order
@@ -49,6 +55,12 @@ def handle(app, method, path, accept, body=b''):
         return _json(200, app.store.calls())
     if path == '/admin/calls/reset' and method == 'POST':
         return _json(200, {'cleared': app.store.reset_calls()})
+    if path == '/admin/faults.json' and method == 'GET':
+        return _json(200, app.faults.pending())
+    if path == '/admin/faults/clear' and method == 'POST':
+        return _json(200, {'cleared': app.faults.clear()})
+    if path == '/admin/faults' and method == 'POST':
+        return _plan_fault(app, body)
     decision = _DECISION_PATH.match(path)
     if decision and method == 'POST':
         return _decide(app, int(decision.group(1)), decision.group(2), JSON_TYPE in accept)
@@ -72,6 +84,14 @@ def _knob(change):
     except (ApiError, ValueError) as error:
         return _json(400, {'error': str(error)})
     return _json(200, order_summary(order))
+
+
+def _plan_fault(app, body):
+    try:
+        fault = faults.fault_from_form(parse_qsl((body or b'').decode('utf-8', 'replace'), keep_blank_values=True))
+    except ValueError as error:
+        return _json(400, {'error': str(error)})
+    return _json(200, app.faults.add(fault).summary())
 
 
 def _place_unseen_order(app, form):

@@ -1,8 +1,9 @@
 """The /products/ API: the action table, and the checks every call goes through before its action.
 
-Order of checks: --latency wait, -1 (plain HTTP with --require-https), unknown action (-4), -17 (not
-POST), the body's type (-4), -16 (login), --fail-rate (-14), then the action itself. Any unexpected
-exception answers -14: a client never sees a traceback or an HTTP error.
+Order of checks: --latency wait, a fault planned through the admin endpoints (see faults.py), -1
+(plain HTTP with --require-https), unknown action (-4), -17 (not POST), the body's type (-4), -16
+(login), --fail-rate (-14), then the action itself. Any unexpected exception answers -14: a client
+never sees a traceback or an HTTP error, unless a planned fault asks for one.
 """
 import hmac
 import logging
@@ -11,7 +12,7 @@ import traceback
 from collections import namedtuple
 from urllib.parse import parse_qsl
 
-from comodo_sandbox import collect, dcv, order_changes, ordering, report, scenarios
+from comodo_sandbox import collect, dcv, faults, order_changes, ordering, report, scenarios
 from comodo_sandbox.protocol import TEXT, URLENCODED, ApiError, Form, encode, invalid, missing, parse_integer
 
 log = logging.getLogger('comodo_sandbox')
@@ -101,7 +102,8 @@ class Call(object):
 
 
 def answer(app, request):
-    """The body answering one /products/ request (the HTTP status is always 200)."""
+    """(body, transport fault) answering one /products/ request. The HTTP status is 200, unless the
+    transport fault (a planned `http500`, `garbled` or `drop`, else None) says otherwise."""
     started = time.time()
     time.sleep(app.settings.latency / 1000.0)
     name = action_name(request.path)
@@ -109,23 +111,35 @@ def answer(app, request):
     form = Form(_arguments(request))
     call = Call(app, form)
     encoding = action.default if action else (URLENCODED if form.get('responseFormat') == '1' else TEXT)
+    fault = app.faults.take(name) if action else None
+    if fault is not None and fault.kind == 'hang':
+        time.sleep(fault.seconds)
     try:
         encoding = _encoding(action, form) if action else encoding
-        outcome = _run(app, call, action, request)
+        if fault is not None and fault.kind == 'error' and not fault.after:
+            raise fault.error()
+        if fault is not None and fault.kind in faults.TRANSPORT_KINDS and not fault.after:
+            outcome = None  # the call never reaches the CA
+        else:
+            outcome = _run(app, call, action, request)
+        if fault is not None and fault.kind == 'error':
+            raise fault.error()
     except ApiError as error:
         outcome = error
     except Exception as error:  # the client gets -14 ("unknown error"), the log the traceback
         log.error('internal error answering %s: %s\n%s', name, type(error).__name__,
                   ''.join(traceback.format_tb(error.__traceback__)))
         outcome = ApiError(-14, 'An unknown error occurred! Please try again.')
-    code = outcome.code if isinstance(outcome, ApiError) else outcome.status
+    code = outcome.code if isinstance(outcome, ApiError) else outcome.status if outcome else None
     order_number = call.order_number if call.order_number is not None else _order_number_sent(form)
     logged_name = name or request.path[:64]
-    app.store.record_call(logged_name, order_number, code, started)
+    fault_kind = fault.kind if fault is not None else None
+    app.store.record_call(logged_name, order_number, code, started, fault_kind)
     # Never the password, the CSR or a key: only the action, the order and the result.
-    log.info('%s order=%s result=%s %dms', logged_name, order_number or '-', code,
-             (time.time() - started) * 1000)
-    return encode(outcome, encoding)
+    log.info('%s order=%s result=%s %dms%s', logged_name, order_number or '-', code,
+             (time.time() - started) * 1000, ' fault=%s' % fault_kind if fault_kind else '')
+    transport_fault = fault_kind if fault_kind in faults.TRANSPORT_KINDS else None
+    return (encode(outcome, encoding) if outcome else ''), transport_fault
 
 
 def _arguments(request):

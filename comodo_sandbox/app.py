@@ -4,6 +4,7 @@ import random
 import threading
 
 from comodo_sandbox.ca import CertificateAuthority
+from comodo_sandbox.faults import FaultPlan
 from comodo_sandbox.lifecycle import Lifecycle
 from comodo_sandbox.push import Pusher
 from comodo_sandbox.store import Store
@@ -20,6 +21,7 @@ class SandboxApp(object):
                                    on_decided=Pusher(settings.push_url).order_decided)
         self._random = random.Random(settings.seed)
         self._random_lock = threading.Lock()
+        self.faults = FaultPlan()
 
     def fails_randomly(self):
         """True for a share --fail-rate of calls (repeatable with --seed)."""

@@ -58,6 +58,18 @@ class SandboxAdmin(object):
         """Re-date an order at `placed_at` (Unix time)."""
         return self._admin('post', '/admin/orders/%s/placed-at' % order_number, {'placedAt': int(placed_at)})
 
+    def plan_fault(self, kind, **fields):
+        """Makes the next API calls fail (fields: code, count, action, after, seconds; see faults.py)."""
+        if fields.get('after') is True:
+            fields['after'] = 'Y'
+        return self._admin('post', '/admin/faults', dict(fields, kind=kind))
+
+    def planned_faults(self):
+        return self._admin('get', '/admin/faults.json')
+
+    def clear_faults(self):
+        return self._admin('post', '/admin/faults/clear')
+
     def _admin(self, method, path, data=None):
         response = requests.request(method, self.admin_base + path, headers={'Accept': 'application/json'},
                                     data=data, timeout=HTTP_TIMEOUT, verify=self.admin_verify)
@@ -91,6 +103,10 @@ class SandboxProcess(SandboxAdmin):
     @property
     def intermediate_pem(self):
         return os.path.join(self.data_dir, 'ca', 'intermediate.pem')
+
+    @property
+    def running(self):
+        return self._process is not None
 
     @property
     def log_path(self):

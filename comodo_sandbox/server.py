@@ -1,10 +1,11 @@
 """The HTTP layer: routes /products/ to the API and /admin to the admin pages, over HTTP or HTTPS."""
 import logging
+import socket
 import ssl
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-from comodo_sandbox import admin, api, soap
+from comodo_sandbox import admin, api, faults, soap
 
 log = logging.getLogger('comodo_sandbox')
 
@@ -65,8 +66,16 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if path.startswith(API_PREFIX):
             request = api.ApiRequest(method, path[len(API_PREFIX):], url.query, body,
                                      self.headers.get('Content-Type'), isinstance(self.connection, ssl.SSLSocket))
-            text = api.answer(self.server.app, request)
-            self._send(200, 'text/plain; charset=utf-8', text.encode('utf-8'), {})
+            text, transport_fault = api.answer(self.server.app, request)
+            if transport_fault == 'drop':
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+            elif transport_fault == 'http500':
+                self._send(500, 'text/html; charset=utf-8', faults.HTTP_500_BODY, {})
+            elif transport_fault == 'garbled':
+                self._send(200, 'text/plain; charset=utf-8', faults.GARBLED_BODY, {})
+            else:
+                self._send(200, 'text/plain; charset=utf-8', text.encode('utf-8'), {})
         elif path == soap.PATH:
             status, content_type, content = soap.handle(
                 self.server.app, method, url.query, body, self.headers, isinstance(self.connection, ssl.SSLSocket))

@@ -16,7 +16,8 @@ REVOKED = 'revoked'
 FIRST_ORDER_NUMBER = 1000001
 # Columns added after the first release, with their SQL types: a data folder made before them gets
 # them on start, so `--data` survives an upgrade of the sandbox.
-_ADDED_COLUMNS = (('refunded_at', 'REAL'),)
+# Columns added after the first release, by table: a data folder made before them gets them at start.
+_ADDED_COLUMNS = (('orders', 'refunded_at', 'REAL'), ('calls', 'fault', 'TEXT'))
 # Certificate IDs are kept far from order numbers, so a client that mixes the two up is caught.
 CERTIFICATE_ID_OFFSET = 7000000000
 
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS orders (
 );
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT, order_number INTEGER, error_code INTEGER,
-    at REAL
+    at REAL, fault TEXT
 );
 """
 
@@ -82,11 +83,11 @@ class Store(object):
         self._add_missing_columns()
 
     def _add_missing_columns(self):
-        existing = {row['name'] for row in self._db.execute('PRAGMA table_info(orders)')}
         with self._db:
-            for name, sql_type in _ADDED_COLUMNS:
+            for table, name, sql_type in _ADDED_COLUMNS:
+                existing = {row['name'] for row in self._db.execute('PRAGMA table_info(%s)' % table)}
                 if name not in existing:
-                    self._db.execute('ALTER TABLE orders ADD COLUMN %s %s' % (name, sql_type))
+                    self._db.execute('ALTER TABLE %s ADD COLUMN %s %s' % (table, name, sql_type))
 
     def close(self):
         with self._lock:
@@ -126,16 +127,25 @@ class Store(object):
             rows = self._db.execute('SELECT * FROM orders ORDER BY order_number').fetchall()
         return [_from_row(row) for row in rows]
 
-    def record_call(self, action, order_number, error_code, at):
+    def record_call(self, action, order_number, error_code, at, fault=None):
+        """`error_code` is None when a planned fault kept the call from running; `fault` names it."""
         with self._lock, self._db:
-            self._db.execute('INSERT INTO calls (action, order_number, error_code, at) VALUES (?, ?, ?, ?)',
-                             (action, order_number, error_code, at))
+            self._db.execute('INSERT INTO calls (action, order_number, error_code, at, fault) VALUES (?, ?, ?, ?, ?)',
+                             (action, order_number, error_code, at, fault))
 
     def calls(self):
+        """Every call; `fault` is only there for the calls a planned fault hit."""
         with self._lock:
-            rows = self._db.execute('SELECT action, order_number, error_code, at FROM calls ORDER BY id').fetchall()
-        return [{'action': row['action'], 'orderNumber': row['order_number'],
-                 'errorCode': row['error_code'], 'at': row['at']} for row in rows]
+            rows = self._db.execute(
+                'SELECT action, order_number, error_code, at, fault FROM calls ORDER BY id').fetchall()
+        calls = []
+        for row in rows:
+            call = {'action': row['action'], 'orderNumber': row['order_number'],
+                    'errorCode': row['error_code'], 'at': row['at']}
+            if row['fault']:
+                call['fault'] = row['fault']
+            calls.append(call)
+        return calls
 
     def reset_calls(self):
         with self._lock, self._db:

@@ -137,6 +137,11 @@ def check_csr(csr_pem, domains, wildcard=False, multi_domain=False):
     entered = check_domains(domains, wildcard, multi_domain)
     if not info.common_name:
         raise RequestError('The CSR has no common name (CN); it must be %s.' % entered[0])
+    common_names = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if len(common_names) > 1:
+        # Which one a CA (or a web server) would take is anyone's guess: the request is ambiguous.
+        raise RequestError('The CSR has %d common names (CN); it must have one, %s.'
+                           % (len(common_names), entered[0]))
     if info.common_name != entered[0]:
         raise RequestError("The CSR's common name is %s, but the primary domain entered is %s."
                            % (info.common_name, entered[0]))
@@ -229,10 +234,20 @@ def _check_entered_domains(entered, wildcard, multi_domain):
             raise RequestError('%s is a wildcard name, which this product does not allow; choose a '
                                'wildcard product or remove the "*.".' % name)
         if not _is_hostname(bare):
-            raise RequestError('%s is not a valid public domain name.' % name)
+            raise RequestError('%s is not a valid public domain name%s.' % (name, _ascii_form_hint(name)))
     if wildcard and not entered[0].startswith('*.'):
         raise RequestError('A wildcard certificate needs a primary domain starting with "*." '
                            '(e.g. *.%s), not %s.' % (entered[0], entered[0]))
+
+
+def _ascii_form_hint(name):
+    """For an international name, where to find the form a certificate carries (else '')."""
+    if name.isascii():
+        return ''
+    try:
+        return ': enter its xn-- form: %s' % name.encode('idna').decode('ascii')
+    except UnicodeError:
+        return ': enter its xn-- (punycode) form'
 
 
 def _is_hostname(name):

@@ -405,8 +405,13 @@ class ComodoCertificateOrder(models.Model):
             'next_check_at': fields.Datetime.to_string(next_check),
         })
         _logger.info('Certificate order %s: %s; next try at %s', self.name, error, next_check)
+        if failures == 1:
+            # Once per run of failures: the chatter says why the order waits, not one line per retry.
+            self.message_post(body=_('Comodo did not answer as expected: %s. Next try at %s (UTC).')
+                              % (error, fields.Datetime.to_string(next_check)))
         if retry_soon:
-            retry = self.with_context(tracking_disable=True).with_delay(channel=CA_CHANNEL, eta=int(delay.total_seconds()),
+            # The same instant as next_check_at (both UTC, as Odoo runs), not "now + delay" taken again.
+            retry = self.with_context(tracking_disable=True).with_delay(channel=CA_CHANNEL, eta=next_check,
                                     identity_key=self._ca_work_identity_key())
             if self.state == 'pending':
                 retry._job_check()

@@ -47,6 +47,8 @@ class SaleOrderLine(models.Model):
         for line in self.filtered('comodo_term_id'):
             if line.product_uom_qty != 1:
                 raise ValidationError(_('%s: a certificate line orders exactly one certificate.') % line.name)
+            if line.price_unit < 0:
+                raise ValidationError(_('%s: a certificate cannot be sold at a negative price.') % line.name)
             if not (line.comodo_domain or '').strip():
                 raise ValidationError(_('%s: enter the domain the certificate is for.') % line.name)
             self._check_comodo_request(line.comodo_term_id, line._comodo_domains(), line.comodo_dcv_method,
@@ -60,6 +62,10 @@ class SaleOrderLine(models.Model):
         makes the sale), so that a refusal leaves nothing behind.
         """
         cert_type = term.type_id
+        repeated = self._repeated_domains(domains)
+        if repeated:
+            # Each name is one SAN the CA lists (and may charge for): a repeat is a typing mistake.
+            raise ValidationError(_('%s is entered more than once: name each domain once.') % ', '.join(repeated))
         if len(domains) > 1 and not cert_type.multi_domain:
             raise ValidationError(_('%s covers one domain only: remove the further domains.') % cert_type.name)
         if len(domains) > cert_type.max_domains:
@@ -79,6 +85,12 @@ class SaleOrderLine(models.Model):
                 check_csr(csr, domains, wildcard=cert_type.wildcard, multi_domain=cert_type.multi_domain)
         except RequestError as error:
             raise ValidationError(_('%s: %s') % (domains[0], error.message))
+
+    @api.model
+    def _repeated_domains(self, domains):
+        """The domains entered more than once (compared as the CA does: case and final dot aside)."""
+        names = [(domain or '').strip().lower().rstrip('.') for domain in domains]
+        return sorted({name for name in names if name and names.count(name) > 1})
 
     def _comodo_domains(self):
         return self._split_domains(self.comodo_domain, self.comodo_extra_domains)

@@ -21,11 +21,8 @@ def sandbox_url():
     return url
 
 
-class Sandbox(SandboxAdmin):
-    """The session sandbox's admin endpoints, with look-ups by field for the assertions."""
-
-    def __init__(self):
-        super(Sandbox, self).__init__(os.environ['COMODO_SANDBOX_ADMIN'])
+class SandboxLookups(object):
+    """Look-ups by field in a sandbox's orders and calls, for the assertions."""
 
     def find_orders(self, **match):
         return [order for order in self.orders()
@@ -34,6 +31,13 @@ class Sandbox(SandboxAdmin):
     def find_calls(self, action, order_number):
         return [call for call in self.calls()
                 if call['action'] == action and str(call.get('orderNumber')) == str(order_number)]
+
+
+class Sandbox(SandboxLookups, SandboxAdmin):
+    """The session sandbox's admin endpoints."""
+
+    def __init__(self):
+        super(Sandbox, self).__init__(os.environ['COMODO_SANDBOX_ADMIN'])
 
 
 def unique_domain(scenario='www'):

@@ -1,0 +1,214 @@
+"""The fault matrix: each fault of a CA, while Odoo places an order and while it checks one.
+
+Against a sandbox of this class's own (a restart or a refused connection must not disturb the
+other tests), with its faults planned through its admin endpoints. For every fault: the order is
+postponed with backoff (a retry job at the postponed time), the error is on the order, in its
+chatter and in the Async Manager; once the fault is gone the order reaches the status the CA holds,
+and the CA has exactly one order for it.
+"""
+import shutil
+import tempfile
+import time
+from collections import namedtuple
+from datetime import datetime
+
+from mock import patch
+
+from comodo_sandbox.pytest_plugin import SandboxProcess
+from odoo import fields
+from odoo.addons.queue_job.job import Job
+
+from .common import ComodoCase, SandboxLookups, unique_domain
+
+# Client time-out for the rows where the CA hangs longer than that, then still acts.
+SHORT_TIMEOUT = 1
+HANG_SECONDS = 1.5
+FIRST_RETRY_SECONDS = 300
+
+# fault: the sandbox knob (kind and its fields), or None for a stopped sandbox (connection refused).
+# ca_acts: the CA took the order although Odoo got no usable answer.
+Fault = namedtuple('Fault', 'name kind options ca_acts expected')
+REFUSED = 'refused'
+FAULTS = [
+    Fault('-14 (unknown error)', 'error', {'code': -14}, False, 'Comodo error -14'),
+    Fault('-42 (call limit)', 'error', {'code': -42}, False, 'Comodo error -42'),
+    Fault('HTTP 500', 'http500', {}, False, 'answered HTTP 500'),
+    Fault('HTTP 500 after the CA acted', 'http500', {'after': True}, True, 'answered HTTP 500'),
+    Fault('garbled body', 'garbled', {}, False, 'not the protocol'),
+    Fault('garbled body after the CA acted', 'garbled', {'after': True}, True, 'not the protocol'),
+    Fault('connection dropped after the CA acted', 'drop', {'after': True}, True, 'could not reach the CA'),
+    Fault('time-out, the CA acts later', 'hang', {'seconds': HANG_SECONDS}, True, 'no answer from the CA within'),
+    Fault('connection refused', REFUSED, {}, False, 'could not reach the CA'),
+]
+
+
+class PrivateSandbox(SandboxLookups, SandboxProcess):
+    """A sandbox this test class starts, stops and restarts."""
+
+
+class TestFaultMatrix(ComodoCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestFaultMatrix, cls).setUpClass()
+        cls.sandbox_dir = tempfile.mkdtemp(prefix='comodo-fault-matrix-')
+        cls.sandbox = PrivateSandbox(cls.sandbox_dir, issue_after=3600).start()
+        cls.company.comodo_api_url = cls.sandbox.url
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sandbox.stop()
+        shutil.rmtree(cls.sandbox_dir, ignore_errors=True)
+        super(TestFaultMatrix, cls).tearDownClass()
+
+    def setUp(self):
+        super(TestFaultMatrix, self).setUp()
+        self.sandbox.clear_faults()
+        self.sandbox.reset_calls()
+
+    # -- the fault, on and off ---------------------------------------------------------------------
+
+    def _start_fault(self, fault, action):
+        if fault.kind == REFUSED:
+            self.sandbox.stop()
+            self.addCleanup(self._ensure_running)
+            return
+        if fault.kind == 'hang':
+            self.company.comodo_timeout = SHORT_TIMEOUT
+        self.sandbox.plan_fault(fault.kind, action=action, **fault.options)
+
+    def _end_fault(self, fault):
+        if fault.kind == REFUSED:
+            self.sandbox.start()
+        elif fault.kind == 'hang':
+            self._wait_for_the_hung_call()
+            self.company.comodo_timeout = 10
+        self.assertEqual(self.sandbox.planned_faults(), [], 'the planned fault was used')
+
+    def _ensure_running(self):
+        if not self.sandbox.running:
+            self.sandbox.start()
+
+    def _wait_for_the_hung_call(self):
+        """The CA finishes a hung call after Odoo gave up: wait until it has (not a timed check)."""
+        for _attempt in range(200):
+            if any(call.get('fault') == 'hang' and call['errorCode'] is not None for call in self.sandbox.calls()):
+                return
+            time.sleep(0.05)
+        self.fail('the sandbox never finished the hung call')
+
+    # -- what must hold while the fault lasts ------------------------------------------------------
+
+    def _assert_postponed(self, order, fault, state):
+        self.assertEqual(order.state, state, '%s: the order keeps its status' % fault.name)
+        self.assertEqual(order.transient_failures, 1, fault.name)
+        self.assertIn(fault.expected, order.last_error, fault.name)
+        wait = (fields.Datetime.from_string(order.next_check_at) - datetime.utcnow()).total_seconds()
+        self.assertAlmostEqual(wait, FIRST_RETRY_SECONDS, delta=60, msg='%s: backoff' % fault.name)
+        retry = self.env['queue.job'].search([('identity_key', '=', order._ca_work_identity_key())])
+        self.assertEqual((len(retry), retry.channel, retry.eta), (1, 'root.comodo', order.next_check_at),
+                         '%s: one retry job, at the next check' % fault.name)
+        chatter = order.message_ids.filtered(lambda message: fault.expected in (message.body or ''))
+        self.assertEqual(len(chatter), 1, '%s: the error is in the chatter once' % fault.name)
+        self._assert_in_async_manager(order, fault)
+
+    def _assert_in_async_manager(self, order, fault):
+        action = self.env.ref('comodo_ssl_reseller.comodo_certificate_order_action_async')
+        listed = self.env['comodo.certificate.order'].search(eval(action.domain))
+        self.assertIn(order, listed, '%s: listed in the Async Manager' % fault.name)
+        shown = self.env['comodo.certificate.order'].fields_view_get(action.view_id.id, 'tree')['fields']
+        self.assertTrue({'last_error', 'next_check_at', 'attempts', 'state'} <= set(shown),
+                        'the Async Manager shows the error and the next try')
+
+    def _ca_orders(self, order):
+        return self.sandbox.find_orders(foreignOrderNumber=order.foreign_order_number)
+
+    # -- the matrix --------------------------------------------------------------------------------
+
+    def test_faults_while_placing(self):
+        for fault in FAULTS:
+            with self.subTest(fault=fault.name), self.cr.savepoint():
+                order = self._buy_queued(unique_domain('never'))
+                self._start_fault(fault, 'AutoApplySSL')
+                order._job_place()
+                self._end_fault(fault)
+                self._assert_postponed(order, fault, 'draft')
+                self.assertEqual(len(self._ca_orders(order)), 1 if fault.ca_acts else 0, fault.name)
+
+                order._job_place()  # the retry job, once the fault is gone
+                placed = self._ca_orders(order)
+                self.assertEqual(len(placed), 1, '%s: exactly one CA order' % fault.name)
+                self.assertEqual((order.state, order.ca_order_number), ('pending', str(placed[0]['orderNumber'])))
+                self.assertEqual((order.transient_failures, order.last_error), (0, False))
+
+    def test_faults_while_checking(self):
+        for fault in FAULTS:
+            with self.subTest(fault=fault.name), self.cr.savepoint():
+                order = self._buy_queued(unique_domain('never'))
+                order._job_place()
+                self.assertEqual(order.state, 'pending')
+                self.sandbox.approve(order.ca_order_number)  # issued at the CA: a status to lose
+                self._start_fault(fault, 'CollectSSL')
+                order._job_check()
+                self._end_fault(fault)
+                self._assert_postponed(order, fault, 'pending')
+
+                order._job_check()
+                self.assertEqual(order.state, 'issued', '%s: the status is not lost' % fault.name)
+                self.assertIn('BEGIN CERTIFICATE', order.certificate_pem)
+                self.assertEqual(len(self._ca_orders(order)), 1)
+
+    def test_backoff_doubles_and_the_chatter_says_it_once(self):
+        order = self._buy_queued(unique_domain('never'))
+        order._job_place()
+        self.sandbox.plan_fault('error', code=-14, count=2, action='CollectSSL')
+        order._job_check()
+        order._job_check()
+        self.assertEqual(order.transient_failures, 2)
+        wait = (fields.Datetime.from_string(order.next_check_at) - datetime.utcnow()).total_seconds()
+        self.assertAlmostEqual(wait, 2 * FIRST_RETRY_SECONDS, delta=60)
+        self.assertEqual(len(order.message_ids.filtered(lambda m: '-14' in (m.body or ''))), 1)
+        order._job_check()
+        self.assertEqual((order.state, order.transient_failures, order.last_error), ('pending', 0, False))
+
+    def test_sandbox_restart_in_the_middle_of_a_poll(self):
+        orders = self.env['comodo.certificate.order']
+        for _index in range(3):
+            orders |= self._buy_queued(unique_domain('never'))
+        for order in orders:
+            order._job_place()
+            self.sandbox.approve(order.ca_order_number)
+        self._make_due(orders)
+        self.env['comodo.poll.run'].with_context(test_queue_job_no_delay=False)._run()
+        jobs = [self.env['queue.job'].search([('identity_key', '=', order._ca_work_identity_key())])
+                for order in orders]
+        self.assertEqual([len(job) for job in jobs], [1, 1, 1], 'the poll queued one check per order')
+
+        Job.load(self.env, jobs[0].uuid).perform()
+        self.sandbox.stop()
+        self.addCleanup(self._ensure_running)
+        Job.load(self.env, jobs[1].uuid).perform()  # while the CA restarts: refused
+        self.sandbox.start()
+        Job.load(self.env, jobs[2].uuid).perform()
+        self.assertEqual(orders.mapped('state'), ['issued', 'pending', 'issued'])
+        self.assertIn('could not reach the CA', orders[1].last_error)
+
+        orders[1]._job_check()  # its retry job
+        self.assertEqual(orders.mapped('state'), ['issued'] * 3, 'no status lost across the restart')
+        self.assertEqual([len(self._ca_orders(order)) for order in orders], [1, 1, 1])
+
+    def test_worker_killed_between_the_collect_and_the_commit(self):
+        # The CA answered "issued", then the job's transaction died before it was recorded: the
+        # next check collects the same certificate again.
+        order = self._buy_queued(unique_domain('never'))
+        order._job_place()
+        self.sandbox.approve(order.ca_order_number)
+        with patch.object(type(order), '_on_issued', side_effect=RuntimeError('worker killed')):
+            with self.assertRaises(RuntimeError), self.cr.savepoint():
+                order._job_check()
+        order.invalidate_cache()
+        self.assertEqual(order.state, 'pending')
+        order._job_check()
+        self.assertEqual(order.state, 'issued')
+        self.assertEqual(len(self.sandbox.find_calls('CollectSSL', order.ca_order_number)), 3,
+                         'placing, the lost check and the one that counted')
