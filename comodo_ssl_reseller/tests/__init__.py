@@ -13,3 +13,6 @@ from . import test_secret_storage
 from . import test_secrets_rpc
 from . import test_portal_guards
 from . import test_status_push
+from . import test_bad_input
+from . import test_fault_matrix
+from . import test_portal_isolation

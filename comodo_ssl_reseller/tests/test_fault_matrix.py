@@ -16,8 +16,8 @@ from mock import patch
 
 from comodo_sandbox.pytest_plugin import SandboxProcess
 from odoo import fields
-from odoo.addons.queue_job.job import Job
 
+from ..comodo_client import ComodoClient
 from .common import ComodoCase, SandboxLookups, unique_domain
 
 # Client time-out for the rows where the CA hangs longer than that, then still acts.
@@ -180,20 +180,26 @@ class TestFaultMatrix(ComodoCase):
             self.sandbox.approve(order.ca_order_number)
         self._make_due(orders)
         self.env['comodo.poll.run'].with_context(test_queue_job_no_delay=False)._run()
-        jobs = [self.env['queue.job'].search([('identity_key', '=', order._ca_work_identity_key())])
-                for order in orders]
-        self.assertEqual([len(job) for job in jobs], [1, 1, 1], 'the poll queued one check per order')
+        batch = self.env['queue.job'].search([('method_name', '=', '_job_check_due')]).filtered(
+            lambda job: set(orders.ids) <= set(job.record_ids))
+        self.assertEqual(len(batch), 1, 'the poll queued one batch of checks for the three orders')
 
-        Job.load(self.env, jobs[0].uuid).perform()
-        self.sandbox.stop()
+        # The CA goes down after the batch's first check and is back for its third.
+        collect = ComodoClient.collect
+        restart_steps = iter([lambda: None, self.sandbox.stop, self.sandbox.start])
+
+        def collect_across_a_restart(client, *args, **kwargs):
+            next(restart_steps)()
+            return collect(client, *args, **kwargs)
         self.addCleanup(self._ensure_running)
-        Job.load(self.env, jobs[1].uuid).perform()  # while the CA restarts: refused
-        self.sandbox.start()
-        Job.load(self.env, jobs[2].uuid).perform()
-        self.assertEqual(orders.mapped('state'), ['issued', 'pending', 'issued'])
-        self.assertIn('could not reach the CA', orders[1].last_error)
+        with patch.object(ComodoClient, 'collect', collect_across_a_restart):
+            # The batch job's work on these three orders (retries are queued, not run inline).
+            orders.with_context(test_queue_job_no_delay=False)._job_check_due()
+        refused = orders.filtered(lambda order: order.state == 'pending')
+        self.assertEqual(sorted(orders.mapped('state')), ['issued', 'issued', 'pending'])
+        self.assertIn('could not reach the CA', refused.last_error)
 
-        orders[1]._job_check()  # its retry job
+        refused._job_check()  # its retry job
         self.assertEqual(orders.mapped('state'), ['issued'] * 3, 'no status lost across the restart')
         self.assertEqual([len(self._ca_orders(order)) for order in orders], [1, 1, 1])
 
