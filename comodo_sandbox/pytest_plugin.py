@@ -58,6 +58,10 @@ class SandboxAdmin(object):
         """Re-date an order at `placed_at` (Unix time)."""
         return self._admin('post', '/admin/orders/%s/placed-at' % order_number, {'placedAt': int(placed_at)})
 
+    def set_clock(self, now):
+        """Move the sandbox's clock to `now` (Unix time or '2026-12-02'); None: back to real time."""
+        return self._admin('post', '/admin/clock', {'now': '' if now is None else str(now)})
+
     def _admin(self, method, path, data=None):
         response = requests.request(method, self.admin_base + path, headers={'Accept': 'application/json'},
                                     data=data, timeout=HTTP_TIMEOUT, verify=self.admin_verify)

@@ -16,7 +16,7 @@ REVOKED = 'revoked'
 FIRST_ORDER_NUMBER = 1000001
 # Columns added after the first release, with their SQL types: a data folder made before them gets
 # them on start, so `--data` survives an upgrade of the sandbox.
-_ADDED_COLUMNS = (('refunded_at', 'REAL'),)
+_ADDED_COLUMNS = (('refunded_at', 'REAL'), ('term_started_at', 'REAL'))
 # Certificate IDs are kept far from order numbers, so a client that mixes the two up is caught.
 CERTIFICATE_ID_OFFSET = 7000000000
 
@@ -24,8 +24,9 @@ CERTIFICATE_ID_OFFSET = 7000000000
 @dataclasses.dataclass
 class Order:
     product: int
-    days: int                       # the term ordered
-    validity_days: int              # the certificate's lifetime (the term, capped at 397)
+    days: int                       # the term ordered: reissues are free until it ends
+    validity_days: int              # the longest lifetime asked (the term, capped at 397); the
+                                    # issue date's limit and the term's end may cut it shorter
     total_cost: str
     common_name: str
     domains: list                   # the certificate's SANs, primary domain included
@@ -50,6 +51,7 @@ class Order:
     revocation_reason: str = ''
     revocation_code: Optional[int] = None
     refunded_at: Optional[float] = None  # set by !AutoRefund: the charge went back to the reseller
+    term_started_at: Optional[float] = None  # the first issue: the term runs `days` from there
 
 
 _JSON_FIELDS = ('domains', 'dcv')
@@ -62,7 +64,8 @@ CREATE TABLE IF NOT EXISTS orders (
     server_software INTEGER, dcv TEXT, scenario TEXT, unique_value TEXT, foreign_order_number TEXT,
     status TEXT, placed_at REAL, due_at REAL, decided_at REAL, certificate_pem TEXT,
     serial_number TEXT, not_before INTEGER, not_after INTEGER, api_calls INTEGER,
-    dcv_resends INTEGER, revocation_reason TEXT, revocation_code INTEGER, refunded_at REAL
+    dcv_resends INTEGER, revocation_reason TEXT, revocation_code INTEGER, refunded_at REAL,
+    term_started_at REAL
 );
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT, order_number INTEGER, error_code INTEGER,
