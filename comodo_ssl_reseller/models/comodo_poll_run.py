@@ -93,7 +93,7 @@ class ComodoPollRun(models.Model):
             # alone; its own check sets its next due time.
             self.env.cr.execute("""
                 SELECT id FROM comodo_certificate_order
-                 WHERE state IN ('draft', 'pending')
+                 WHERE state IN ('draft', 'pending', 'reissue')
                    AND next_check_at <= (now() at time zone 'UTC')
                    AND poll_run_id IS DISTINCT FROM %s
                  ORDER BY next_check_at
