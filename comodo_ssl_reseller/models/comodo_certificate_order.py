@@ -438,8 +438,13 @@ class ComodoCertificateOrder(models.Model):
                FOR UPDATE OF o SKIP LOCKED""", (fields.Datetime.to_string(now),))
         due = self.browse([row[0] for row in self.env.cr.fetchall()])
         for order in due:
-            order._start_reissue(_('the certificate expires on %s, the term runs until %s')
-                                 % (order.valid_until, order.term_ends_at))
+            try:
+                with self.env.cr.savepoint():
+                    order._start_reissue(_('the certificate expires on %s, the term runs until %s')
+                                         % (order.valid_until, order.term_ends_at))
+            except Exception as error:  # noqa: one order's problem must not stop the others'
+                _logger.exception('Certificate order %s: the reissue could not start', order.name)
+                order.message_post(body=_('The reissue could not start: %s') % error)
         return due
 
     # -- renewal: a new term, a new CA order --------------------------------------------------------
