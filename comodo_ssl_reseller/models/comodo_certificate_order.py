@@ -131,6 +131,8 @@ class ComodoCertificateOrder(models.Model):
                                     copy=False, index=True, ondelete='restrict')
     renewal_ids = fields.One2many('comodo.certificate.order', 'renewal_of_id', string='Renewal',
                                   readonly=True)
+    renewal_period = fields.Char(compute='_compute_renewal_period',
+                                 help='The dates a renewal covers: from the end of the term it renews.')
     renewal_reminders_sent = fields.Char(
         readonly=True, copy=False, help='Days left at which a reminder to pay this renewal was sent, e.g. "15,7".')
 
@@ -161,15 +163,22 @@ class ComodoCertificateOrder(models.Model):
         for order in self:
             order.private_key_pem = order._current_key(keys.filtered(lambda key: key.order_id == order))
 
+    @api.depends('renewal_of_id.term_ends_at', 'term_id.days')
+    def _compute_renewal_period(self):
+        for order in self:
+            if not order.renewal_of_id.term_ends_at:
+                order.renewal_period = False
+                continue
+            starts = fields.Datetime.from_string(order.renewal_of_id.term_ends_at)
+            order.renewal_period = '%s - %s' % (fields.Date.to_string(starts), fields.Date.to_string(
+                starts + timedelta(days=order.term_id.days)))
+
     def _current_key(self, keys):
         """The key of the current certificate (even while a reissue waits for its new one), else the
-        key of the CSR waiting for its first certificate."""
-        for key in keys:
-            if self.certificate_id and key.certificate_id == self.certificate_id:
-                return key.private_key_pem
-        if not self.certificate_id and keys:
-            return keys[-1].private_key_pem
-        return False
+        latest key (a CSR waiting for its first certificate)."""
+        if self.certificate_id:
+            keys = keys.filtered(lambda key: key.certificate_id == self.certificate_id)
+        return keys[-1:].private_key_pem or False
 
     def _search_private_key_pem(self, operator, value):
         # A search would answer, one guess at a time, what a read refuses.
@@ -717,16 +726,9 @@ class ComodoCertificateOrder(models.Model):
         if self.ca_order_number:
             label += '\n%s: %s' % (_('Comodo order'), self.ca_order_number)
         if self.renewal_of_id:
-            starts, ends = self._renewal_period()
-            label += '\n%s: %s\n%s: %s - %s' % (_('Renews Comodo order'), self.renewal_of_id.ca_order_number,
-                                                _('Period'), starts, ends)
+            label += '\n%s: %s\n%s: %s' % (_('Renews Comodo order'), self.renewal_of_id.ca_order_number,
+                                           _('Period'), self.renewal_period)
         return label
-
-    def _renewal_period(self):
-        """The dates (text) the renewal's term covers: from the end of the term it renews."""
-        starts = fields.Datetime.from_string(self.renewal_of_id.term_ends_at)
-        return (fields.Date.to_string(starts),
-                fields.Date.to_string(starts + timedelta(days=self.term_id.days)))
 
     def _validate_invoices_if_configured(self):
         # A renewal's invoice is there to be paid before anything is ordered: always validated.

@@ -277,7 +277,7 @@ class TestRenewal(TestCertificateTerm):
             self._daily_cron(date)
             self.assertEqual(len(self._reminders(renewal)), reminders, date)
         reminder = self._reminders(renewal)[0]
-        for part in (order.domain, order.ca_order_number, invoice.number):
+        for part in (order.domain, order.ca_order_number, invoice.number, '2027-12-02 - 2028-12-01'):
             self.assertIn(part, reminder.body_html)
 
         invoice.pay_and_reconcile(self.bank, invoice.amount_total)
