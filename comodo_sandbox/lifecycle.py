@@ -9,7 +9,7 @@ import threading
 
 from comodo_sandbox import products, scenarios
 from comodo_sandbox.clock import Clock
-from comodo_sandbox.protocol import ApiError
+from comodo_sandbox.protocol import ApiError, invalid
 from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
 
 UNDECIDED = (PENDING, UNPAID)
@@ -68,18 +68,22 @@ class Lifecycle(object):
             self._reject(order, self.clock())
             return order
 
-    def replace(self, order_number, csr_pem, names, dcv, unique_value):
+    def replace(self, order_number, csr_pem, common_name, names, dcv, unique_value):
         """A reissue with a new CSR, free while the term runs: pending again, with a fresh decision
-        timer; the certificate it replaces stays valid until then."""
+        timer; the certificate it replaces stays valid until then. While the order is undecided the
+        CSR may name another domain (a typo fixed without a new order); once issued it may not."""
         with self.lock:
             order = self.find(order_number=order_number)
             _refuse_final(order)
             if order.status == UNPAID:
                 raise ApiError(-22, 'The order is awaiting payment!')
+            if common_name != order.common_name and order.status != PENDING:
+                raise invalid('csr', "A reissue keeps the order's Common Name (%s)." % order.common_name)
             now = self.clock()
             if order.term_started_at is not None and _term_end(order) <= now:
                 raise ApiError(-36, "The order's term has ended: a new certificate needs a new order!")
             order.csr_pem = csr_pem
+            order.common_name = common_name
             order.domains = names
             order.dcv = dcv
             order.unique_value = unique_value or order.unique_value

@@ -92,3 +92,19 @@ def test_now_option_starts_the_clock_there(api_factory):
     assert lifetime_days(leaf_of(api.collect(order_number))) == 100
     placed_at = [order for order in api.sandbox.orders() if order['orderNumber'] == order_number][0]['placedAt']
     assert unix('2027-04-01') <= placed_at < unix('2027-04-01') + 60
+
+
+def test_a_pending_order_takes_another_domain_an_issued_one_does_not(api, comodo_sandbox, make_csr):
+    order_number = api.place('never-typo.example.com')
+    answer = api.fields('!AutoReplaceSSL', orderNumber=order_number, csr=make_csr('never-fixed.example.com')[0],
+                        dcvMethod='CNAME_CSR_HASH', responseFormat=1)
+    assert answer['errorCode'] == ['0']
+    fixed = stored(comodo_sandbox, order_number)
+    assert (fixed['commonName'], fixed['domains'], fixed['status']) == (
+        'never-fixed.example.com', ['never-fixed.example.com'], 'pending')
+    comodo_sandbox.approve(order_number)
+    assert 'never-fixed.example.com' in [name.value for name in leaf_of(api.collect(order_number)).extensions
+                                         .get_extension_for_class(x509.SubjectAlternativeName).value]
+    refused = api.fields('!AutoReplaceSSL', orderNumber=order_number, csr=make_csr('never-other.example.com')[0],
+                         responseFormat=1)
+    assert refused['errorCode'] == ['-4'] and refused['errorItem'] == ['csr']

@@ -343,6 +343,20 @@ class CertificatePortal(CustomerPortal):
             return self._back(order, error=getattr(error, 'name', None) or str(error))
         return self._back(order, message=_('Validation method changed.'))
 
+    @http.route(['/my/certificates/<int:order_id>/domain/fix'], type='http', auth='user', website=True,
+                methods=['POST'])
+    def portal_certificate_fix_domain(self, order_id, domain=None, **kw):
+        order, refusal = self._owned_order_or_refusal(order_id)
+        if refusal:
+            return refusal
+        try:
+            request.env['comodo.portal.ca.call']._reserve(self._customer(), 'fix domain')
+            with request.env.cr.savepoint():
+                order._fix_domain(domain)
+        except (UserError, ValidationError, ComodoError) as error:
+            return self._back(order, error=getattr(error, 'name', None) or str(error))
+        return self._back(order, message=_('Domain corrected: validate the new domain below.'))
+
     # -- the term: reissue, revoke, auto-renewal ---------------------------------------------------
 
     @http.route(['/my/certificates/<int:order_id>/reissue'], type='http', auth='user', website=True,

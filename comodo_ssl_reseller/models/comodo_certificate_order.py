@@ -879,6 +879,32 @@ class ComodoCertificateOrder(models.Model):
         self.write({'dcv_method': method, 'dcv_email': email if method == 'EMAIL' else False})
         self.message_post(body=_('Validation method changed to %s.') % dict(DCV_METHOD_SELECTION)[method])
 
+    def _fix_domain(self, domain):
+        """Correct the domain of an order Comodo has not decided yet, in the same CA order: a new key
+        and CSR for it, sent with AutoReplaceSSL. Multi-domain orders and CSRs the customer brought
+        are not fixed here (the customer's new CSR would be needed)."""
+        self.ensure_one()
+        self._check_waiting_for_validation()
+        domain = (domain or '').strip().lower()
+        if self.certificate_id:
+            raise UserError(_('%s was issued for %s: its domain stays.') % (self.name, self.domain))
+        if self.extra_domains or not self.key_generated:
+            raise UserError(_('%s: contact us to change the domains of this order.') % self.name)
+        if not domain or domain == self.domain:
+            raise UserError(_('Enter the corrected domain.'))
+        self.env['sale.order.line']._check_comodo_request(self.term_id, [domain], self.dcv_method,
+                                                          self.dcv_email, None)
+        previous = self.domain
+        self.write({'domain': domain, 'unique_value': uuid.uuid4().hex[:20]})
+        self._prepare_key_material()
+        with self.company_id._comodo_client() as client:
+            client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,
+                           dcv_email=self.dcv_email or None, unique_value=self.unique_value)
+        # Recorded once Comodo accepted it: a refusal (raised) rolls the request back.
+        self.write({'waiting_since': fields.Datetime.now(), 'attempts': 0})
+        self.message_post(body=_('Domain corrected from %s to %s in CA order %s.')
+                          % (previous, domain, self.ca_order_number))
+
     def _customer_reissue(self):
         """A new key and certificate in the same CA order (a lost or compromised key), for free."""
         self.ensure_one()

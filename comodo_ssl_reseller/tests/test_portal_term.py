@@ -65,6 +65,30 @@ class TestPortalTerm(PortalCase):
         self.env.cache.invalidate()
         self.assertEqual(order.state, 'reissue', 'not revoked')
 
+    def test_the_owner_corrects_the_domain_before_comodo_decides(self):
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('never'))
+        self._place(order)
+        ca_order_number, old_key = order.ca_order_number, order.sudo().private_key_pem
+        self.assertIn('o_comodo_fix_domain', self.url_open(order.portal_url).text)
+        fixed_domain = unique_domain('never')
+        fixed = self._post('/my/certificates/%d/domain/fix' % order.id, order.portal_url, domain=fixed_domain)
+        self.assertIn('Domain corrected', fixed.text)
+        self.env.cache.invalidate()
+        self.assertEqual((order.domain, order.ca_order_number, order.state), (fixed_domain, ca_order_number, 'pending'))
+        self.assertNotEqual(order.sudo().private_key_pem, old_key)
+        self.assertEqual(self.sandbox.find_orders(orderNumber=ca_order_number)[0]['commonName'], fixed_domain)
+        self.assertEqual(len(self.sandbox.find_orders(foreignOrderNumber=order.foreign_order_number)), 1,
+                         'no new CA order')
+
+        self.sandbox.approve(ca_order_number)
+        with self.saved() as env:
+            order.with_env(env).action_check()
+        self.assertEqual(order.state, 'issued')
+        refused = self._post('/my/certificates/%d/domain/fix' % order.id, order.portal_url,
+                             domain=unique_domain('never'))
+        self.assertIn('is not waiting for validation', refused.text)
+
     def test_another_customer_can_do_none_of_it(self):
         order = self._issued()
         pending = self._buy(unique_domain('never'))[1]
@@ -74,10 +98,12 @@ class TestPortalTerm(PortalCase):
         for url, data in (('/my/certificates/%d/reissue' % order.id, {}),
                           ('/my/certificates/%d/revoke' % order.id, {}),
                           ('/my/certificates/%d/auto-renew' % order.id, {'auto_renew': '0'}),
-                          ('/my/certificates/%d/dcv/change' % pending.id, {'dcv_method': 'HTTP_CSR_HASH'})):
+                          ('/my/certificates/%d/dcv/change' % pending.id, {'dcv_method': 'HTTP_CSR_HASH'}),
+                          ('/my/certificates/%d/domain/fix' % pending.id, {'domain': unique_domain('never')})):
             response = self._post(url, '/my', **data)
             self.assertEqual(response.status_code, 404, url)
         self.env.cache.invalidate()
         self.assertEqual((order.state, order.auto_renew, pending.dcv_method), ('issued', True, 'CNAME_CSR_HASH'))
+        self.assertEqual(self.sandbox.find_orders(orderNumber=pending.ca_order_number)[0]['commonName'], pending.domain)
         self.assertEqual(len(self._keys(order)), 1)
         self.assertEqual(len(self.sandbox.calls()), calls, 'nothing sent to the CA')
