@@ -168,7 +168,9 @@ class CertificatePortal(CustomerPortal):
         waiting = state in ('pending', 'timeout')
         steps.append((_('Validation pending'), order.placed_at,
                       'current' if waiting else ('done' if order.placed_at else 'todo')))
-        steps.append((_('Issued'), order.issued_at, 'done' if state in ('issued', 'revoked') else 'todo'))
+        # A term whose certificate is being reissued or has expired was issued all the same.
+        steps.append((_('Issued'), order.issued_at,
+                      'done' if state in ('issued', 'revoked') or order.certificate_id else 'todo'))
         if state == 'revoked':
             steps.append((_('Revoked'), order.write_date, 'failed'))
         return steps

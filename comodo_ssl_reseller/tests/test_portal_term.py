@@ -1,7 +1,11 @@
 """The customer's own actions on a term: reissue with a new key, revoke, auto-renewal; nobody
 else's customer can do any of them."""
+import re
+
 from .common import unique_domain
 from .portal_common import PortalCase
+
+ISSUED_STEP = re.compile(r'o_comodo_step_(\w+)">\s*<i class="[^"]*"></i>\s*Issued')
 
 
 class TestPortalTerm(PortalCase):
@@ -28,6 +32,8 @@ class TestPortalTerm(PortalCase):
         self.env.cache.invalidate()
         self.assertEqual(order.state, 'reissue')
         self.assertEqual(len(self._keys(order)), 2)
+        issued_step = ISSUED_STEP.search(self.url_open(order.portal_url).text)
+        self.assertEqual(issued_step.group(1), 'done', 'the timeline still shows the term as issued')
         self.assertEqual(self.env['comodo.portal.ca.call'].sudo().search_count(
             [('partner_id', '=', self.customer.id), ('action', '=', 'reissue')]), 1, 'counted as a call to Comodo')
 
