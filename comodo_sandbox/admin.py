@@ -19,6 +19,10 @@ Faults for the next API calls (see faults.py; in memory, a restart clears them):
                                                [seconds=1]; answers the planned fault, 400 if bad
     GET  /admin/faults.json                    the faults not used up yet
     POST /admin/faults/clear                   drops them all ({"cleared": n})
+The clock, so tests move time instead of sleeping (JSON answers {"now", "moved"}):
+    GET  /admin/clock.json
+    POST /admin/clock                          now=Unix time or 2026-12-02[T10:00:00] (UTC); an empty
+                                               now goes back to real time. The clock keeps running.
 """
 import datetime
 import html
@@ -32,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from comodo_sandbox import csr_checks, dcv, faults, products, scenarios
+from comodo_sandbox.clock import parse_time
 from comodo_sandbox.lifecycle import UNDECIDED
 from comodo_sandbox.protocol import ApiError, Form, parse_integer
 from comodo_sandbox.store import Order
@@ -61,10 +66,14 @@ def handle(app, method, path, accept, body=b''):
         return _json(200, {'cleared': app.faults.clear()})
     if path == '/admin/faults' and method == 'POST':
         return _plan_fault(app, body)
+    if path == '/admin/clock.json' and method == 'GET':
+        return _json(200, _clock_summary(app.clock))
     decision = _DECISION_PATH.match(path)
     if decision and method == 'POST':
         return _decide(app, int(decision.group(1)), decision.group(2), JSON_TYPE in accept)
     form = Form(parse_qsl((body or b'').decode('utf-8', 'replace'), keep_blank_values=True))
+    if path == '/admin/clock' and method == 'POST':
+        return _set_clock(app.clock, form.get('now'))
     if path == '/admin/orders' and method == 'POST':
         return _knob(lambda: _place_unseen_order(app, form))
     knob = _KNOB_PATH.match(path)
@@ -74,6 +83,18 @@ def handle(app, method, path, accept, body=b''):
             return _knob(lambda: app.lifecycle.set_cost(order_number, _cost(form)))
         return _knob(lambda: app.lifecycle.move_placement(order_number, _unix_time(form, 'placedAt')))
     return 404, TEXT_TYPE, b'Not found\n', {}
+
+
+def _set_clock(clock, now_text):
+    try:
+        clock.set(parse_time(now_text) if now_text else None)
+    except ValueError as error:
+        return _json(400, {'error': 'now: %s' % error})
+    return _json(200, _clock_summary(clock))
+
+
+def _clock_summary(clock):
+    return {'now': clock(), 'moved': clock.moved}
 
 
 def _knob(change):
@@ -166,6 +187,7 @@ def order_summary(order):
         'notAfter': order.not_after,
         'totalCost': order.total_cost,
         'refundedAt': order.refunded_at,
+        'termStartedAt': order.term_started_at,
     }
 
 

@@ -5,6 +5,7 @@ import threading
 
 from comodo_sandbox.ca import CertificateAuthority
 from comodo_sandbox.faults import FaultPlan
+from comodo_sandbox.clock import Clock
 from comodo_sandbox.lifecycle import Lifecycle
 from comodo_sandbox.push import Pusher
 from comodo_sandbox.store import Store
@@ -17,7 +18,8 @@ class SandboxApp(object):
         os.makedirs(settings.data, exist_ok=True)
         self.authority = CertificateAuthority(os.path.join(settings.data, 'ca'))
         self.store = Store(os.path.join(settings.data, 'orders.sqlite3'))
-        self.lifecycle = Lifecycle(self.store, self.authority, settings.issue_after,
+        self.clock = Clock(getattr(settings, 'now', None))
+        self.lifecycle = Lifecycle(self.store, self.authority, settings.issue_after, self.clock,
                                    on_decided=Pusher(settings.push_url).order_decided)
         self._random = random.Random(settings.seed)
         self._random_lock = threading.Lock()

@@ -47,7 +47,8 @@ class CertificateAuthority(object):
         return [_pem(self._intermediate), _pem(self._root)]
 
     def issue(self, csr_pem, common_name, names, start, validity_days):
-        """A leaf for the CSR's public key, valid `validity_days` from `start` (Unix time)."""
+        """A leaf for the CSR's public key, valid `validity_days` (may be a fraction) from `start` (Unix
+        time)."""
         csr = x509.load_pem_x509_csr(csr_pem.encode('ascii'))
         not_before = datetime.datetime.fromtimestamp(int(start), tz=datetime.timezone.utc)
         not_after = not_before + datetime.timedelta(days=validity_days)

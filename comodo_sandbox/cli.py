@@ -7,6 +7,7 @@ import sys
 import threading
 
 from comodo_sandbox.app import SandboxApp
+from comodo_sandbox.clock import parse_time
 from comodo_sandbox.server import SandboxServer
 
 
@@ -15,6 +16,13 @@ def _fraction(text):
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError('expected a number from 0 to 1')
     return value
+
+
+def _moment(text):
+    try:
+        return parse_time(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
 
 
 def _non_negative(kind):
@@ -48,6 +56,9 @@ def build_parser():
     parser.add_argument('--push-url', default=None, metavar='URL',
                         help='call this URL (GET) whenever an order is decided, as Sectigo\'s '
                              'certificate issuance push does')
+    parser.add_argument('--now', type=_moment, default=None, metavar='TIME',
+                        help='start the clock at this Unix time or date (2026-12-02); it keeps running '
+                             '(default: real time; POST /admin/clock moves it later)')
     parser.add_argument('--tls', action='store_true', help='serve HTTPS with a certificate from the sandbox CA')
     parser.add_argument('--require-https', action='store_true', help='answer -1 to API calls over plain HTTP')
     return parser

@@ -6,10 +6,10 @@ time itself (the certificate's notBefore), however late it is observed.
 The state rules answer with the CA's own codes (-20 rejected, -21 revoked, ...).
 """
 import threading
-import time
 
-from comodo_sandbox import scenarios
-from comodo_sandbox.protocol import ApiError
+from comodo_sandbox import products, scenarios
+from comodo_sandbox.clock import Clock
+from comodo_sandbox.protocol import ApiError, invalid
 from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
 
 UNDECIDED = (PENDING, UNPAID)
@@ -20,13 +20,13 @@ DAY_SECONDS = 86400
 
 class Lifecycle(object):
 
-    def __init__(self, store, authority, issue_after, on_decided=None):
+    def __init__(self, store, authority, issue_after, clock=None, on_decided=None):
         self.store = store
         self.authority = authority
         self.issue_after = issue_after
+        self.clock = clock or Clock()
         # Called with each order once it is issued, rejected or revoked (the status push).
         self.on_decided = on_decided or (lambda order: None)
-        self.clock = time.time
         # Re-entrant: handlers hold it around "read, check, change" while the methods below take it too.
         self.lock = threading.RLock()
 
@@ -70,17 +70,22 @@ class Lifecycle(object):
             self._reject(order, self.clock())
             return order
 
-    def replace(self, order_number, csr_pem, names, dcv, unique_value):
-        """A reissue with a new CSR: pending again, with a fresh decision timer."""
+    def replace(self, order_number, csr_pem, common_name, names, dcv, unique_value):
+        """A reissue with a new CSR, free while the term runs: pending again, with a fresh decision
+        timer; the certificate it replaces stays valid until then. While the order is undecided the
+        CSR may name another domain (a typo fixed without a new order); once issued it may not."""
         with self.lock:
             order = self.find(order_number=order_number)
             _refuse_final(order)
             if order.status == UNPAID:
                 raise ApiError(-22, 'The order is awaiting payment!')
-            if order.status == ISSUED and order.not_after < self.clock():
-                raise ApiError(-36, 'The certificate has already expired!')
+            if common_name != order.common_name and order.status != PENDING:
+                raise invalid('csr', "A reissue keeps the order's Common Name (%s)." % order.common_name)
             now = self.clock()
+            if order.term_started_at is not None and _term_end(order) <= now:
+                raise ApiError(-36, "The order's term has ended: a new certificate needs a new order!")
             order.csr_pem = csr_pem
+            order.common_name = common_name
             order.domains = names
             order.dcv = dcv
             order.unique_value = unique_value or order.unique_value
@@ -199,7 +204,10 @@ class Lifecycle(object):
         return order
 
     def _issue(self, order, at):
-        issued = self.authority.issue(order.csr_pem, order.common_name, order.domains, at, order.validity_days)
+        if order.term_started_at is None:
+            order.term_started_at = at
+        issued = self.authority.issue(order.csr_pem, order.common_name, order.domains, at,
+                                      _validity_days(order, at))
         order.status = ISSUED
         order.decided_at = at
         order.certificate_pem = issued.pem
@@ -214,6 +222,17 @@ class Lifecycle(object):
         order.decided_at = at
         self.store.update(order)
         self.on_decided(order)
+
+
+def _term_end(order):
+    return order.term_started_at + order.days * DAY_SECONDS
+
+
+def _validity_days(order, at):
+    """What the issue date allows (SC-081v3), never past the end of the term paid for (so a
+    certificate issued late in the term ends with it, to the second)."""
+    days_left_in_term = (_term_end(order) - int(at)) / DAY_SECONDS  # the leaf starts at int(at)
+    return min(order.validity_days, products.max_validity_days(at), days_left_in_term)
 
 
 def _refuse_final(order):

@@ -60,8 +60,6 @@ def auto_replace_ssl(call):
     product = products.PRODUCTS[order.product]
     csr = csr_checks.parse(form.require('csr'))
     common_name = csr_checks.check_common_name(csr.common_name, product)
-    if common_name != order.common_name:
-        raise invalid('csr', "A reissue keeps the order's Common Name (%s)." % order.common_name)
     if form.get('serverSoftware'):
         _server_software(form)
     names = _certificate_names(product, common_name, csr, form.get('domainNames') or ' '.join(order.domains))
@@ -71,7 +69,7 @@ def auto_replace_ssl(call):
         kept = {entry['domain']: entry for entry in order.dcv}
         dcv_choice = [kept.get(name) or dcv.dcv_entry(name, dcv.EMAIL) for name in names]
     unique_value = _unique_value(form)
-    order = call.lifecycle.replace(order.order_number, csr.pem, names, dcv_choice, unique_value)
+    order = call.lifecycle.replace(order.order_number, csr.pem, common_name, names, dcv_choice, unique_value)
     # Lines: status, certificateID, expectedDeliveryTime, [uniqueValue].
     values = [('certificateID', order.certificate_id), ('expectedDeliveryTime', EXPECTED_DELIVERY_TIME)]
     if unique_value:

@@ -26,8 +26,14 @@ PRODUCTS = {product.code: product for product in [
 # One year is 365 days plus up to 30 bonus days; two years likewise from 730 (comodo-api.md §4).
 PRICED_TERMS = {1: range(365, 396), 2: range(730, 761)}
 
-# CA/Browser Forum limit on a leaf's validity: longer terms are delivered as 397-day certificates.
+# CA/Browser Forum limit on a leaf's validity before ballot SC-081v3 took effect.
 MAX_VALIDITY_DAYS = 397
+# SC-081v3: from each date (Unix time, 00:00 UTC) a leaf issued that day lasts at most so many days.
+VALIDITY_LIMITS = (
+    (1773532800, 200),  # 2026-03-15
+    (1805068800, 100),  # 2027-03-15
+    (1868227200, 47),   # 2029-03-15
+)
 
 Term = namedtuple('Term', 'days validity_days total_cost')
 
@@ -56,6 +62,15 @@ def term_for(product, form):
             cents = product.cents_per_year * years
             return Term(days, min(days, MAX_VALIDITY_DAYS), '%d.%02d' % divmod(cents, 100))
     raise no_price()
+
+
+def max_validity_days(issued_at):
+    """The longest validity a certificate issued at `issued_at` (Unix time) may have."""
+    allowed = MAX_VALIDITY_DAYS
+    for since, days in VALIDITY_LIMITS:
+        if issued_at >= since:
+            allowed = days
+    return allowed
 
 
 def no_price():

@@ -70,6 +70,10 @@ class SandboxAdmin(object):
     def clear_faults(self):
         return self._admin('post', '/admin/faults/clear')
 
+    def set_clock(self, now):
+        """Move the sandbox's clock to `now` (Unix time or '2026-12-02'); None: back to real time."""
+        return self._admin('post', '/admin/clock', {'now': '' if now is None else str(now)})
+
     def _admin(self, method, path, data=None):
         response = requests.request(method, self.admin_base + path, headers={'Accept': 'application/json'},
                                     data=data, timeout=HTTP_TIMEOUT, verify=self.admin_verify)

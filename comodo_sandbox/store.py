@@ -17,7 +17,7 @@ FIRST_ORDER_NUMBER = 1000001
 # Columns added after the first release, with their SQL types: a data folder made before them gets
 # them on start, so `--data` survives an upgrade of the sandbox.
 # Columns added after the first release, by table: a data folder made before them gets them at start.
-_ADDED_COLUMNS = (('orders', 'refunded_at', 'REAL'), ('calls', 'fault', 'TEXT'))
+_ADDED_COLUMNS = (('orders', 'refunded_at', 'REAL'), ('calls', 'fault', 'TEXT'), ('orders', 'term_started_at', 'REAL'))
 # Certificate IDs are kept far from order numbers, so a client that mixes the two up is caught.
 CERTIFICATE_ID_OFFSET = 7000000000
 
@@ -25,8 +25,9 @@ CERTIFICATE_ID_OFFSET = 7000000000
 @dataclasses.dataclass
 class Order:
     product: int
-    days: int                       # the term ordered
-    validity_days: int              # the certificate's lifetime (the term, capped at 397)
+    days: int                       # the term ordered: reissues are free until it ends
+    validity_days: int              # the longest lifetime asked (the term, capped at 397); the
+                                    # issue date's limit and the term's end may cut it shorter
     total_cost: str
     common_name: str
     domains: list                   # the certificate's SANs, primary domain included
@@ -51,6 +52,7 @@ class Order:
     revocation_reason: str = ''
     revocation_code: Optional[int] = None
     refunded_at: Optional[float] = None  # set by !AutoRefund: the charge went back to the reseller
+    term_started_at: Optional[float] = None  # the first issue: the term runs `days` from there
 
 
 _JSON_FIELDS = ('domains', 'dcv')
@@ -63,7 +65,8 @@ CREATE TABLE IF NOT EXISTS orders (
     server_software INTEGER, dcv TEXT, scenario TEXT, unique_value TEXT, foreign_order_number TEXT,
     status TEXT, placed_at REAL, due_at REAL, decided_at REAL, certificate_pem TEXT,
     serial_number TEXT, not_before INTEGER, not_after INTEGER, api_calls INTEGER,
-    dcv_resends INTEGER, revocation_reason TEXT, revocation_code INTEGER, refunded_at REAL
+    dcv_resends INTEGER, revocation_reason TEXT, revocation_code INTEGER, refunded_at REAL,
+    term_started_at REAL
 );
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT, order_number INTEGER, error_code INTEGER,

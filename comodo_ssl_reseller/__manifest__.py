@@ -3,7 +3,7 @@
     'name': 'Comodo SSL Reseller',
     'summary': 'Resell Comodo (Sectigo) SSL certificates to hosting customers: '
                'order, follow, invoice and install them from Odoo',
-    'version': '11.0.1.1.0',
+    'version': '11.0.1.2.0',
     'category': 'Sales',
     'website': 'https://github.com/comodo-ssl-reseller/comodo_ssl_reseller',
     'author': 'comodo_ssl_reseller developers',
@@ -49,6 +49,7 @@
         'views/comodo_reconciliation_views.xml',
         'views/res_config_settings_views.xml',
         'views/portal_templates.xml',
+        'views/portal_term_templates.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

@@ -34,6 +34,8 @@ def state_words():
         'rejected': _('The certificate authority rejected the request. You have not been charged.'),
         'cancelled': _('Cancelled. You have not been charged.'),
         'revoked': _('Revoked: this certificate is no longer trusted.'),
+        'reissue': _('A new certificate is being made for you, free, inside the term you paid for.'),
+        'expired': _('Expired: the term has ended.'),
     }
 
 
@@ -166,7 +168,9 @@ class CertificatePortal(CustomerPortal):
         waiting = state in ('pending', 'timeout')
         steps.append((_('Validation pending'), order.placed_at,
                       'current' if waiting else ('done' if order.placed_at else 'todo')))
-        steps.append((_('Issued'), order.issued_at, 'done' if state in ('issued', 'revoked') else 'todo'))
+        # A term whose certificate is being reissued or has expired was issued all the same.
+        steps.append((_('Issued'), order.issued_at,
+                      'done' if state in ('issued', 'revoked') or order.certificate_id else 'todo'))
         if state == 'revoked':
             steps.append((_('Revoked'), order.write_date, 'failed'))
         return steps
@@ -341,6 +345,59 @@ class CertificatePortal(CustomerPortal):
         except (UserError, ComodoError) as error:
             return self._back(order, error=getattr(error, 'name', None) or str(error))
         return self._back(order, message=_('Validation method changed.'))
+
+    @http.route(['/my/certificates/<int:order_id>/domain/fix'], type='http', auth='user', website=True,
+                methods=['POST'])
+    def portal_certificate_fix_domain(self, order_id, domain=None, **kw):
+        order, refusal = self._owned_order_or_refusal(order_id)
+        if refusal:
+            return refusal
+        try:
+            request.env['comodo.portal.ca.call']._reserve(self._customer(), 'fix domain')
+            with request.env.cr.savepoint():
+                order._fix_domain(domain)
+        except (UserError, ValidationError, ComodoError) as error:
+            return self._back(order, error=getattr(error, 'name', None) or str(error))
+        return self._back(order, message=_('Domain corrected: validate the new domain below.'))
+
+    # -- the term: reissue, revoke, auto-renewal ---------------------------------------------------
+
+    @http.route(['/my/certificates/<int:order_id>/reissue'], type='http', auth='user', website=True,
+                methods=['POST'])
+    def portal_certificate_reissue(self, order_id, **kw):
+        order, refusal = self._owned_order_or_refusal(order_id)
+        if refusal:
+            return refusal
+        try:
+            request.env['comodo.portal.ca.call']._reserve(self._customer(), 'reissue')
+            order._customer_reissue()
+        except (UserError, ComodoError) as error:
+            return self._back(order, error=getattr(error, 'name', None) or str(error))
+        return self._back(order, message=_('A new key and certificate are on their way; the current '
+                                           'certificate works until then.'))
+
+    @http.route(['/my/certificates/<int:order_id>/revoke'], type='http', auth='user', website=True,
+                methods=['POST'])
+    def portal_certificate_revoke(self, order_id, reason=None, **kw):
+        order, refusal = self._owned_order_or_refusal(order_id)
+        if refusal:
+            return refusal
+        try:
+            request.env['comodo.portal.ca.call']._reserve(self._customer(), 'revoke')
+            order._customer_revoke((reason or '').strip()[:512] or None)
+        except (UserError, ComodoError) as error:
+            return self._back(order, error=getattr(error, 'name', None) or str(error))
+        return self._back(order, message=_('Certificate revoked.'))
+
+    @http.route(['/my/certificates/<int:order_id>/auto-renew'], type='http', auth='user', website=True,
+                methods=['POST'])
+    def portal_certificate_auto_renew(self, order_id, auto_renew=None, **kw):
+        order, refusal = self._owned_order_or_refusal(order_id)
+        if refusal:
+            return refusal
+        order._set_auto_renew(auto_renew == '1')
+        return self._back(order, message=_('Auto-renewal turned on.') if order.auto_renew
+                          else _('Auto-renewal turned off.'))
 
     # -- downloads ---------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from . import res_partner
 from . import comodo_certificate_type
 from . import comodo_certificate_term
 from . import comodo_certificate_order
+from . import comodo_certificate
 from . import comodo_certificate_key
 from . import comodo_portal_ca_call
 from . import comodo_certificate_order_charge

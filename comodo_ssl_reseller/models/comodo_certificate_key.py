@@ -2,7 +2,8 @@ from odoo import api, fields, models
 
 
 class ComodoCertificateKey(models.Model):
-    """The private key Odoo made for a certificate order, encrypted at rest.
+    """A private key Odoo made for a certificate order (one per certificate issued in its term),
+    encrypted at rest.
 
     A model of its own because its access list, SSL managers only (read), is what guards the key on
     every path: Odoo 11 checks a field's groups= in read() and write() only, not in read_group,
@@ -19,9 +20,12 @@ class ComodoCertificateKey(models.Model):
     encrypted_private_key = fields.Text(readonly=True, copy=False)
     private_key_pem = fields.Text(string='Private Key', compute='_compute_private_key_pem',
                                   inverse='_inverse_private_key_pem')
+    # A term holds several certificates, each reissue with a new key: a key belongs to the
+    # certificate issued for it, and to none while its CSR waits for the CA.
+    certificate_id = fields.Many2one('comodo.certificate', index=True, ondelete='cascade')
 
     _sql_constraints = [
-        ('order_unique', 'unique(order_id)', 'A certificate order has one private key.'),
+        ('certificate_unique', 'unique(certificate_id)', 'A certificate has one private key.'),
     ]
 
     @api.depends('encrypted_private_key')

@@ -9,6 +9,7 @@ from odoo.addons.queue_job.job import job
 from ..comodo_client import (
     DCV_METHODS, ComodoError, OrderStatus, RequestError, TransientError, build_csr, build_pkcs12,
     certificate_matches_csr, check_csr, clean_csr, dcv_instructions, full_chain_pem, generate_private_key)
+from .comodo_certificate import LIVE_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -20,13 +21,17 @@ STATES = [
     ('timeout', 'Timed Out'),
     ('error', 'Order Refused'),
     ('issued', 'Issued'),
+    ('reissue', 'Reissue Due'),
     ('rejected', 'Rejected'),
     ('cancelled', 'Cancelled'),
     ('revoked', 'Revoked'),
+    ('expired', 'Expired'),
 ]
 # The Async Manager lists the orders Comodo has not decided yet.
 ASYNC_STATES = ('pending', 'timeout')
-FINAL_STATES = ('issued', 'rejected', 'cancelled', 'revoked')
+FINAL_STATES = ('issued', 'rejected', 'cancelled', 'revoked', 'expired')
+# States in which an order may hold a certificate in use (during a reissue, the one it replaces).
+SERVING_STATES = ('issued', 'reissue', 'pending', 'timeout')
 DCV_METHOD_SELECTION = [
     ('EMAIL', 'Email to an approver address'),
     ('HTTP_CSR_HASH', 'File on the web site (HTTP)'),
@@ -37,6 +42,8 @@ assert {code for code, _label in DCV_METHOD_SELECTION} == set(DCV_METHODS)
 SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
 # Who may read the private keys Odoo made.
 KEY_READERS = SSL_MANAGERS
+# Reminders to pay a renewal, by days left in the term: each sent once.
+RENEWAL_REMINDER_DAYS = (15, 7, 1)
 # Transient CA failures are retried sooner than the regular poll, doubling each time, until the
 # wait reaches the poll interval.
 TRANSIENT_RETRY_FIRST_DELAY = timedelta(minutes=5)
@@ -112,12 +119,33 @@ class ComodoCertificateOrder(models.Model):
         help='When the scheduled poll last queued a check of this order: not queued again for the '
              'same due time.')
 
+    # The current certificate, as issued: each certificate of the term is also kept on its own
+    # (certificate_ids), with the key it was issued for.
     certificate_pem = fields.Text(string='Certificate', readonly=True, copy=False)
     chain_pem = fields.Text(string='CA Chain', readonly=True, copy=False)
     serial_number = fields.Char(readonly=True, copy=False)
     valid_from = fields.Datetime(readonly=True, copy=False)
     valid_until = fields.Datetime(readonly=True, copy=False)
     issued_at = fields.Datetime(readonly=True, copy=False)
+    certificate_ids = fields.One2many('comodo.certificate', 'order_id', string='Certificates',
+                                      readonly=True)
+    certificate_id = fields.Many2one('comodo.certificate', string='Current Certificate', readonly=True,
+                                     copy=False)
+    term_starts_at = fields.Datetime(
+        string='Term Starts', readonly=True, copy=False,
+        help='The first certificate was issued: the term the customer paid for runs from here.')
+    term_ends_at = fields.Datetime(string='Term Ends', readonly=True, copy=False, index=True)
+    auto_renew = fields.Boolean(
+        default=True, track_visibility='onchange',
+        help='Invoice the next term before this one ends; Comodo is ordered from once it is paid.')
+    renewal_of_id = fields.Many2one('comodo.certificate.order', string='Renewal Of', readonly=True,
+                                    copy=False, index=True, ondelete='restrict')
+    renewal_ids = fields.One2many('comodo.certificate.order', 'renewal_of_id', string='Renewal',
+                                  readonly=True)
+    renewal_period = fields.Char(compute='_compute_renewal_period',
+                                 help='The dates a renewal covers: from the end of the term it renews.')
+    renewal_reminders_sent = fields.Char(
+        readonly=True, copy=False, help='Days left at which a reminder to pay this renewal was sent, e.g. "15,7".')
 
     invoice_ids = fields.One2many('account.invoice', 'comodo_order_id', string='Billing', readonly=True)
     invoice_count = fields.Integer(compute='_compute_invoice_count')
@@ -128,6 +156,8 @@ class ComodoCertificateOrder(models.Model):
     _sql_constraints = [
         # One CA order per sale order line, whatever clicks, retries or workers race.
         ('sale_line_unique', 'unique(sale_line_id)', 'This sale order line already has its certificate order.'),
+        # One renewal per term, whatever crons race: one invoicing source, never two invoices.
+        ('renewal_of_unique', 'unique(renewal_of_id)', 'This term already has its renewal.'),
     ]
 
     @api.depends('invoice_ids')
@@ -140,10 +170,26 @@ class ComodoCertificateOrder(models.Model):
         # related fields, which do not look at groups=.
         keys = self.env['comodo.certificate.key']
         if self.env.user.has_group(KEY_READERS):
-            keys = keys.sudo().search([('order_id', 'in', self.ids)])
-        pem_by_order = {key.order_id.id: key.private_key_pem for key in keys}
+            keys = keys.sudo().search([('order_id', 'in', self.ids)], order='id')
         for order in self:
-            order.private_key_pem = pem_by_order.get(order.id, False)
+            order.private_key_pem = order._current_key(keys.filtered(lambda key: key.order_id == order))
+
+    @api.depends('renewal_of_id.term_ends_at', 'term_id.days')
+    def _compute_renewal_period(self):
+        for order in self:
+            if not order.renewal_of_id.term_ends_at:
+                order.renewal_period = False
+                continue
+            starts = fields.Datetime.from_string(order.renewal_of_id.term_ends_at)
+            order.renewal_period = '%s - %s' % (fields.Date.to_string(starts), fields.Date.to_string(
+                starts + timedelta(days=order.term_id.days)))
+
+    def _current_key(self, keys):
+        """The key of the current certificate (even while a reissue waits for its new one), else the
+        latest key (a CSR waiting for its first certificate)."""
+        if self.certificate_id:
+            keys = keys.filtered(lambda key: key.certificate_id == self.certificate_id)
+        return keys[-1:].private_key_pem or False
 
     def _search_private_key_pem(self, operator, value):
         # A search would answer, one guess at a time, what a read refuses.
@@ -202,8 +248,12 @@ class ComodoCertificateOrder(models.Model):
     # -- placing the order -------------------------------------------------------------------------
 
     def _start_ca_work(self):
-        """After confirmation: order from Comodo now, or once the invoice is paid, as the company chose."""
-        ordering_now = self.filtered(lambda order: order.company_id.comodo_order_trigger != 'payment')
+        """After confirmation: order from Comodo now, or once the invoice is paid, as the company chose.
+
+        A renewal always waits for its invoice to be paid: the customer may not want the next term.
+        """
+        ordering_now = self.filtered(lambda order: order.company_id.comodo_order_trigger != 'payment'
+                                     and not order.renewal_of_id)
         for order in self - ordering_now:
             order.write({'state': 'awaiting_payment', 'next_check_at': False})
             order.message_post(body=_('Waiting for the invoice to be paid before ordering from Comodo.'))
@@ -228,11 +278,19 @@ class ComodoCertificateOrder(models.Model):
         # The CA work is the company's, not the user's who confirmed the sale: the jobs run as
         # superuser. Their queue.job records need no chatter tracking (it triples the cost).
         for order in self.sudo().with_context(tracking_disable=True):
-            delayed = order.with_delay(channel=CA_CHANNEL, identity_key=order._ca_work_identity_key())
-            if order.state == 'pending':
-                delayed._job_check()
-            else:
-                delayed._job_place()
+            order._delay_ca_work(order.with_delay(channel=CA_CHANNEL, identity_key=order._ca_work_identity_key()))
+
+    def _ca_work_kind(self):
+        return {'pending': 'check', 'reissue': 'reissue'}.get(self.state, 'place')
+
+    def _delay_ca_work(self, delayed):
+        kind = self._ca_work_kind()
+        if kind == 'check':
+            delayed._job_check()
+        elif kind == 'reissue':
+            delayed._job_reissue()
+        else:
+            delayed._job_place()
 
     @job(default_channel=CA_CHANNEL)
     def _job_place(self):
@@ -299,6 +357,195 @@ class ComodoCertificateOrder(models.Model):
         self.write({'state': 'error', 'last_error': str(error), 'ca_status_code': error.code or 0})
         self.message_post(body=_('Comodo refused the order: %s') % error)
 
+    # -- reissues inside the term ------------------------------------------------------------------
+
+    def _start_reissue(self, reason):
+        """New key and CSR, then AutoReplaceSSL in a job: the current certificate serves until the
+        new one is issued. The caller holds the order's row lock (state 'issued')."""
+        self.ensure_one()
+        self._prepare_key_material()
+        self.write({
+            'state': 'reissue',
+            # A new value makes this CSR's DCV values its own; file and DNS validation start over.
+            'unique_value': uuid.uuid4().hex[:20],
+            'next_check_at': fields.Datetime.now(),
+            'transient_failures': 0,
+            'last_error': False,
+        })
+        self.message_post(body=_('Reissue started (%s): new key and CSR, same CA order %s.')
+                          % (reason, self.ca_order_number))
+        self._enqueue_ca_work()
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_reissue(self):
+        """Ask Comodo for the new certificate (AutoReplaceSSL), then for its status right away."""
+        order = self._lock_for_ca(('reissue',))
+        if not order:
+            return _('Nothing to do: already sent, or being sent by another worker.')
+        with order.company_id._comodo_client() as client:
+            try:
+                order._replace(client)
+            except TransientError as error:
+                # Sending the same CSR again is harmless: the CA keeps one reissue per order.
+                order._postpone(error)
+                return _('Comodo unavailable, retrying later: %s') % error
+            except ComodoError as error:
+                order._reissue_failed(str(error))
+                return _('Comodo refused the reissue: %s') % error
+            order._check(client)
+        return _('Reissue of CA order %s sent') % order.ca_order_number
+
+    def _replace(self, client):
+        self.ensure_one()
+        client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,
+                       dcv_email=self.dcv_email or None, unique_value=self.unique_value)
+        now = fields.Datetime.now()
+        self.write({'state': 'pending', 'waiting_since': now, 'next_check_at': now, 'attempts': 0,
+                    'transient_failures': 0, 'last_error': False})
+        self.message_post(body=_('Reissue sent to Comodo for CA order %s.') % self.ca_order_number)
+        if self._dcv_instructions():
+            self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
+                'comodo_ssl_reseller.mail_template_certificate_revalidate'))
+
+    def _reissue_failed(self, reason):
+        """The current certificate stays; the SSL managers are told (the cron tries again tomorrow)."""
+        message = _('Comodo did not reissue the certificate for %s (CA order %s): %s. The current '
+                    'certificate stays in use.') % (self.domain, self.ca_order_number, reason)
+        self.write({'state': 'issued', 'last_error': message, 'next_check_at': False})
+        managers = self.env.ref(SSL_MANAGERS).users.filtered('active')
+        self.message_post(body=message, subtype='mail.mt_note', partner_ids=managers.mapped('partner_id').ids)
+
+    @api.model
+    def _cron_after_issuance(self, now=None):
+        """The daily look after issued certificates: expired ones shown so, due reissues started.
+
+        `now` (a datetime, default the present) lets tests travel in time.
+        """
+        now = now or datetime.utcnow()
+        self.env['comodo.certificate']._cron_expire(now)
+        self._expire_ended_terms(now)
+        self._start_due_reissues(now)
+        self._start_due_renewals(now)
+        self._send_due_renewal_reminders(now)
+
+    def _expire_ended_terms(self, now):
+        """Ended terms are shown expired; a renewal still unpaid lapses, and nothing is ordered."""
+        ended = self.search([('state', 'in', ('issued', 'reissue')),
+                             ('term_ends_at', '<=', fields.Datetime.to_string(now))])
+        ended.write({'state': 'expired', 'next_check_at': False})
+        for order in ended:
+            order.message_post(body=_('The term ended on %s: the certificate for %s has expired.')
+                               % (order.term_ends_at, order.domain))
+        for renewal in ended.mapped('renewal_ids').filtered(lambda order: order.state == 'awaiting_payment'):
+            renewal.write({'state': 'cancelled', 'next_check_at': False})
+            renewal._cancel_billing(_('Renewal not paid before the term ended'))
+            renewal.message_post(body=_('Not paid before %s: the renewal lapsed, nothing was ordered '
+                                        'from Comodo.') % renewal.renewal_of_id.term_ends_at)
+        return ended
+
+    def _start_due_reissues(self, now):
+        """Certificates with the company's reissue days left, in a term that runs longer.
+
+        SKIP LOCKED, and only orders still 'issued': two crons (or a cron and a customer) never
+        start two reissues for one term.
+        """
+        self.env.cr.execute("""
+            SELECT o.id FROM comodo_certificate_order o
+              JOIN res_company c ON c.id = o.company_id
+             WHERE o.state = 'issued'
+               AND o.valid_until <= %s::timestamp + c.comodo_reissue_days * interval '1 day'
+               AND o.term_ends_at > o.valid_until
+               FOR UPDATE OF o SKIP LOCKED""", (fields.Datetime.to_string(now),))
+        due = self.browse([row[0] for row in self.env.cr.fetchall()])
+        for order in due:
+            try:
+                with self.env.cr.savepoint():
+                    order._start_reissue(_('the certificate expires on %s, the term runs until %s')
+                                         % (order.valid_until, order.term_ends_at))
+            except Exception as error:  # noqa: one order's problem must not stop the others'
+                _logger.exception('Certificate order %s: the reissue could not start', order.name)
+                order.message_post(body=_('The reissue could not start: %s') % error)
+        return due
+
+    # -- renewal: a new term, a new CA order --------------------------------------------------------
+
+    def _start_due_renewals(self, now):
+        """Invoice the next term of each term ending within the company's renewal days.
+
+        SKIP LOCKED and the unique renewal_of_id: two crons never invoice one renewal twice.
+        """
+        self.env.cr.execute("""
+            SELECT o.id FROM comodo_certificate_order o
+              JOIN res_company c ON c.id = o.company_id
+             WHERE o.state IN %s AND o.auto_renew
+               AND o.term_ends_at > %s
+               AND o.term_ends_at <= %s::timestamp + c.comodo_renewal_days * interval '1 day'
+               AND NOT EXISTS (SELECT 1 FROM comodo_certificate_order r WHERE r.renewal_of_id = o.id)
+               FOR UPDATE OF o SKIP LOCKED""",
+                            (SERVING_STATES, fields.Datetime.to_string(now), fields.Datetime.to_string(now)))
+        due = self.browse([row[0] for row in self.env.cr.fetchall()])
+        for order in due:
+            try:
+                with self.env.cr.savepoint():
+                    order._create_renewal()
+            except Exception as error:  # noqa: one customer's problem must not stop the others'
+                _logger.exception('Certificate order %s: the renewal could not be invoiced', order.name)
+                order.message_post(body=_('The renewal could not be invoiced: %s') % error)
+        return due
+
+    def _create_renewal(self):
+        """A renewal sale order and its invoice at the current price of the customer's plan."""
+        self.ensure_one()
+        sale = self.env['sale.order'].sudo().create({
+            'partner_id': self.partner_id.id,
+            'company_id': self.company_id.id,
+            'origin': self.name,
+            'order_line': [(0, 0, self._prepare_renewal_line())],
+        })
+        sale.action_confirm()
+        renewal = sale.order_line.comodo_order_ids
+        self.message_post(body=_('Renewal invoiced: %s (sale order %s), ordered from Comodo once paid.')
+                          % (renewal.name, sale.name))
+        return renewal
+
+    def _prepare_renewal_line(self):
+        return {
+            'product_id': self.term_id.product_id.id,
+            'price_unit': self.term_id._customer_price(self.partner_id),
+            'product_uom_qty': 1,
+            'comodo_domain': self.domain,
+            'comodo_extra_domains': self.extra_domains,
+            'comodo_dcv_method': self.dcv_method,
+            'comodo_dcv_email': self.dcv_email,
+            'comodo_renewal_of_id': self.id,
+        }
+
+    def _send_due_renewal_reminders(self, now):
+        """Remind customers of unpaid renewals at 15, 7 and 1 days left, each reminder once.
+
+        "Days left <= threshold and not yet sent": a cron that skipped days still sends it.
+        """
+        template = self.env.ref('comodo_ssl_reseller.mail_template_renewal_reminder')
+        self.env.cr.execute("""
+            SELECT r.id FROM comodo_certificate_order r
+              JOIN comodo_certificate_order o ON o.id = r.renewal_of_id
+             WHERE r.state = 'awaiting_payment'
+               AND o.term_ends_at > %s
+               AND o.term_ends_at <= %s::timestamp + %s * interval '1 day'
+               FOR UPDATE OF r SKIP LOCKED""",
+                            (fields.Datetime.to_string(now), fields.Datetime.to_string(now),
+                             max(RENEWAL_REMINDER_DAYS)))
+        for renewal in self.browse([row[0] for row in self.env.cr.fetchall()]):
+            days_left = (fields.Datetime.from_string(renewal.renewal_of_id.term_ends_at) - now).days
+            sent = set(int(days) for days in (renewal.renewal_reminders_sent or '').split(',') if days)
+            due = [days for days in RENEWAL_REMINDER_DAYS if days_left <= days and days not in sent]
+            for threshold in due:
+                renewal.with_context(days_left=days_left).message_post_with_template(
+                    template.id, composition_mode='comment')
+                sent.add(threshold)
+            if due:
+                renewal.renewal_reminders_sent = ','.join(str(days) for days in sorted(sent, reverse=True))
+
     # -- polling -----------------------------------------------------------------------------------
 
     @job(default_channel=CA_CHANNEL)
@@ -336,6 +583,11 @@ class ComodoCertificateOrder(models.Model):
             # Every failure only postpones the order: its status at the CA is not lost.
             self.write(checked)
             self._postpone(error)
+            return
+        if self._is_replaced_certificate(result):
+            # Right after a reissue the CA may still answer with the certificate it replaces.
+            checked['next_check_at'] = self._next_regular_check()
+            self.write(checked)
             return
         if result.status == OrderStatus.ISSUED and not result.certificate_pem:
             # Code 1, "issued, not attached": issued only once we hold the certificate.
@@ -387,6 +639,10 @@ class ComodoCertificateOrder(models.Model):
             description=_('Comodo status push: check %s') % order.name)._job_check()
         return 'check queued'
 
+    def _is_replaced_certificate(self, result):
+        return bool(result.status == OrderStatus.ISSUED and result.serial_number and self.certificate_id
+                    and result.serial_number == self.certificate_id.serial_number)
+
     def _next_regular_check(self):
         return fields.Datetime.to_string(
             datetime.utcnow() + timedelta(hours=self.company_id.comodo_poll_interval_hours))
@@ -411,16 +667,11 @@ class ComodoCertificateOrder(models.Model):
                               % (error, fields.Datetime.to_string(next_check)))
         if retry_soon:
             # The same instant as next_check_at (both UTC, as Odoo runs), not "now + delay" taken again.
-            retry = self.with_context(tracking_disable=True).with_delay(channel=CA_CHANNEL, eta=next_check,
-                                    identity_key=self._ca_work_identity_key())
-            if self.state == 'pending':
-                retry._job_check()
-            else:
-                retry._job_place()
+            self._delay_ca_work(self.with_context(tracking_disable=True).with_delay(
+                channel=CA_CHANNEL, eta=next_check, identity_key=self._ca_work_identity_key()))
 
     def _ca_work_identity_key(self):
-        return 'comodo-%s-%d-%s' % ('check' if self.state == 'pending' else 'place', self.id,
-                                    self.next_check_at)
+        return 'comodo-%s-%d-%s' % (self._ca_work_kind(), self.id, self.next_check_at)
 
     def _lock_for_ca(self, states):
         """Lock these orders for a CA call, skipping those another transaction holds.
@@ -440,23 +691,38 @@ class ComodoCertificateOrder(models.Model):
     # -- outcomes ----------------------------------------------------------------------------------
 
     def _on_issued(self, result):
-        self.write({
-            'state': 'issued',
+        certificate_values = {
             'certificate_pem': result.certificate_pem,
             'chain_pem': '\n'.join(pem.strip() for pem in result.chain_pem) + '\n' if result.chain_pem else False,
             'serial_number': result.serial_number,
             'valid_from': result.not_before and fields.Datetime.to_string(result.not_before),
             'valid_until': result.not_after and fields.Datetime.to_string(result.not_after),
             'issued_at': fields.Datetime.now(),
-            'next_check_at': False,
-        })
-        message = _('Certificate issued for %s (CA order %s), valid until %s.') % (
-            self.domain, self.ca_order_number, self.valid_until)
+        }
+        reissued = bool(self.certificate_id)
+        self.write(dict(certificate_values, state='issued', next_check_at=False,
+                        certificate_id=self._record_certificate(certificate_values).id))
+        if not self.term_starts_at and self.valid_from:
+            self.write({'term_starts_at': self.valid_from, 'term_ends_at': fields.Datetime.to_string(
+                fields.Datetime.from_string(self.valid_from) + timedelta(days=self.term_id.days))})
+        template = _('Certificate reissued for %s (CA order %s), valid until %s.') if reissued else _(
+            'Certificate issued for %s (CA order %s), valid until %s.')
+        message = template % (self.domain, self.ca_order_number, self.valid_until)
         self.message_post(body=message)
         if self.sale_order_id:
             self.sale_order_id.message_post(body=message)
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
             'comodo_ssl_reseller.mail_template_certificate_issued'))
+
+    def _record_certificate(self, values):
+        """Keep the new certificate with the key it was issued for; the one it replaces is superseded."""
+        self.certificate_ids.filtered(lambda cert: cert.state in LIVE_STATES).write({'state': 'superseded'})
+        certificate = self.env['comodo.certificate'].sudo().create(dict(values, order_id=self.id))
+        key = self.env['comodo.certificate.key'].sudo().search(
+            [('order_id', '=', self.id), ('certificate_id', '=', False)], order='id desc', limit=1)
+        if key and self.key_generated:
+            key.certificate_id = certificate
+        return certificate
 
     def _is_certificate_for_our_key(self, certificate_pem):
         try:
@@ -476,6 +742,10 @@ class ComodoCertificateOrder(models.Model):
                           partner_ids=managers.mapped('partner_id').ids)
 
     def _on_rejected(self, reason):
+        if self.certificate_id:
+            # A reissue was refused: the term and its current certificate (and the invoice) stand.
+            self._reissue_failed(reason or _('Rejected by Comodo'))
+            return
         self.write({'state': 'rejected', 'rejection_reason': reason or _('Rejected by Comodo'),
                     'next_check_at': False})
         self.message_post(body=_('Comodo rejected the certificate request: %s') % self.rejection_reason)
@@ -518,10 +788,14 @@ class ComodoCertificateOrder(models.Model):
         label = '%s\n%s: %s' % (self.term_id.name, _('Domain'), ', '.join(self._domains()))
         if self.ca_order_number:
             label += '\n%s: %s' % (_('Comodo order'), self.ca_order_number)
+        if self.renewal_of_id:
+            label += '\n%s: %s\n%s: %s' % (_('Renews Comodo order'), self.renewal_of_id.ca_order_number,
+                                           _('Period'), self.renewal_period)
         return label
 
     def _validate_invoices_if_configured(self):
-        if self.company_id.comodo_invoice_policy == 'open':
+        # A renewal's invoice is there to be paid before anything is ordered: always validated.
+        if self.company_id.comodo_invoice_policy == 'open' or self.renewal_of_id:
             self.sudo().invoice_ids.filtered(lambda inv: inv.state == 'draft').action_invoice_open()
 
     def _cancel_billing(self, reason):
@@ -569,6 +843,12 @@ class ComodoCertificateOrder(models.Model):
                     raise UserError(_('%s is being ordered right now: try again in a moment.') % order.name)
                 locked._job_place()
                 continue
+            if order.state == 'reissue':
+                locked = order._lock_for_ca(('reissue',))
+                if not locked:
+                    raise UserError(_('%s is being reissued right now: try again in a moment.') % order.name)
+                locked._job_reissue()
+                continue
             locked = order._lock_for_ca(ASYNC_STATES)
             if not locked:
                 raise UserError(_('%s is being checked right now, or is no longer waiting: '
@@ -598,6 +878,9 @@ class ComodoCertificateOrder(models.Model):
         for order in self._as_ssl_manager():
             if order.state in FINAL_STATES:
                 raise UserError(_('%s is already %s.') % (order.name, dict(STATES)[order.state]))
+            if order.certificate_id:
+                raise UserError(_('%s has an issued certificate: revoke it rather than cancel the '
+                                  'order.') % order.name)
             if not order._lock_for_ca(('awaiting_payment', 'draft', 'error') + ASYNC_STATES):
                 raise UserError(_('%s is being worked on right now: try again in a moment.') % order.name)
             order.write({'state': 'cancelled', 'next_check_at': False})
@@ -659,14 +942,78 @@ class ComodoCertificateOrder(models.Model):
         self.write({'dcv_method': method, 'dcv_email': email if method == 'EMAIL' else False})
         self.message_post(body=_('Validation method changed to %s.') % dict(DCV_METHOD_SELECTION)[method])
 
+    def _fix_domain(self, domain):
+        """Correct the domain of an order Comodo has not decided yet, in the same CA order: a new key
+        and CSR for it, sent with AutoReplaceSSL. Multi-domain orders and CSRs the customer brought
+        are not fixed here (the customer's new CSR would be needed)."""
+        self.ensure_one()
+        self._check_waiting_for_validation()
+        domain = (domain or '').strip().lower()
+        if self.certificate_id:
+            raise UserError(_('%s was issued for %s: its domain stays.') % (self.name, self.domain))
+        if self.extra_domains or not self.key_generated:
+            raise UserError(_('%s: contact us to change the domains of this order.') % self.name)
+        if not domain or domain == self.domain:
+            raise UserError(_('Enter the corrected domain.'))
+        self.env['sale.order.line']._check_comodo_request(self.term_id, [domain], self.dcv_method,
+                                                          self.dcv_email, None)
+        previous = self.domain
+        self.write({'domain': domain, 'unique_value': uuid.uuid4().hex[:20]})
+        self._prepare_key_material()
+        with self.company_id._comodo_client() as client:
+            client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,
+                           dcv_email=self.dcv_email or None, unique_value=self.unique_value)
+        # Recorded once Comodo accepted it: a refusal (raised) rolls the request back.
+        self.write({'waiting_since': fields.Datetime.now(), 'attempts': 0})
+        self.message_post(body=_('Domain corrected from %s to %s in CA order %s.')
+                          % (previous, domain, self.ca_order_number))
+
+    def _customer_reissue(self):
+        """A new key and certificate in the same CA order (a lost or compromised key), for free."""
+        self.ensure_one()
+        if not self.term_ends_at or self.term_ends_at <= fields.Datetime.now():
+            raise UserError(_('%s: the term has ended; a new certificate needs a new order.') % self.name)
+        if not self._lock_for_ca(('issued',)):
+            raise UserError(_('%s cannot be reissued now: a reissue may already be under way.') % self.name)
+        self._start_reissue(_('asked by the customer'))
+
+    def _customer_revoke(self, reason=None):
+        """Revoke the certificate at Comodo; the term ends with it (no reissue, no renewal)."""
+        self.ensure_one()
+        if not self.certificate_id or not self._lock_for_ca(SERVING_STATES):
+            raise UserError(_('%s has no certificate to revoke right now.') % self.name)
+        with self.company_id._comodo_client() as client:
+            client.revoke(self.ca_order_number, reason=reason or 'Revoked by the customer')
+        # Recorded once Comodo accepted it: a refusal (raised) leaves the order as it was.
+        self.certificate_ids.filtered(lambda cert: cert.state in LIVE_STATES).write({'state': 'revoked'})
+        self.write({'state': 'revoked', 'next_check_at': False})
+        self._set_auto_renew(False)
+        self.message_post(body=_('Certificate revoked at the customer\'s request (CA order %s).')
+                          % self.ca_order_number)
+
+    def _set_auto_renew(self, auto_renew):
+        """Turned off, a renewal invoiced and not paid yet is cancelled with its invoice."""
+        self.ensure_one()
+        self.auto_renew = auto_renew
+        if auto_renew:
+            return
+        for renewal in self.renewal_ids.filtered(lambda order: order.state == 'awaiting_payment'):
+            renewal.write({'state': 'cancelled', 'next_check_at': False})
+            renewal._cancel_billing(_('Auto-renewal turned off'))
+            renewal.message_post(body=_('Auto-renewal turned off: the renewal is cancelled.'))
+
     def _check_waiting_for_validation(self):
         if self.state != 'pending' or not self.ca_order_number:
             raise UserError(_('%s is not waiting for validation.') % self.name)
 
+    def _serves_a_certificate(self):
+        # While a reissue waits for the CA, the certificate it replaces is still the one to use.
+        return bool(self.certificate_pem) and self.state in SERVING_STATES
+
     def _certificate_bundle(self, kind):
         """The PEM text of 'certificate', 'chain', 'fullchain' or (if Odoo made it) 'key'."""
         self.ensure_one()
-        if self.state != 'issued':
+        if not self._serves_a_certificate():
             raise UserError(_('%s is not issued.') % self.name)
         if kind == 'certificate':
             return self.certificate_pem
@@ -680,7 +1027,7 @@ class ComodoCertificateOrder(models.Model):
 
     def _certificate_pkcs12(self, password):
         self.ensure_one()
-        if self.state != 'issued' or not self.key_generated:
+        if not self._serves_a_certificate() or not self.key_generated:
             raise UserError(_('A .pfx file needs an issued certificate whose key Odoo made.'))
         return build_pkcs12(self._kept_private_key(), self.certificate_pem, self.chain_pem,
                             password, self.domain)
@@ -697,7 +1044,9 @@ class ComodoCertificateOrder(models.Model):
         self.ensure_one()
         if self.company_id.comodo_keep_private_keys:
             return
-        key = self.env['comodo.certificate.key'].sudo().search([('order_id', '=', self.id)])
+        # The downloaded key only: a reissue in flight keeps the new key it waits with.
+        key = self.env['comodo.certificate.key'].sudo().search([
+            ('order_id', '=', self.id), ('certificate_id', '=', self.certificate_id.id)])
         if key:
             key.unlink()
             self.message_post(body=_('The private key was deleted once the customer downloaded it: '

@@ -152,7 +152,7 @@ class ComodoPollRun(models.Model):
             self.env.cr.execute("""
                 SELECT o.id, o.state FROM comodo_certificate_order o
                   JOIN res_company c ON c.id = o.company_id
-                 WHERE o.state IN ('draft', 'pending')
+                 WHERE o.state IN ('draft', 'pending', 'reissue')
                    AND o.next_check_at <= (now() at time zone 'UTC')
                    AND (o.check_queued_at IS NULL OR o.check_queued_at < o.next_check_at
                         OR o.check_queued_at < (now() at time zone 'UTC')
@@ -174,8 +174,9 @@ class ComodoPollRun(models.Model):
                 pending.sudo().with_context(tracking_disable=True).with_delay(
                     channel=CA_CHANNEL, description=_('Comodo: check %d due orders') % len(pending),
                 )._job_check_due()
-            # Orders never placed (the CA was down when they were confirmed) are placed one by one.
-            orders.browse([order_id for order_id, state in rows if state == 'draft'])._enqueue_ca_work()
+            # Orders never placed (the CA was down when they were confirmed), and reissues still to
+            # send, are handled one by one.
+            orders.browse([order_id for order_id, state in rows if state in ('draft', 'reissue')])._enqueue_ca_work()
             self.queued_count += len(ids)
             self._commit_if_allowed()
             if len(ids) < CHECK_BATCH_SIZE:

@@ -96,6 +96,17 @@ class ResCompany(models.Model):
         help='Keep the private keys Odoo makes (encrypted) after their customer has downloaded them. '
              'Off: a key is deleted once its customer downloads it (the key or the .pfx file); '
              'customers are told before they buy.')
+    comodo_reissue_days = fields.Integer(
+        string='Reissue Days Before Expiry', default=30,
+        help='A certificate with this many days left is reissued (new key, same CA order, free) when '
+             'the term the customer paid for runs longer than it.')
+
+    comodo_renewal_days = fields.Integer(
+        string='Invoice Renewals Days Before the Term Ends', default=30,
+        help='The next term is invoiced this many days before a term with auto-renewal ends; Comodo '
+             'is ordered from once that invoice is paid (at once when the plan bills certificates '
+             'at zero). Unpaid, the renewal lapses when the term ends.')
+
     # The reseller's credit at the CA, guarded against customers who script the portal.
     comodo_order_trigger = fields.Selection(
         [('confirmation', 'When the sale is confirmed'), ('payment', 'When the invoice is paid')],
@@ -130,6 +141,12 @@ class ResCompany(models.Model):
         for company in self:
             if company.comodo_poll_interval_hours < 1 or company.comodo_timeout_hours < 1:
                 raise ValidationError(_('The poll interval and the time-out are at least one hour.'))
+
+    @api.constrains('comodo_reissue_days', 'comodo_renewal_days')
+    def _check_comodo_reissue_days(self):
+        for company in self:
+            if company.comodo_reissue_days < 1 or company.comodo_renewal_days < 1:
+                raise ValidationError(_('Reissues and renewals start at least one day ahead.'))
 
     # -- the account at the CA ----------------------------------------------------------------------
 

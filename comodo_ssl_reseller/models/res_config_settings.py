@@ -25,6 +25,8 @@ class ResConfigSettings(models.TransientModel):
     comodo_invoice_policy = fields.Selection(related='company_id.comodo_invoice_policy')
     comodo_poll_interval_hours = fields.Integer(related='company_id.comodo_poll_interval_hours')
     comodo_timeout_hours = fields.Integer(related='company_id.comodo_timeout_hours')
+    comodo_reissue_days = fields.Integer(related='company_id.comodo_reissue_days')
+    comodo_renewal_days = fields.Integer(related='company_id.comodo_renewal_days')
     comodo_order_trigger = fields.Selection(related='company_id.comodo_order_trigger')
     comodo_keep_private_keys = fields.Boolean(related='company_id.comodo_keep_private_keys')
     comodo_max_unpaid_orders = fields.Integer(related='company_id.comodo_max_unpaid_orders')

@@ -17,6 +17,9 @@ class SaleOrderLine(models.Model):
     comodo_dcv_email = fields.Char(string='Approver Email')
     comodo_csr = fields.Text(string='Customer CSR', help='Leave empty and Odoo generates the key and CSR.')
     comodo_order_ids = fields.One2many('comodo.certificate.order', 'sale_line_id', string='Certificate Orders')
+    comodo_renewal_of_id = fields.Many2one(
+        'comodo.certificate.order', string='Renews', readonly=True, copy=False,
+        help='The certificate order whose term this line renews (a new CA order, ordered once paid).')
 
     @api.constrains('product_id')
     def _check_comodo_term_offered(self):
@@ -111,6 +114,7 @@ class SaleOrderLine(models.Model):
             'extra_domains': '\n'.join(self._comodo_domains()[1:]) or False,
             'dcv_method': self.comodo_dcv_method,
             'dcv_email': self.comodo_dcv_email,
+            'renewal_of_id': self.comodo_renewal_of_id.id,
         }
 
     def _create_comodo_orders(self):

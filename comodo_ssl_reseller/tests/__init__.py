@@ -16,3 +16,5 @@ from . import test_status_push
 from . import test_bad_input
 from . import test_fault_matrix
 from . import test_portal_isolation
+from . import test_certificate_term
+from . import test_portal_term
