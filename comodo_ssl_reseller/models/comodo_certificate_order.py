@@ -37,6 +37,9 @@ assert {code for code, _label in DCV_METHOD_SELECTION} == set(DCV_METHODS)
 SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
 # Who may read the private keys Odoo made.
 KEY_READERS = SSL_MANAGERS
+# What the CA answers when it gives no reason for a rejection: saying it again tells the customer
+# nothing ("Reason given: The certificate request has been rejected!").
+REJECTIONS_WITHOUT_REASON = ('the certificate request has been rejected!', 'rejected by comodo')
 # Transient CA failures are retried sooner than the regular poll, doubling each time, until the
 # wait reaches the poll interval.
 TRANSIENT_RETRY_FIRST_DELAY = timedelta(minutes=5)
@@ -89,6 +92,9 @@ class ComodoCertificateOrder(models.Model):
     last_ca_answer = fields.Char(string='Last CA Answer', readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
     rejection_reason = fields.Text(readonly=True, copy=False)
+    stated_rejection_reason = fields.Text(
+        compute='_compute_stated_rejection_reason',
+        help='The reason for the rejection when the CA gave one, for the customer\'s mail and page.')
 
     placed_at = fields.Datetime(readonly=True, copy=False)
     waiting_since = fields.Datetime(
@@ -113,6 +119,9 @@ class ComodoCertificateOrder(models.Model):
     access_token = fields.Char(copy=False, default=lambda self: str(uuid.uuid4()),
                                groups='comodo_ssl_reseller.group_ssl_user',
                                help='Lets a share link show this order without a login.')
+    customer_page_url = fields.Char(
+        compute='_compute_customer_page_url',
+        help='The full address of this certificate\'s page on the customer portal, for mails.')
 
     _sql_constraints = [
         # One CA order per sale order line, whatever clicks, retries or workers race.
@@ -142,6 +151,18 @@ class ComodoCertificateOrder(models.Model):
     def _compute_portal_url(self):
         for order in self:
             order.portal_url = '/my/certificates/%d' % order.id
+
+    @api.depends('rejection_reason')
+    def _compute_stated_rejection_reason(self):
+        for order in self:
+            reason = (order.rejection_reason or '').strip()
+            stated = reason and reason.lower() not in REJECTIONS_WITHOUT_REASON
+            order.stated_rejection_reason = reason if stated else False
+
+    def _compute_customer_page_url(self):
+        base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '').rstrip('/')
+        for order in self:
+            order.customer_page_url = base_url + order.portal_url
 
     # -- CRUD ---------------------------------------------------------------------------------------
 
