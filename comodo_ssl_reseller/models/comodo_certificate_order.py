@@ -413,8 +413,13 @@ class ComodoCertificateOrder(models.Model):
         self.message_post(body=message)
         if self.sale_order_id:
             self.sale_order_id.message_post(body=message)
+        self._deliver_sale_line()
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
             'comodo_ssl_reseller.mail_template_certificate_issued'))
+
+    def _deliver_sale_line(self):
+        # Issuance is the delivery: the sale line reads Delivered 1, as a shipped product would.
+        self.sudo().sale_line_id.write({'qty_delivered': self.sale_line_id.sudo().product_uom_qty})
 
     def _is_certificate_for_our_key(self, certificate_pem):
         try:
