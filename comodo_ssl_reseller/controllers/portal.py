@@ -324,7 +324,8 @@ class CertificatePortal(CustomerPortal):
             return refusal
         try:
             request.env['comodo.portal.ca.call']._reserve(self._customer(), 'resend validation email')
-            order._resend_dcv_email()
+            # The order is read as superuser: the chatter credits the customer who asked.
+            order._resend_dcv_email(author=self._customer())
         except (UserError, ComodoError) as error:
             return self._back(order, error=getattr(error, 'name', None) or str(error))
         return self._back(order, message=_('Validation email sent again.'))
@@ -337,7 +338,7 @@ class CertificatePortal(CustomerPortal):
             return refusal
         try:
             request.env['comodo.portal.ca.call']._reserve(self._customer(), 'change validation method')
-            order._change_dcv(dcv_method, dcv_email or None)
+            order._change_dcv(dcv_method, dcv_email or None, author=self._customer())
         except (UserError, ComodoError) as error:
             return self._back(order, error=getattr(error, 'name', None) or str(error))
         return self._back(order, message=_('Validation method changed.'))

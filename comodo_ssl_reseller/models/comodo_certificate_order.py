@@ -595,15 +595,19 @@ class ComodoCertificateOrder(models.Model):
         # Certificate Manager accounts validate their domains once, for every order.
         return self.company_id.comodo_api_type == 'certificate_manager'
 
-    def _resend_dcv_email(self):
+    def _resend_dcv_email(self, author=None):
+        """Ask Comodo to send the validation email again; `author` (a partner, e.g. the portal
+        customer who asked) is credited in the chatter instead of the current user."""
         self.ensure_one()
         self._check_waiting_for_validation()
         with self.company_id._comodo_client() as client:
             client.resend_dcv(self.ca_order_number, self.dcv_email or None)
-        self.message_post(body=_('Validation email sent again to %s.') % (self.dcv_email or _('the approver')))
+        self.message_post(body=_('Validation email sent again to %s.') % (self.dcv_email or _('the approver')),
+                          author_id=author.id if author else None)
 
-    def _change_dcv(self, method, email=None):
-        """Switch to another validation method (or approver address) while Comodo waits."""
+    def _change_dcv(self, method, email=None, author=None):
+        """Switch to another validation method (or approver address) while Comodo waits; `author` as
+        in _resend_dcv_email."""
         self.ensure_one()
         self._check_waiting_for_validation()
         if method not in DCV_METHODS:
@@ -620,7 +624,8 @@ class ComodoCertificateOrder(models.Model):
                                   domain=domain if self.extra_domains else None)
         # Recorded once Comodo accepted it: a refusal (raised) leaves the order as it was.
         self.write({'dcv_method': method, 'dcv_email': email if method == 'EMAIL' else False})
-        self.message_post(body=_('Validation method changed to %s.') % dict(DCV_METHOD_SELECTION)[method])
+        self.message_post(body=_('Validation method changed to %s.') % dict(DCV_METHOD_SELECTION)[method],
+                          author_id=author.id if author else None)
 
     def _check_waiting_for_validation(self):
         if self.state != 'pending' or not self.ca_order_number:

@@ -380,5 +380,4 @@ class TestCertificateManagerBackend(ComodoCase):
 
     def test_connection_check(self):
         settings = self.env['res.config.settings'].create({})
-        with self.assertRaisesRegex(UserError, 'Connection to Comodo succeeded'):
-            settings.action_comodo_test_connection()
+        self.assertTrue(settings.action_comodo_test_connection())

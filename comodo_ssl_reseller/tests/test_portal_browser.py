@@ -223,6 +223,11 @@ class PortalBrowserCase(PortalCase):
                 chain_pem=order.chain_pem, sale_state=order.sale_order_id.state,
                 sale_amount=order.sale_order_id.amount_untaxed)
 
+    def _chatter_authors(self, order, text):
+        """Who the order's chatter credits with the messages containing text."""
+        with self.stored():
+            return order.message_ids.filtered(lambda message: text in (message.body or '')).mapped('author_id')
+
     def _refused(self, button, domain, message):
         """Submit a purchase the portal must refuse: its message is on the page and nothing is ordered."""
         error = self._submit(button, '.o_comodo_buy_error')
@@ -314,6 +319,8 @@ class TestBuyingInBrowser(PortalBrowserCase):
         self._submit(self._find('form[action$="/dcv/resend"] button'), '.alert-success')
         self.assertEqual(self._text('.alert-success'), SENT_AGAIN)
         self.assertEqual(self._ca_order(stored)['dcvResends'], 1)
+        self.assertEqual(self._chatter_authors(order, 'Validation email sent again'), self.customer,
+                         'the chatter credits the customer, not the administrator')
 
     def test_http_validation_shows_the_file_then_changes_to_dns(self):
         domain = unique_domain('www')
@@ -335,6 +342,7 @@ class TestBuyingInBrowser(PortalBrowserCase):
         self.assertFalse(self._all('.o_comodo_file_url'))
         self.assertEqual(self._stored(order).dcv_method, 'CNAME_CSR_HASH')
         self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'CNAME_CSR_HASH')
+        self.assertEqual(self._chatter_authors(order, 'Validation method changed'), self.customer)
 
     def test_https_validation_then_changes_to_email(self):
         domain = unique_domain('www')
