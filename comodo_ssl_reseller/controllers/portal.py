@@ -31,7 +31,8 @@ def state_words():
         'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
         'error': _('The certificate authority could not take the order.'),
         'issued': _('Issued: your certificate is ready to install.'),
-        'rejected': _('The certificate authority rejected the request. You have not been charged.'),
+        'rejected': _('The certificate authority rejected the request: you owe nothing for it (its invoice is '
+                      'cancelled or credited).'),
         'cancelled': _('Cancelled. You have not been charged.'),
         'revoked': _('Revoked: this certificate is no longer trusted.'),
     }
@@ -71,9 +72,14 @@ class CertificatePortal(CustomerPortal):
     def _customer(self):
         return request.env.user.partner_id
 
+    def _company_contact(self):
+        """How a customer reaches us, for pages that say "contact us": the company's email and phone."""
+        company = request.env.user.company_id.sudo()
+        return ', '.join(filter(None, [company.email, company.phone])) or company.name
+
     def _refusal(self, message, status=403):
         values = self._layout_values()
-        values.update({'message': message, 'page_name': 'certificates'})
+        values.update({'message': message, 'page_name': 'certificates', 'contact': self._company_contact()})
         return request.render('comodo_ssl_reseller.portal_certificate_refused', values, status=status)
 
     def _gate(self, check):
@@ -193,7 +199,7 @@ class CertificatePortal(CustomerPortal):
             return _('Download your certificate below, or ask us to install it.')
         if order.state == 'error':
             # The CA's own words may be about the reseller's account: staff see them, not customers.
-            return _('Contact us: we could not order this certificate as it is.')
+            return _('Contact us (%s): we could not order this certificate as it is.') % self._company_contact()
         return ''
 
     # -- buying ------------------------------------------------------------------------------------

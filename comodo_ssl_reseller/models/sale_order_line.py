@@ -90,7 +90,8 @@ class SaleOrderLine(models.Model):
             if csr:
                 check_csr(csr, domains, wildcard=cert_type.wildcard, multi_domain=cert_type.multi_domain)
         except RequestError as error:
-            raise ValidationError(_('%s: %s') % (domains[0], error.message))
+            # The client's words already name the domain or the CSR ("x is not a valid public ...").
+            raise ValidationError(error.message)
 
     def _comodo_domains(self):
         return self._split_domains(self.comodo_domain, self.comodo_extra_domains)

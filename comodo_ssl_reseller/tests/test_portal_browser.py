@@ -481,6 +481,30 @@ class TestBuyingInBrowser(PortalBrowserCase):
         self.assertEqual(pfx_key.private_numbers(), stored_key.private_numbers(), 'the key Odoo made')
         self.assertNotEqual(openssl('-nokeys', password='wrong password').returncode, 0)
 
+    def test_rejected_order_owes_nothing_and_its_invoice_reads_credited(self):
+        order = self._buy(unique_domain('www'))
+        stored = self._placed(order)
+        self.sandbox.reject(stored.ca_order_number)
+        with self.saved() as env:
+            order.with_env(env)._job_check()
+        self.browser.refresh()
+        self._wait_for('.o_comodo_state_words')
+        self.assertIn('you owe nothing for it', self._text('.o_comodo_state_words'))
+        self.assertFalse(self._all('.o_comodo_rejection_reason'),
+                         'the CA gave no reason: its "has been rejected!" is not repeated')
+        with self.stored():
+            invoice = order.invoice_ids.filtered(lambda inv: inv.type == 'out_invoice')
+            number = invoice.number
+        billing = self._text('.o_comodo_billing')
+        self.assertIn('%s (invoice' % number, billing)
+        self.assertIn('credited)', billing)
+        self.assertNotIn('paid', billing.split(number)[1].splitlines()[0], 'a credited invoice is not "paid"')
+
+        self._open('/my/invoices')
+        row = self._wait_for('a[title="%s"]' % number).find_element(By.XPATH, './ancestor::tr')
+        self.assertIn('Credited', row.text)
+        self.assertNotIn('Paid', row.text)
+
     def test_list_search_and_paging(self):
         with self.saved() as env:
             for index in range(23):
@@ -538,12 +562,17 @@ class TestRefusalsInBrowser(PortalBrowserCase):
     def test_wildcard_name_on_a_single_domain_certificate(self):
         self._login('portal')
         domain = '*.' + unique_domain('www')
-        self._refused(self._fill_buy_form(domain, term=self.term), domain,
-                      'is a wildcard name, which this product does not allow')
+        error = self._refused(self._fill_buy_form(domain, term=self.term), domain,
+                              'is a wildcard name, which this product does not allow')
+        self.assertEqual(error.text.count(domain), 1, 'the domain is named once, not "%s: %s is..."')
         self.assertEqual(Select(self._find('select[name=term_id]')).first_selected_option.get_attribute('value'),
                          str(self.term.id), 'the chosen certificate is kept')
 
     def test_customer_without_ssl_module(self):
+        with self.stored() as env:
+            company = env.ref('base.main_company')
+            self.assertTrue(company.email and company.phone, 'the demo company has both')
+            contact = '%s, %s' % (company.email, company.phone)
         self._login('portal_nossl')
         self._open('/my')
         self.assertFalse(self._all('a[href="/my/certificates"]'), 'no SSL entry in their account')
@@ -552,6 +581,7 @@ class TestRefusalsInBrowser(PortalBrowserCase):
             refusal = self._wait_for('.o_comodo_refused')
             self.assertIn(NO_SSL, refusal.text)
             self.assertIn('SSL module', refusal.text, 'says why: the plan')
+            self.assertIn(contact, self._text('.o_comodo_contact'), 'and how to reach us')
             self.assertFalse(self._all('form.o_comodo_buy_form'))
         with self.stored() as env:
             self.assertFalse(env['comodo.certificate.order'].search([('partner_id', '=', self.other_customer.id)]))
