@@ -82,6 +82,12 @@ class CertificatePortal(CustomerPortal):
         values.update({'message': message, 'page_name': 'certificates', 'contact': self._company_contact()})
         return request.render('comodo_ssl_reseller.portal_certificate_refused', values, status=status)
 
+    def _not_found(self):
+        """Another customer's certificate, or none at all: the portal's own page, in its layout."""
+        values = self._layout_values()
+        values.update({'page_name': 'certificates', 'no_breadcrumbs': request.env.user._is_public()})
+        return request.render('comodo_ssl_reseller.portal_certificate_not_found', values, status=404)
+
     def _gate(self, check):
         """None when the customer's plans allow it, else the refusal page saying why."""
         try:
@@ -124,7 +130,7 @@ class CertificatePortal(CustomerPortal):
         try:
             order = self._certificate_order(order_id, access_token)
         except AccessError:
-            return request.not_found()
+            return self._not_found()
         values = self._layout_values()
         values.update({
             'order': order,
@@ -134,6 +140,8 @@ class CertificatePortal(CustomerPortal):
             'no_breadcrumbs': request.env.user._is_public(),
             'state_words': state_words(),
             'timeline': self._timeline(order),
+            'valid_from': self._local_time(order, order.valid_from),
+            'valid_until': self._local_time(order, order.valid_until),
             'next_step': self._next_step(order),
             'dcv': order._dcv_instructions() if order.state == 'pending' else [],
             'dcv_methods': DCV_METHOD_SELECTION,
@@ -150,12 +158,14 @@ class CertificatePortal(CustomerPortal):
                 and order.partner_id.commercial_partner_id == self._customer().commercial_partner_id)
 
     def _local_time(self, order, value):
-        """A stored (UTC) datetime as the viewer's local time, as the page's other dates."""
+        """A stored (UTC) datetime as the viewer's local time, with its zone (UTC for a viewer
+        without one), so that no time on the page leaves the reader guessing."""
         if not value:
             return ''
-        local = fields.Datetime.context_timestamp(order.with_context(tz=request.env.user.tz),
+        # (The order is read as superuser: without tz= here, the administrator's zone would be used.)
+        local = fields.Datetime.context_timestamp(order.with_context(tz=request.env.user.tz or 'UTC'),
                                                   fields.Datetime.from_string(value))
-        return local.strftime('%Y-%m-%d %H:%M')
+        return local.strftime('%Y-%m-%d %H:%M %Z')
 
     def _timeline(self, order):
         """(label, local time, status) steps, status one of done / current / failed / todo."""
@@ -313,9 +323,9 @@ class CertificatePortal(CustomerPortal):
         try:
             order = self._certificate_order(order_id)
         except AccessError:
-            return None, request.not_found()
+            return None, self._not_found()
         if not self._is_owner(order):
-            return None, request.not_found()
+            return None, self._not_found()
         return order, self._gate(self._customer()._check_ssl_module)
 
     def _back(self, order, message=None, error=None):
@@ -355,13 +365,13 @@ class CertificatePortal(CustomerPortal):
                 website=True)
     def portal_certificate_download(self, order_id, kind, access_token=None, **kw):
         if kind not in PEM_DOWNLOADS:
-            return request.not_found()
+            return self._not_found()
         try:
             order = self._certificate_order(order_id, access_token)
         except AccessError:
-            return request.not_found()
+            return self._not_found()
         if not self._is_owner(order) and kind not in SHARED_DOWNLOADS:
-            return request.not_found()
+            return self._not_found()
         refusal = self._gate(order.partner_id._check_ssl_module)
         if refusal:
             return refusal

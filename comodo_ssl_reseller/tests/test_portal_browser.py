@@ -11,9 +11,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+from datetime import datetime
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+import pytz
 from cryptography import x509
 from cryptography.hazmat.backends import default_backend
 from cryptography.hazmat.primitives import hashes, serialization
@@ -481,6 +483,20 @@ class TestBuyingInBrowser(PortalBrowserCase):
         self.assertEqual(pfx_key.private_numbers(), stored_key.private_numbers(), 'the key Odoo made')
         self.assertNotEqual(openssl('-nokeys', password='wrong password').returncode, 0)
 
+    def test_page_refreshes_itself_until_the_order_has_its_instructions(self):
+        order = self._buy(unique_domain('www'))
+        self.assertIn('ordering your certificate', self._text('.o_comodo_state_words'))
+        self.assertTrue(self._all('.o_comodo_refreshing'))
+        self._place(order)
+        self._wait_for('.o_comodo_cname_name')  # nobody pressed reload
+        self.assertFalse(self._all('.o_comodo_refreshing'), 'a placed order stops refreshing')
+        with self.stored() as env:
+            tz = env['res.users'].search([('login', '=', 'portal')]).tz
+        zone = datetime.now(pytz.timezone(tz)).strftime('%Z') if tz else 'UTC'
+        steps = [step.text for step in self._all('.o_comodo_timeline li') if step.text.count('—')]
+        self.assertTrue(steps and all(step.endswith(' ' + zone) for step in steps),
+                        'every time says its zone (%s): %s' % (zone, steps))
+
     def test_rejected_order_owes_nothing_and_its_invoice_reads_credited(self):
         order = self._buy(unique_domain('www'))
         stored = self._placed(order)
@@ -567,6 +583,16 @@ class TestRefusalsInBrowser(PortalBrowserCase):
         self.assertEqual(error.text.count(domain), 1, 'the domain is named once, not "%s: %s is..."')
         self.assertEqual(Select(self._find('select[name=term_id]')).first_selected_option.get_attribute('value'),
                          str(self.term.id), 'the chosen certificate is kept')
+
+    def test_another_customers_certificate_is_the_portals_not_found_page(self):
+        self._login('portal')
+        order = self._buy(unique_domain('www'))
+        self._login('portal_nossl')
+        for path in (order.portal_url, '/my/certificates/999999999'):
+            self._open(path)
+            self.assertIn('no such certificate', self._wait_for('.o_comodo_not_found').text, path)
+            self.assertTrue(self._all('#o_logout'), 'in the portal, the customer still logged in: %s' % path)
+            self.assertNotIn(order.domain, self.browser.page_source)
 
     def test_customer_without_ssl_module(self):
         with self.stored() as env:
