@@ -13,3 +13,14 @@ class TestBackOfficeViews(TransactionCase):
         field = etree.fromstring(arch).xpath("//field[@name='waiting_since']")[0]
         invisible = json.loads(field.get('modifiers'))['invisible']
         self.assertEqual(invisible, [['state', 'not in', ['pending', 'timeout']]])
+
+    def test_reseller_prices_grouped_by_type_add_nothing_up_and_say_which_price(self):
+        terms = self.env['comodo.certificate.term']
+        groups = terms.read_group([], ['type_id', 'days', 'reseller_price'], ['type_id'])
+        self.assertTrue(groups)
+        self.assertFalse([group for group in groups if 'days' in group or 'reseller_price' in group],
+                         'no sum of days or of prices per type')
+        self.assertEqual(terms._fields['reseller_price'].string, 'Default Sale Price')
+        plan_prices = self.env['hosting.plan.certificate.price']
+        self.assertEqual({plan_prices._fields[name].string for name in ('reseller_price', 'price')},
+                         {'Default Sale Price', "Plan's Sale Price"})

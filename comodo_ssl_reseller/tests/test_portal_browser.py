@@ -335,7 +335,10 @@ class TestBuyingInBrowser(PortalBrowserCase):
         self.assertEqual(self._text('.o_comodo_file_content'), expected.file_content)
         self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'HTTP_CSR_HASH')
 
+        approver_box = self._find('form[action$="/dcv/change"] input[name=dcv_email]')
+        self.assertFalse(approver_box.is_displayed(), 'no approver box for a file or DNS method')
         Select(self._find('form[action$="/dcv/change"] select[name=dcv_method]')).select_by_value('CNAME_CSR_HASH')
+        self.assertFalse(approver_box.is_displayed())
         self._submit(self._find('form[action$="/dcv/change"] button'), '.alert-success')
         self.assertEqual(self._text('.alert-success'), METHOD_CHANGED)
         cname = dcv_instructions(stored.csr_pem, 'CNAME_CSR_HASH', domain, stored.unique_value)
