@@ -45,6 +45,8 @@ class CertificatePortal(CustomerPortal):
     def _prepare_portal_layout_values(self):
         values = super(CertificatePortal, self)._prepare_portal_layout_values()
         values['certificate_count'] = self._own_orders().search_count(self._own_orders_domain())
+        # A customer whose plan sells certificates finds the page before owning any.
+        values['certificates_offered'] = bool(self._customer()._comodo_ssl_plans())
         return values
 
     def _own_orders(self):

@@ -292,6 +292,16 @@ class TestBuyingInBrowser(PortalBrowserCase):
         super(TestBuyingInBrowser, self).setUp()
         self._login('portal')
 
+    def test_the_readme_walkthrough_path_to_the_buy_form(self):
+        with self.stored() as env:
+            owned = env['comodo.certificate.order'].search_count([('partner_id', '=', self.customer.id)])
+        self.assertEqual(owned, 0, 'a customer who owns no certificate yet')
+        self._open('/my')
+        self._wait_for('.o_portal_docs')
+        self.assertIn('Your Documents', self.browser.page_source)
+        self._submit(self.browser.find_element(By.LINK_TEXT, 'SSL Certificates'), 'a[href="/my/certificates/buy"]')
+        self._submit(self._find('a[href="/my/certificates/buy"]'), 'form.o_comodo_buy_form')
+
     def test_buy_form_shows_every_box(self):
         self._open('/my/certificates/buy')
         for box in ('select[name=term_id]', 'input[name=domain]', 'textarea[name=extra_domains]',
