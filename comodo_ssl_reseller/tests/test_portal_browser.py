@@ -466,6 +466,12 @@ class TestBuyingInBrowser(PortalBrowserCase):
             self.assertEqual(self._downloaded(name).decode('ascii').strip(), content.strip(), kind)
         self.assertEqual(full_chain_pem(certificate_pem, chain_pem).count('BEGIN CERTIFICATE'), 3)
 
+        self.assertIn('at least 8 characters', self._text('.o_comodo_pfx_help'), 'said before, not only on error')
+        self.assertTrue(self.browser.execute_script(
+            "var box = arguments[0], text = document.createElement('canvas').getContext('2d');"
+            "text.font = getComputedStyle(box).font;"
+            "return text.measureText(box.placeholder).width < box.clientWidth - 12;", self._find('#pfx_password')),
+            'the placeholder is not cut off')
         password = self._type('#pfx_password', 'short')
         self._find('button.o_comodo_pfx_download').click()
         self.assertTrue(password.get_attribute('validationMessage'), 'the browser asks for 8 characters')
