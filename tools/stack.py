@@ -37,6 +37,8 @@ TEST_DB = 'comodo_test' + os.environ.get('COMODO_DB_SUFFIX', '')
 # from outside: what they commit never meets the transactional tests.
 SERVER_TEST_DB = TEST_DB + '_server'
 DEMO_HTTP_PORT = 8069
+# Where the demo's mail sink keeps what Odoo sent, one .eml file a message.
+DEMO_MAIL_DIR = os.path.join(RUN_DIR, 'mail')
 SANDBOX_PORT = 8090
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
 CA_CHANNEL_CAPACITY = 4
@@ -98,7 +100,7 @@ def encryption_key():
         return handle.read().strip()
 
 
-def write_config(name, http_port, server_wide_modules='web', dbfilter='', workers=0):
+def write_config(name, http_port, smtp_port=None, server_wide_modules='web', dbfilter='', workers=0):
     addons_path = [ROOT, os.path.join(VENV, 'lib', 'python3.7', 'site-packages', 'odoo', 'addons')]
     lines = [
         '[options]',
@@ -122,6 +124,9 @@ def write_config(name, http_port, server_wide_modules='web', dbfilter='', worker
         'channels = root:%d,root.comodo:%d' % (CA_CHANNEL_CAPACITY, CA_CHANNEL_CAPACITY),
         '',
     ]
+    if smtp_port:
+        # Outgoing mail goes to the local mail sink (tools/mail_sink.py), never out of the machine.
+        lines[1:1] = ['smtp_server = 127.0.0.1', 'smtp_port = %d' % smtp_port]
     os.makedirs(RUN_DIR, exist_ok=True)
     path = os.path.join(RUN_DIR, name)
     with open(path, 'w') as handle:
@@ -181,6 +186,17 @@ def clone_database(template, target):
         shutil.copytree(source, os.path.join(DATA_DIR, 'filestore', target))
 
 
+def point_mail_at_sink(database, port):
+    """Odoo's outgoing mail servers (base's `localhost:25`) send to the mail sink on `port`.
+
+    The config's smtp_server/smtp_port only apply when the database has no outgoing server.
+    """
+    subprocess.run(['psql', '-d', database, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c',
+                    "UPDATE ir_mail_server SET smtp_host = '127.0.0.1', smtp_port = %d, "
+                    "smtp_encryption = 'none', smtp_user = NULL, smtp_pass = NULL" % int(port)],
+                   check=True)
+
+
 def run_odoo(config, database, *args):
     command = [ODOO, '-c', config, '-d', database, '--stop-after-init', '--log-level=warn'] + list(args)
     result = subprocess.run(command)
@@ -231,6 +247,18 @@ def start_sandbox(port, data_dir):
     return process
 
 
+def start_mail_sink(port, folder):
+    """The SMTP sink Odoo's outgoing mail goes to: each message an .eml file in `folder`."""
+    command = [PYTHON, os.path.join(ROOT, 'tools', 'mail_sink.py'), '--port', str(port), '--folder', folder]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True)
+    line = process.stdout.readline()
+    if 'listening on' not in line:
+        process.kill()
+        raise StackError('the mail sink did not start (%s): run it by hand to see why.' % ' '.join(command))
+    log(line.strip())
+    return process
+
+
 def stop(process):
     if process and process.poll() is None:
         process.terminate()
@@ -243,26 +271,37 @@ def stop(process):
 # -- commands --------------------------------------------------------------------------------------
 
 def command_test(pytest_args):
-    config = write_config('test.conf', http_port=free_port())
+    mail_port = free_port()
+    config = write_config('test.conf', http_port=free_port(), smtp_port=mail_port)
     template = ensure_template(config)
     clone_database(template, TEST_DB)
     install_addon(config, TEST_DB)
+    point_mail_at_sink(TEST_DB, mail_port)
     clone_database(TEST_DB, SERVER_TEST_DB)
     os.environ['COMODO_SERVER_TEST_DB'] = SERVER_TEST_DB
     os.environ['COMODO_SERVER_TEST_CONFIG'] = write_config(
-        'server-test.conf', http_port=free_port(), server_wide_modules='web,queue_job',
-        dbfilter='^%s$' % SERVER_TEST_DB)
+        'server-test.conf', http_port=free_port(), smtp_port=mail_port,
+        server_wide_modules='web,queue_job', dbfilter='^%s$' % SERVER_TEST_DB)
+    mail_folder = os.path.join(RUN_DIR, 'mail-' + TEST_DB)
+    shutil.rmtree(mail_folder, ignore_errors=True)
+    # Tests that drive a real server read what it mailed here (tests/test_mail_delivery.py).
+    os.environ['COMODO_MAIL_SINK_DIR'] = mail_folder
     command = [PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider', '-p', 'no:warnings',
                '--odoo-config', config, '--odoo-database', TEST_DB] + (pytest_args or [
                    'tests', 'comodo_sandbox/tests', ADDON])
     log('running %s' % ' '.join(command[2:]))
-    return subprocess.run(command, cwd=ROOT).returncode
+    mail_sink = start_mail_sink(mail_port, mail_folder)
+    try:
+        return subprocess.run(command, cwd=ROOT).returncode
+    finally:
+        stop(mail_sink)
 
 
 def command_run():
     require_free_port(DEMO_HTTP_PORT, 'Odoo')
     require_free_port(SANDBOX_PORT, 'the sandbox CA')
-    config = write_config('demo.conf', http_port=DEMO_HTTP_PORT,
+    mail_port = free_port()
+    config = write_config('demo.conf', http_port=DEMO_HTTP_PORT, smtp_port=mail_port,
                           server_wide_modules='web,queue_job', dbfilter='^%s$' % DEMO_DB)
     # The demo database remembers what it was made from: the template (the addon's dependencies
     # and the pins) and the addon's source.
@@ -281,14 +320,16 @@ def command_run():
         run_odoo(config, DEMO_DB, '-u', ADDON)
     with open(stamp, 'w') as handle:
         handle.write('%s\n%s' % (template, digest))
+    point_mail_at_sink(DEMO_DB, mail_port)
 
-    sandbox = odoo = None
+    sandbox = odoo = mail_sink = None
     try:
+        mail_sink = start_mail_sink(mail_port, DEMO_MAIL_DIR)
         sandbox = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'))
         odoo = subprocess.Popen([ODOO, '-c', config, '-d', DEMO_DB, '--log-level=info',
                                  '--logfile', os.path.join(RUN_DIR, 'odoo.log')])
         wait_for_http(DEMO_HTTP_PORT, odoo)
-        print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT,
+        print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT, 'mail': DEMO_MAIL_DIR,
                              'log': os.path.join(RUN_DIR, 'odoo.log')}, flush=True)
         odoo.wait()
         return odoo.returncode
@@ -297,6 +338,7 @@ def command_run():
     finally:
         stop(odoo)
         stop(sandbox)
+        stop(mail_sink)
 
 
 DEMO_BANNER = """
@@ -304,6 +346,7 @@ DEMO_BANNER = """
     back office:                  admin / admin
     portal customer:              portal / portal   (http://127.0.0.1:%(port)d/my)
   Sandbox CA (admin page):        http://127.0.0.1:%(sandbox)d/admin/
+  Mails sent (one .eml each):     %(mail)s/
   Odoo log:                       %(log)s
   Ctrl-C stops everything.
 """

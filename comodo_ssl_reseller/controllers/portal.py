@@ -31,7 +31,8 @@ def state_words():
         'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
         'error': _('The certificate authority could not take the order.'),
         'issued': _('Issued: your certificate is ready to install.'),
-        'rejected': _('The certificate authority rejected the request. You have not been charged.'),
+        'rejected': _('The certificate authority rejected the request: you owe nothing for it (its invoice is '
+                      'cancelled or credited).'),
         'cancelled': _('Cancelled. You have not been charged.'),
         'revoked': _('Revoked: this certificate is no longer trusted.'),
         'reissue': _('A new certificate is being made for you, free, inside the term you paid for.'),
@@ -46,6 +47,8 @@ class CertificatePortal(CustomerPortal):
     def _prepare_portal_layout_values(self):
         values = super(CertificatePortal, self)._prepare_portal_layout_values()
         values['certificate_count'] = self._own_orders().search_count(self._own_orders_domain())
+        # A customer whose plan sells certificates finds the page before owning any.
+        values['certificates_offered'] = bool(self._customer()._comodo_ssl_plans())
         return values
 
     def _own_orders(self):
@@ -73,10 +76,21 @@ class CertificatePortal(CustomerPortal):
     def _customer(self):
         return request.env.user.partner_id
 
+    def _company_contact(self):
+        """How a customer reaches us, for pages that say "contact us": the company's email and phone."""
+        company = request.env.user.company_id.sudo()
+        return ', '.join(filter(None, [company.email, company.phone])) or company.name
+
     def _refusal(self, message, status=403):
         values = self._layout_values()
-        values.update({'message': message, 'page_name': 'certificates'})
+        values.update({'message': message, 'page_name': 'certificates', 'contact': self._company_contact()})
         return request.render('comodo_ssl_reseller.portal_certificate_refused', values, status=status)
+
+    def _not_found(self):
+        """Another customer's certificate, or none at all: the portal's own page, in its layout."""
+        values = self._layout_values()
+        values.update({'page_name': 'certificates', 'no_breadcrumbs': request.env.user._is_public()})
+        return request.render('comodo_ssl_reseller.portal_certificate_not_found', values, status=404)
 
     def _gate(self, check):
         """None when the customer's plans allow it, else the refusal page saying why."""
@@ -120,7 +134,7 @@ class CertificatePortal(CustomerPortal):
         try:
             order = self._certificate_order(order_id, access_token)
         except AccessError:
-            return request.not_found()
+            return self._not_found()
         values = self._layout_values()
         values.update({
             'order': order,
@@ -130,6 +144,8 @@ class CertificatePortal(CustomerPortal):
             'no_breadcrumbs': request.env.user._is_public(),
             'state_words': state_words(),
             'timeline': self._timeline(order),
+            'valid_from': self._local_time(order, order.valid_from),
+            'valid_until': self._local_time(order, order.valid_until),
             'next_step': self._next_step(order),
             'dcv': order._dcv_instructions() if order.state == 'pending' else [],
             'dcv_methods': DCV_METHOD_SELECTION,
@@ -146,12 +162,14 @@ class CertificatePortal(CustomerPortal):
                 and order.partner_id.commercial_partner_id == self._customer().commercial_partner_id)
 
     def _local_time(self, order, value):
-        """A stored (UTC) datetime as the viewer's local time, as the page's other dates."""
+        """A stored (UTC) datetime as the viewer's local time, with its zone (UTC for a viewer
+        without one), so that no time on the page leaves the reader guessing."""
         if not value:
             return ''
-        local = fields.Datetime.context_timestamp(order.with_context(tz=request.env.user.tz),
+        # (The order is read as superuser: without tz= here, the administrator's zone would be used.)
+        local = fields.Datetime.context_timestamp(order.with_context(tz=request.env.user.tz or 'UTC'),
                                                   fields.Datetime.from_string(value))
-        return local.strftime('%Y-%m-%d %H:%M')
+        return local.strftime('%Y-%m-%d %H:%M %Z')
 
     def _timeline(self, order):
         """(label, local time, status) steps, status one of done / current / failed / todo."""
@@ -197,7 +215,7 @@ class CertificatePortal(CustomerPortal):
             return _('Download your certificate below, or ask us to install it.')
         if order.state == 'error':
             # The CA's own words may be about the reseller's account: staff see them, not customers.
-            return _('Contact us: we could not order this certificate as it is.')
+            return _('Contact us (%s): we could not order this certificate as it is.') % self._company_contact()
         return ''
 
     # -- buying ------------------------------------------------------------------------------------
@@ -311,9 +329,9 @@ class CertificatePortal(CustomerPortal):
         try:
             order = self._certificate_order(order_id)
         except AccessError:
-            return None, request.not_found()
+            return None, self._not_found()
         if not self._is_owner(order):
-            return None, request.not_found()
+            return None, self._not_found()
         return order, self._gate(self._customer()._check_ssl_module)
 
     def _back(self, order, message=None, error=None):
@@ -328,7 +346,8 @@ class CertificatePortal(CustomerPortal):
             return refusal
         try:
             request.env['comodo.portal.ca.call']._reserve(self._customer(), 'resend validation email')
-            order._resend_dcv_email()
+            # The order is read as superuser: the chatter credits the customer who asked.
+            order._resend_dcv_email(author=self._customer())
         except (UserError, ComodoError) as error:
             return self._back(order, error=getattr(error, 'name', None) or str(error))
         return self._back(order, message=_('Validation email sent again.'))
@@ -341,7 +360,7 @@ class CertificatePortal(CustomerPortal):
             return refusal
         try:
             request.env['comodo.portal.ca.call']._reserve(self._customer(), 'change validation method')
-            order._change_dcv(dcv_method, dcv_email or None)
+            order._change_dcv(dcv_method, dcv_email or None, author=self._customer())
         except (UserError, ComodoError) as error:
             return self._back(order, error=getattr(error, 'name', None) or str(error))
         return self._back(order, message=_('Validation method changed.'))
@@ -405,13 +424,13 @@ class CertificatePortal(CustomerPortal):
                 website=True)
     def portal_certificate_download(self, order_id, kind, access_token=None, **kw):
         if kind not in PEM_DOWNLOADS:
-            return request.not_found()
+            return self._not_found()
         try:
             order = self._certificate_order(order_id, access_token)
         except AccessError:
-            return request.not_found()
+            return self._not_found()
         if not self._is_owner(order) and kind not in SHARED_DOWNLOADS:
-            return request.not_found()
+            return self._not_found()
         refusal = self._gate(order.partner_id._check_ssl_module)
         if refusal:
             return refusal

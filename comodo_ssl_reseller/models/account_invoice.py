@@ -15,6 +15,16 @@ class AccountInvoice(models.Model):
     comodo_ca_daily = fields.Boolean(
         string='Daily CA Bill', readonly=True, copy=False, index=True,
         help="The day's draft vendor bill (or refund) collecting what the CA charged (or gave back).")
+    comodo_credited = fields.Boolean(
+        string='Credited', compute='_compute_comodo_credited',
+        help='A customer invoice settled by credit notes alone: "paid" would tell the customer they paid.')
+
+    def _compute_comodo_credited(self):
+        for invoice in self:
+            settled_by = invoice.sudo().payment_move_line_ids
+            invoice.comodo_credited = (
+                invoice.type == 'out_invoice' and invoice.state == 'paid' and bool(settled_by)
+                and all(line.invoice_id.type == 'out_refund' for line in settled_by))
 
     @api.multi
     def action_invoice_paid(self):

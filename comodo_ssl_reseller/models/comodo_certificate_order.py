@@ -44,6 +44,9 @@ SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
 KEY_READERS = SSL_MANAGERS
 # Reminders to pay a renewal, by days left in the term: each sent once.
 RENEWAL_REMINDER_DAYS = (15, 7, 1)
+# What the CA answers when it gives no reason for a rejection: saying it again tells the customer
+# nothing ("Reason given: The certificate request has been rejected!").
+REJECTIONS_WITHOUT_REASON = ('the certificate request has been rejected!', 'rejected by comodo')
 # Transient CA failures are retried sooner than the regular poll, doubling each time, until the
 # wait reaches the poll interval.
 TRANSIENT_RETRY_FIRST_DELAY = timedelta(minutes=5)
@@ -101,6 +104,9 @@ class ComodoCertificateOrder(models.Model):
     last_ca_answer = fields.Char(string='Last CA Answer', readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
     rejection_reason = fields.Text(readonly=True, copy=False)
+    stated_rejection_reason = fields.Text(
+        compute='_compute_stated_rejection_reason',
+        help='The reason for the rejection when the CA gave one, for the customer\'s mail and page.')
 
     placed_at = fields.Datetime(readonly=True, copy=False)
     waiting_since = fields.Datetime(
@@ -152,6 +158,9 @@ class ComodoCertificateOrder(models.Model):
     access_token = fields.Char(copy=False, default=lambda self: str(uuid.uuid4()),
                                groups='comodo_ssl_reseller.group_ssl_user',
                                help='Lets a share link show this order without a login.')
+    customer_page_url = fields.Char(
+        compute='_compute_customer_page_url',
+        help='The full address of this certificate\'s page on the customer portal, for mails.')
 
     _sql_constraints = [
         # One CA order per sale order line, whatever clicks, retries or workers race.
@@ -199,6 +208,18 @@ class ComodoCertificateOrder(models.Model):
     def _compute_portal_url(self):
         for order in self:
             order.portal_url = '/my/certificates/%d' % order.id
+
+    @api.depends('rejection_reason')
+    def _compute_stated_rejection_reason(self):
+        for order in self:
+            reason = (order.rejection_reason or '').strip()
+            stated = reason and reason.lower() not in REJECTIONS_WITHOUT_REASON
+            order.stated_rejection_reason = reason if stated else False
+
+    def _compute_customer_page_url(self):
+        base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '').rstrip('/')
+        for order in self:
+            order.customer_page_url = base_url + order.portal_url
 
     # -- CRUD ---------------------------------------------------------------------------------------
 
@@ -711,6 +732,7 @@ class ComodoCertificateOrder(models.Model):
         self.message_post(body=message)
         if self.sale_order_id:
             self.sale_order_id.message_post(body=message)
+        self._deliver_sale_line()
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
             'comodo_ssl_reseller.mail_template_certificate_issued'))
 
@@ -723,6 +745,10 @@ class ComodoCertificateOrder(models.Model):
         if key and self.key_generated:
             key.certificate_id = certificate
         return certificate
+
+    def _deliver_sale_line(self):
+        # Issuance is the delivery: the sale line reads Delivered 1, as a shipped product would.
+        self.sudo().sale_line_id.write({'qty_delivered': self.sale_line_id.sudo().product_uom_qty})
 
     def _is_certificate_for_our_key(self, certificate_pem):
         try:
@@ -915,15 +941,19 @@ class ComodoCertificateOrder(models.Model):
         # Certificate Manager accounts validate their domains once, for every order.
         return self.company_id.comodo_api_type == 'certificate_manager'
 
-    def _resend_dcv_email(self):
+    def _resend_dcv_email(self, author=None):
+        """Ask Comodo to send the validation email again; `author` (a partner, e.g. the portal
+        customer who asked) is credited in the chatter instead of the current user."""
         self.ensure_one()
         self._check_waiting_for_validation()
         with self.company_id._comodo_client() as client:
             client.resend_dcv(self.ca_order_number, self.dcv_email or None)
-        self.message_post(body=_('Validation email sent again to %s.') % (self.dcv_email or _('the approver')))
+        self.message_post(body=_('Validation email sent again to %s.') % (self.dcv_email or _('the approver')),
+                          author_id=author.id if author else None)
 
-    def _change_dcv(self, method, email=None):
-        """Switch to another validation method (or approver address) while Comodo waits."""
+    def _change_dcv(self, method, email=None, author=None):
+        """Switch to another validation method (or approver address) while Comodo waits; `author` as
+        in _resend_dcv_email."""
         self.ensure_one()
         self._check_waiting_for_validation()
         if method not in DCV_METHODS:
@@ -940,7 +970,8 @@ class ComodoCertificateOrder(models.Model):
                                   domain=domain if self.extra_domains else None)
         # Recorded once Comodo accepted it: a refusal (raised) leaves the order as it was.
         self.write({'dcv_method': method, 'dcv_email': email if method == 'EMAIL' else False})
-        self.message_post(body=_('Validation method changed to %s.') % dict(DCV_METHOD_SELECTION)[method])
+        self.message_post(body=_('Validation method changed to %s.') % dict(DCV_METHOD_SELECTION)[method],
+                          author_id=author.id if author else None)
 
     def _fix_domain(self, domain):
         """Correct the domain of an order Comodo has not decided yet, in the same CA order: a new key

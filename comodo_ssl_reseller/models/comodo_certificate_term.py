@@ -20,13 +20,18 @@ class ComodoCertificateTerm(models.Model):
     name = fields.Char(compute='_compute_name', store=True)
     type_id = fields.Many2one(
         'comodo.certificate.type', string='Certificate Type', required=True, ondelete='cascade')
+    # group_operator=False: a list grouped by type adds no days and no prices together.
     days = fields.Integer(
         required=True,
+        group_operator=False,
         default=365,
         help="The 'days' Comodo is asked for: 365 is one year, 730 two years.")
     reseller_price = fields.Float(
+        string='Default Sale Price',
         digits=dp.get_precision('Product Price'),
-        help='What your customers pay for this term. Leave it empty (0) to keep the term off sale.')
+        group_operator=False,
+        help='What your customers pay for this term unless their hosting plan sets its own price. '
+             'Leave it empty (0) to keep the term off sale.')
     available = fields.Boolean(
         compute='_compute_available',
         store=True,

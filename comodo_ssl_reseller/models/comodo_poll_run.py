@@ -37,7 +37,8 @@ class ComodoPollRun(models.Model):
                                 readonly=True)
     queued_count = fields.Integer(string='Orders Queued', readonly=True)
     timed_out_count = fields.Integer(string='Orders Timed Out', readonly=True)
-    digest_sent_at = fields.Datetime(readonly=True)
+    digest_sent_at = fields.Datetime(readonly=True, help='Empty when the run completed nothing: no digest then.')
+    digest_done = fields.Boolean(readonly=True, help='The digest was sent, or found needless.')
     # What the digest lists (the mail template's sandbox only reads fields, not private methods).
     issued_order_ids = fields.Many2many('comodo.certificate.order', compute='_compute_completed')
     rejected_order_ids = fields.Many2many('comodo.certificate.order', compute='_compute_completed')
@@ -193,8 +194,8 @@ class ComodoPollRun(models.Model):
         Waits for the run's checks to finish, at most one poll interval.
         """
         self.ensure_one()
-        if self.digest_sent_at:
-            return _('Digest already sent')
+        if self.digest_done:
+            return _('Digest already done')
         waiting = self.order_ids.filtered(
             lambda order: order.state in ('draft', 'pending')
             and (not order.last_check_at or order.last_check_at < self.started_at))
@@ -203,8 +204,9 @@ class ComodoPollRun(models.Model):
         if waiting and datetime.utcnow() < deadline:
             raise RetryableJobError(_('%d orders of this run are still being checked') % len(waiting),
                                     seconds=DIGEST_RECHECK_SECONDS, ignore_retry=True)
-        self.digest_sent_at = fields.Datetime.now()
+        self.digest_done = True
         if not self.completed_count:
             return _('No request completed: no digest sent')
         self.env.ref('comodo_ssl_reseller.mail_template_poll_digest').send_mail(self.id)
+        self.digest_sent_at = fields.Datetime.now()
         return _('Digest sent for %d completed requests') % self.completed_count

@@ -12,8 +12,10 @@ class HostingPlanCertificatePrice(models.Model):
     plan_id = fields.Many2one('hosting.plan', required=True, ondelete='cascade', index=True)
     term_id = fields.Many2one('comodo.certificate.term', string='Certificate', required=True,
                               ondelete='cascade', domain=[('available', '=', True)])
-    reseller_price = fields.Float(related='term_id.reseller_price', readonly=True)
-    price = fields.Float(required=True, digits=dp.get_precision('Product Price'))
+    reseller_price = fields.Float(related='term_id.reseller_price', readonly=True, string='Default Sale Price',
+                                  group_operator=False)
+    price = fields.Float(string="Plan's Sale Price", required=True, digits=dp.get_precision('Product Price'),
+                         group_operator=False, help='What customers on this plan pay for the term.')
 
     _sql_constraints = [
         ('plan_term_unique', 'unique(plan_id, term_id)', 'A plan prices each certificate term once.'),

@@ -47,9 +47,10 @@ class ResConfigSettings(models.TransientModel):
                 client.check_login()
         except ComodoError as error:
             raise UserError(_('Comodo refused the connection: %s') % error)
-        # Odoo 11 has no notification action: a dialog is how core reports a successful test
-        # (see ir.mail_server.test_smtp_connection).
-        raise UserError(_('Connection to Comodo succeeded: the reseller login is accepted.'))
+        # A success is news, not an error: a notification (OCA web_notify), not an error dialog.
+        self.env.user.notify_info(_('Connection to Comodo succeeded: the reseller login is accepted.'),
+                                  title=_('Comodo SSL'))
+        return True
 
     # -- the CA as a vendor (issue 16) ---------------------------------------------------------------
     comodo_ca_partner_id = fields.Many2one(related='company_id.comodo_ca_partner_id')

@@ -1,8 +1,16 @@
-from odoo import api, models
+from odoo import _, api, fields, models
 
 
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
+
+    comodo_order_ids = fields.One2many('comodo.certificate.order', 'sale_order_id', string='Certificate Orders')
+    comodo_order_count = fields.Integer(compute='_compute_comodo_order_count', string='Certificates')
+
+    @api.depends('comodo_order_ids')
+    def _compute_comodo_order_count(self):
+        for sale in self:
+            sale.comodo_order_count = len(sale.comodo_order_ids)
 
     @api.multi
     def action_confirm(self):
@@ -12,6 +20,20 @@ class SaleOrder(models.Model):
         result = super(SaleOrder, self).action_confirm()
         certificate_lines.filtered(lambda line: not line.comodo_order_ids)._create_comodo_orders()
         return result
+
+    @api.multi
+    def action_view_comodo_orders(self):
+        """The certificate orders this sale made (its smart button)."""
+        self.ensure_one()
+        action = self.env.ref('comodo_ssl_reseller.comodo_certificate_order_action').read()[0]
+        action.update({
+            'name': _('Certificate Orders'),
+            'domain': [('sale_order_id', '=', self.id)],
+            'context': {'create': False},
+        })
+        if len(self.comodo_order_ids) == 1:
+            action.update({'views': [(False, 'form')], 'res_id': self.comodo_order_ids.id})
+        return action
 
     def _invoice_comodo_line(self, line):
         """Each certificate gets its own invoice: one billing entry to cancel or credit on its own."""

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..comodo_client import RequestError, check_csr, check_domains, refuse_private_key
 from .comodo_certificate_order import DCV_METHOD_SELECTION
@@ -37,6 +37,18 @@ class SaleOrderLine(models.Model):
                 refuse_private_key(line.comodo_csr)
             except RequestError as error:
                 raise ValidationError(error.message)
+
+    @api.onchange('product_id')
+    def _onchange_product_id_comodo_ssl(self):
+        """Warn at once, not only at Confirm, when the customer may not buy this certificate."""
+        if not self.product_id.comodo_term_id or not self.order_id.partner_id:
+            return None
+        try:
+            self.order_id.partner_id._check_comodo_ssl()
+        except UserError as error:
+            return {'warning': {'title': _('This customer cannot buy certificates'),
+                                'message': _('%s The quotation can be saved, but not confirmed.') % error.name}}
+        return None
 
     def _get_display_price(self, product):
         # Certificates cost what the customer's plan says (Odoo calls this for new lines too).
@@ -87,7 +99,8 @@ class SaleOrderLine(models.Model):
             if csr:
                 check_csr(csr, domains, wildcard=cert_type.wildcard, multi_domain=cert_type.multi_domain)
         except RequestError as error:
-            raise ValidationError(_('%s: %s') % (domains[0], error.message))
+            # The client's words already name the domain or the CSR ("x is not a valid public ...").
+            raise ValidationError(error.message)
 
     @api.model
     def _repeated_domains(self, domains):

@@ -167,6 +167,9 @@ class TestCertificatePortal(PortalCase):
             response = self._post(order.portal_url + path, '/my/home', password='long enough', dcv_method='EMAIL')
             self.assertEqual(response.status_code, 404, path)
         self.assertEqual(self.url_open('/my/certificates/999999999').status_code, 404)
+        page = self.url_open(order.portal_url).text
+        self.assertIn('o_comodo_not_found', page, "the portal's own 404 page, not werkzeug's bare one")
+        self.assertNotIn(order.domain, page)
 
     def test_share_link_shows_the_certificate_but_never_the_key(self):
         self.authenticate('portal', 'portal')

@@ -11,9 +11,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+from datetime import datetime
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+import pytz
 from cryptography import x509
 from cryptography.hazmat.backends import default_backend
 from cryptography.hazmat.primitives import hashes, serialization
@@ -223,6 +225,11 @@ class PortalBrowserCase(PortalCase):
                 chain_pem=order.chain_pem, sale_state=order.sale_order_id.state,
                 sale_amount=order.sale_order_id.amount_untaxed)
 
+    def _chatter_authors(self, order, text):
+        """Who the order's chatter credits with the messages containing text."""
+        with self.stored():
+            return order.message_ids.filtered(lambda message: text in (message.body or '')).mapped('author_id')
+
     def _refused(self, button, domain, message):
         """Submit a purchase the portal must refuse: its message is on the page and nothing is ordered."""
         error = self._submit(button, '.o_comodo_buy_error')
@@ -285,6 +292,16 @@ class TestBuyingInBrowser(PortalBrowserCase):
         super(TestBuyingInBrowser, self).setUp()
         self._login('portal')
 
+    def test_the_readme_walkthrough_path_to_the_buy_form(self):
+        with self.stored() as env:
+            owned = env['comodo.certificate.order'].search_count([('partner_id', '=', self.customer.id)])
+        self.assertEqual(owned, 0, 'a customer who owns no certificate yet')
+        self._open('/my')
+        self._wait_for('.o_portal_docs')
+        self.assertIn('Your Documents', self.browser.page_source)
+        self._submit(self.browser.find_element(By.LINK_TEXT, 'SSL Certificates'), 'a[href="/my/certificates/buy"]')
+        self._submit(self._find('a[href="/my/certificates/buy"]'), 'form.o_comodo_buy_form')
+
     def test_buy_form_shows_every_box(self):
         self._open('/my/certificates/buy')
         for box in ('select[name=term_id]', 'input[name=domain]', 'textarea[name=extra_domains]',
@@ -314,6 +331,8 @@ class TestBuyingInBrowser(PortalBrowserCase):
         self._submit(self._find('form[action$="/dcv/resend"] button'), '.alert-success')
         self.assertEqual(self._text('.alert-success'), SENT_AGAIN)
         self.assertEqual(self._ca_order(stored)['dcvResends'], 1)
+        self.assertEqual(self._chatter_authors(order, 'Validation email sent again'), self.customer,
+                         'the chatter credits the customer, not the administrator')
 
     def test_http_validation_shows_the_file_then_changes_to_dns(self):
         domain = unique_domain('www')
@@ -326,7 +345,10 @@ class TestBuyingInBrowser(PortalBrowserCase):
         self.assertEqual(self._text('.o_comodo_file_content'), expected.file_content)
         self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'HTTP_CSR_HASH')
 
+        approver_box = self._find('form[action$="/dcv/change"] input[name=dcv_email]')
+        self.assertFalse(approver_box.is_displayed(), 'no approver box for a file or DNS method')
         Select(self._find('form[action$="/dcv/change"] select[name=dcv_method]')).select_by_value('CNAME_CSR_HASH')
+        self.assertFalse(approver_box.is_displayed())
         self._submit(self._find('form[action$="/dcv/change"] button'), '.alert-success')
         self.assertEqual(self._text('.alert-success'), METHOD_CHANGED)
         cname = dcv_instructions(stored.csr_pem, 'CNAME_CSR_HASH', domain, stored.unique_value)
@@ -335,6 +357,7 @@ class TestBuyingInBrowser(PortalBrowserCase):
         self.assertFalse(self._all('.o_comodo_file_url'))
         self.assertEqual(self._stored(order).dcv_method, 'CNAME_CSR_HASH')
         self.assertEqual(self._ca_order(stored)['dcv'][0]['method'], 'CNAME_CSR_HASH')
+        self.assertEqual(self._chatter_authors(order, 'Validation method changed'), self.customer)
 
     def test_https_validation_then_changes_to_email(self):
         domain = unique_domain('www')
@@ -443,6 +466,12 @@ class TestBuyingInBrowser(PortalBrowserCase):
             self.assertEqual(self._downloaded(name).decode('ascii').strip(), content.strip(), kind)
         self.assertEqual(full_chain_pem(certificate_pem, chain_pem).count('BEGIN CERTIFICATE'), 3)
 
+        self.assertIn('at least 8 characters', self._text('.o_comodo_pfx_help'), 'said before, not only on error')
+        self.assertTrue(self.browser.execute_script(
+            "var box = arguments[0], text = document.createElement('canvas').getContext('2d');"
+            "text.font = getComputedStyle(box).font;"
+            "return text.measureText(box.placeholder).width < box.clientWidth - 12;", self._find('#pfx_password')),
+            'the placeholder is not cut off')
         password = self._type('#pfx_password', 'short')
         self._find('button.o_comodo_pfx_download').click()
         self.assertTrue(password.get_attribute('validationMessage'), 'the browser asks for 8 characters')
@@ -472,6 +501,44 @@ class TestBuyingInBrowser(PortalBrowserCase):
         stored_key = serialization.load_pem_private_key(key_pem.encode(), None, default_backend())
         self.assertEqual(pfx_key.private_numbers(), stored_key.private_numbers(), 'the key Odoo made')
         self.assertNotEqual(openssl('-nokeys', password='wrong password').returncode, 0)
+
+    def test_page_refreshes_itself_until_the_order_has_its_instructions(self):
+        order = self._buy(unique_domain('www'))
+        self.assertIn('ordering your certificate', self._text('.o_comodo_state_words'))
+        self.assertTrue(self._all('.o_comodo_refreshing'))
+        self._place(order)
+        self._wait_for('.o_comodo_cname_name')  # nobody pressed reload
+        self.assertFalse(self._all('.o_comodo_refreshing'), 'a placed order stops refreshing')
+        with self.stored() as env:
+            tz = env['res.users'].search([('login', '=', 'portal')]).tz
+        zone = datetime.now(pytz.timezone(tz)).strftime('%Z') if tz else 'UTC'
+        steps = [step.text for step in self._all('.o_comodo_timeline li') if step.text.count('—')]
+        self.assertTrue(steps and all(step.endswith(' ' + zone) for step in steps),
+                        'every time says its zone (%s): %s' % (zone, steps))
+
+    def test_rejected_order_owes_nothing_and_its_invoice_reads_credited(self):
+        order = self._buy(unique_domain('www'))
+        stored = self._placed(order)
+        self.sandbox.reject(stored.ca_order_number)
+        with self.saved() as env:
+            order.with_env(env)._job_check()
+        self.browser.refresh()
+        self._wait_for('.o_comodo_state_words')
+        self.assertIn('you owe nothing for it', self._text('.o_comodo_state_words'))
+        self.assertFalse(self._all('.o_comodo_rejection_reason'),
+                         'the CA gave no reason: its "has been rejected!" is not repeated')
+        with self.stored():
+            invoice = order.invoice_ids.filtered(lambda inv: inv.type == 'out_invoice')
+            number = invoice.number
+        billing = self._text('.o_comodo_billing')
+        self.assertIn('%s (invoice' % number, billing)
+        self.assertIn('credited)', billing)
+        self.assertNotIn('paid', billing.split(number)[1].splitlines()[0], 'a credited invoice is not "paid"')
+
+        self._open('/my/invoices')
+        row = self._wait_for('a[title="%s"]' % number).find_element(By.XPATH, './ancestor::tr')
+        self.assertIn('Credited', row.text)
+        self.assertNotIn('Paid', row.text)
 
     def test_list_search_and_paging(self):
         with self.saved() as env:
@@ -530,12 +597,27 @@ class TestRefusalsInBrowser(PortalBrowserCase):
     def test_wildcard_name_on_a_single_domain_certificate(self):
         self._login('portal')
         domain = '*.' + unique_domain('www')
-        self._refused(self._fill_buy_form(domain, term=self.term), domain,
-                      'is a wildcard name, which this product does not allow')
+        error = self._refused(self._fill_buy_form(domain, term=self.term), domain,
+                              'is a wildcard name, which this product does not allow')
+        self.assertEqual(error.text.count(domain), 1, 'the domain is named once, not "%s: %s is..."')
         self.assertEqual(Select(self._find('select[name=term_id]')).first_selected_option.get_attribute('value'),
                          str(self.term.id), 'the chosen certificate is kept')
 
+    def test_another_customers_certificate_is_the_portals_not_found_page(self):
+        self._login('portal')
+        order = self._buy(unique_domain('www'))
+        self._login('portal_nossl')
+        for path in (order.portal_url, '/my/certificates/999999999'):
+            self._open(path)
+            self.assertIn('no such certificate', self._wait_for('.o_comodo_not_found').text, path)
+            self.assertTrue(self._all('#o_logout'), 'in the portal, the customer still logged in: %s' % path)
+            self.assertNotIn(order.domain, self.browser.page_source)
+
     def test_customer_without_ssl_module(self):
+        with self.stored() as env:
+            company = env.ref('base.main_company')
+            self.assertTrue(company.email and company.phone, 'the demo company has both')
+            contact = '%s, %s' % (company.email, company.phone)
         self._login('portal_nossl')
         self._open('/my')
         self.assertFalse(self._all('a[href="/my/certificates"]'), 'no SSL entry in their account')
@@ -544,6 +626,7 @@ class TestRefusalsInBrowser(PortalBrowserCase):
             refusal = self._wait_for('.o_comodo_refused')
             self.assertIn(NO_SSL, refusal.text)
             self.assertIn('SSL module', refusal.text, 'says why: the plan')
+            self.assertIn(contact, self._text('.o_comodo_contact'), 'and how to reach us')
             self.assertFalse(self._all('form.o_comodo_buy_form'))
         with self.stored() as env:
             self.assertFalse(env['comodo.certificate.order'].search([('partner_id', '=', self.other_customer.id)]))

@@ -69,9 +69,11 @@ class TestConnection(ComodoCase):
 
     def test_accepted_login(self):
         settings = self.env['res.config.settings'].create({})
-        with self.assertRaisesRegex(UserError, 'Connection to Comodo succeeded'):
-            settings.action_comodo_test_connection()
+        settings.action_comodo_test_connection()
         self.assertTrue(self.sandbox.find_calls('WebHostReport', None))
+        notices = self.env['bus.bus'].sudo().search([('message', 'like', 'Connection to Comodo succeeded')])
+        self.assertEqual(len(notices), 1, 'the success is a notification to the user, not an error')
+        self.assertIn('"%s"' % self.env.user.notify_info_channel_name, notices.channel)
 
     def test_refused_login_says_why(self):
         settings = self.env['res.config.settings'].create({'comodo_password': 'wrong'})

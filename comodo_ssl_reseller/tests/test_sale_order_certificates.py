@@ -1,0 +1,47 @@
+from odoo.exceptions import UserError
+
+from .common import ComodoCase, unique_domain
+
+
+class TestSaleOrderCertificates(ComodoCase):
+    """What the sale order shows of its certificates: delivery, a way to them, early warnings."""
+
+    def test_issuance_is_the_delivery(self):
+        pending = self._buy(unique_domain('never'))
+        self.assertEqual(pending.state, 'pending')
+        self.assertEqual(pending.sale_line_id.qty_delivered, 0)
+        issued = self._buy(unique_domain('instant'))
+        self.assertEqual(issued.state, 'issued')
+        self.assertEqual(issued.sale_line_id.qty_delivered, 1)
+
+    def test_smart_button_opens_the_sales_certificate_orders(self):
+        order = self._buy(unique_domain('instant'))
+        sale = order.sale_order_id
+        self.assertEqual(sale.comodo_order_count, 1)
+        action = sale.action_view_comodo_orders()
+        self.assertEqual(action['res_model'], 'comodo.certificate.order')
+        self.assertEqual(action['res_id'], order.id)
+        self.assertEqual(action['domain'], [('sale_order_id', '=', sale.id)])
+
+    def test_line_warns_when_the_customer_cannot_buy_certificates(self):
+        starter = self._plan('Starter without SSL')
+        customer = self.env['res.partner'].create({'name': 'Starter Only'})
+        self._subscribe(customer, starter)
+        sale = self.env['sale.order'].create({'partner_id': customer.id})
+        line = self.env['sale.order.line']
+        values = {'order_id': sale.id, 'product_id': self.term.product_id.id, 'product_uom_qty': 1,
+                  'product_uom': self.term.product_id.uom_id.id, 'name': 'x'}
+        warning = line.onchange(values, 'product_id', line._onchange_spec()).get('warning')
+        self.assertTrue(warning, 'the salesperson is warned when choosing the product')
+        self.assertIn('Starter Only cannot use SSL', warning['message'])
+
+        allowed = self.env['sale.order'].create({'partner_id': self.customer.id})
+        values['order_id'] = allowed.id
+        self.assertFalse(line.onchange(values, 'product_id', line._onchange_spec()).get('warning'))
+
+        # The warning does not replace the refusal on the server.
+        sale.write({'order_line': [(0, 0, {'product_id': self.term.product_id.id,
+                                           'comodo_domain': unique_domain('never'),
+                                           'comodo_dcv_method': 'CNAME_CSR_HASH'})]})
+        with self.assertRaisesRegex(UserError, 'SSL module'):
+            sale.action_confirm()

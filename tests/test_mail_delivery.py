@@ -1,0 +1,106 @@
+"""Customer mails leave a real Odoo server over SMTP and reach the mail sink `make test` runs
+(tools/mail_sink.py, one .eml file a message), each linking to the certificate's portal page and
+saying what happens next; none carries a key or the reseller password."""
+import email
+import email.policy
+import glob
+import os
+import uuid
+
+import pytest
+
+from server_process import wait
+
+
+@pytest.fixture(scope='module')
+def mail_folder():
+    folder = os.environ.get('COMODO_MAIL_SINK_DIR')
+    assert folder, 'run through `make test`: it starts the mail sink and names its folder'
+    return folder
+
+
+def _received(folder, subject_part):
+    """The messages in the sink whose subject contains subject_part."""
+    messages = []
+    for path in sorted(glob.glob(os.path.join(folder, '*.eml'))):
+        with open(path, 'rb') as handle:
+            message = email.message_from_binary_file(handle, policy=email.policy.default)
+        if subject_part in str(message['Subject']):
+            messages.append(message)
+    return messages
+
+
+def _html(message):
+    return message.get_body(preferencelist=('html',)).get_content()
+
+
+def _order_certificate(call, sandbox, domain):
+    call('res.company', 'write', [call('ir.model.data', 'xmlid_to_res_id', 'base.main_company')], {
+        'comodo_api_url': sandbox.url, 'comodo_login': 'demo', 'comodo_password': 'demo',
+        'comodo_test_mode': True})
+    term_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.certificate_term_positivessl_365')
+    call('comodo.certificate.term', 'write', [term_id], {'reseller_price': 10.0})
+    product_id = call('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
+    sale_id = call('sale.order', 'create', {
+        'partner_id': call('ir.model.data', 'xmlid_to_res_id', 'base.partner_demo_portal'),
+        'order_line': [(0, 0, {'product_id': product_id, 'comodo_domain': domain,
+                               'comodo_dcv_method': 'CNAME_CSR_HASH'})]})
+    call('sale.order', 'action_confirm', [sale_id])
+    return call('comodo.certificate.order', 'search', [('domain', '=', domain)])[0]
+
+
+def _wait_for_state(call, order_id, state):
+    def reached():
+        order = call('comodo.certificate.order', 'read', [order_id], ['state'])[0]
+        if order['state'] == 'pending':
+            call('comodo.certificate.order', 'action_check', [order_id])
+        return order['state'] == state
+    wait(reached, 90, 'the order to be %s' % state)
+
+
+def _customer_email(call):
+    partner_id = call('ir.model.data', 'xmlid_to_res_id', 'base.partner_demo_portal')
+    return call('res.partner', 'read', [partner_id], ['email'])[0]['email']
+
+
+def test_issued_mail_reaches_the_sink_and_links_to_the_portal_page(odoo_server, comodo_sandbox, mail_folder):
+    call = odoo_server.caller()
+    domain = 'instant-%s.example.com' % uuid.uuid4().hex[:10]
+    order_id = _order_certificate(call, comodo_sandbox, domain)
+    _wait_for_state(call, order_id, 'issued')
+
+    mails = wait(lambda: _received(mail_folder, 'Your SSL certificate for %s is ready' % domain), 60,
+                 'the issued mail in the sink')
+    assert len(mails) == 1
+    assert _customer_email(call) in str(mails[0]['To'])
+    body = _html(mails[0])
+    page = '/my/certificates/%d' % order_id
+    assert 'href="' in body and page + '"' in body, 'the mail links to the certificate page'
+    assert 'What happens next' in body and 'install them on your web server' in body
+    assert 'PRIVATE KEY' not in mails[0].as_string()
+
+
+def test_rejected_mail_links_to_the_page_and_does_not_repeat_the_cas_words(odoo_server, comodo_sandbox,
+                                                                           mail_folder):
+    call = odoo_server.caller()
+    domain = 'never-%s.example.com' % uuid.uuid4().hex[:10]
+    order_id = _order_certificate(call, comodo_sandbox, domain)
+
+    def placed():
+        order = call('comodo.certificate.order', 'read', [order_id], ['state', 'ca_order_number'])[0]
+        return order['state'] == 'pending' and order['ca_order_number']
+    comodo_sandbox.reject(wait(placed, 60, 'the job runner to place the order'))
+    _wait_for_state(call, order_id, 'rejected')
+
+    mails = wait(lambda: _received(mail_folder, 'request for %s was rejected' % domain), 60,
+                 'the rejection mail in the sink')
+    assert len(mails) == 1
+    assert _customer_email(call) in str(mails[0]['To'])
+    body = _html(mails[0])
+    assert '/my/certificates/%d"' % order_id in body
+    assert 'nothing is owed for it' in body
+    # The sandbox rejects as Comodo does, without a reason: no "Reason given: ... rejected!".
+    assert 'Reason given' not in body and 'has been rejected!' not in body
+    company = call('res.company', 'read', [call('ir.model.data', 'xmlid_to_res_id', 'base.main_company')],
+                   ['email'])[0]
+    assert company['email'] and company['email'] in body, 'the customer is told how to reach us'
