@@ -394,6 +394,7 @@ class ComodoCertificateOrder(models.Model):
             self.sale_order_id.message_post(body=message)
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
             'comodo_ssl_reseller.mail_template_certificate_issued'))
+        self._after_ca_outcome(_('installing the certificate'), self._install_issued)
 
     def _is_certificate_for_our_key(self, certificate_pem):
         try:

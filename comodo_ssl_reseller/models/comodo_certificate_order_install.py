@@ -1,0 +1,75 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
+SSL_USERS = 'comodo_ssl_reseller.group_ssl_user'
+
+
+class ComodoCertificateOrder(models.Model):
+    """Installing an order's certificates on the customer's web server (comodo.certificate.install).
+
+    Kept apart from comodo_certificate_order.py: the order's CA life calls in here through one hook
+    per outcome."""
+
+    _inherit = 'comodo.certificate.order'
+
+    deploy_target_id = fields.Many2one(
+        'comodo.deploy.target', string='Install On', readonly=True, copy=False,
+        help='The web server the certificate goes on; taken from the customer\'s hosting when issued.')
+    install_ids = fields.One2many('comodo.certificate.install', 'order_id', string='Installations',
+                                  readonly=True, groups=SSL_USERS)
+    install_state = fields.Selection(related='install_ids.state', string='Installation', readonly=True,
+                                     groups=SSL_USERS)
+
+    def _install_issued(self):
+        """After issuance: the new certificate goes on the customer's server, if it names one."""
+        self._install_certificate(self.certificate_pem, self.chain_pem, self.sudo().private_key_pem)
+
+    def _install_certificate(self, certificate_pem, chain_pem, private_key_pem):
+        """Installs this certificate (or a later one of this order: reissue, renewal) on the order's
+        deployment target, in the background. Does nothing if there is no target."""
+        self.ensure_one()
+        target = self._find_deploy_target()
+        if not target:
+            return self.env['comodo.certificate.install']
+        if not private_key_pem:
+            self.message_post(body=_('Not installed on %s: the customer brought its own CSR, so Odoo '
+                                     'has no private key to install.') % target.name)
+            return self.env['comodo.certificate.install']
+        return self.env['comodo.certificate.install']._start(self, target, certificate_pem, chain_pem,
+                                                            private_key_pem)
+
+    def _find_deploy_target(self):
+        """The order's own target, else the one the customer's hosting names (remembered)."""
+        if not self.deploy_target_id:
+            hostings = self.env['account.analytic.account'].sudo().search([
+                ('partner_id', 'child_of', self.partner_id.commercial_partner_id.id),
+                ('deploy_target_id', '!=', False),
+                ('company_id', 'in', [self.company_id.id, False]),
+            ], limit=1)
+            if hostings:
+                self.sudo().deploy_target_id = hostings.deploy_target_id
+        return self.sudo().deploy_target_id
+
+    @api.multi
+    def action_reinstall(self):
+        self._check_install_manager()
+        for order in self:
+            if order.state != 'issued' or not order._find_deploy_target():
+                raise UserError(_('%s has no issued certificate or no deployment target.') % order.name)
+            order._install_issued()
+        return True
+
+    @api.multi
+    def action_restore_previous(self):
+        self._check_install_manager()
+        for order in self:
+            target = order._find_deploy_target()
+            if not target:
+                raise UserError(_('%s has no deployment target.') % order.name)
+            self.env['comodo.certificate.install']._start(order, target, purpose='restore')
+        return True
+
+    def _check_install_manager(self):
+        if not self.env.user.has_group(SSL_MANAGERS):
+            raise UserError(_('Only SSL managers install or restore certificates.'))
