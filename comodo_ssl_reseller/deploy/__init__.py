@@ -8,3 +8,4 @@ from .kinds import KINDS  # noqa: F401
 from .report import FAILED, POSTPONED, ROLLED_BACK, VERIFIED, InstallReport  # noqa: F401
 from .ssh import host_key_fingerprint  # noqa: F401
 from .target import DeployTarget  # noqa: F401
+from .temporary import make_temporary_ca, sign_temporary_certificate  # noqa: F401

@@ -20,6 +20,7 @@ STATES = [
     ('postponed', 'Postponed'),
     ('failed', 'Failed'),
     ('rolled_back', 'Rolled Back'),
+    ('superseded', 'Superseded'),
 ]
 # The installer's step names as the timeline's states.
 REACHED_STATES = {'preflight': 'queued', 'staged': 'staged', 'validated': 'validated',
@@ -43,7 +44,8 @@ class ComodoCertificateInstall(models.Model):
     company_id = fields.Many2one(related='order_id.company_id', store=True, readonly=True)
     target_id = fields.Many2one('comodo.deploy.target', required=True, readonly=True, ondelete='restrict')
     domain = fields.Char(required=True, readonly=True)
-    purpose = fields.Selection([('install', 'Install'), ('restore', 'Restore the previous certificate')],
+    purpose = fields.Selection([('temporary', 'Temporary certificate'), ('install', 'Install'),
+                                ('restore', 'Restore the previous certificate')],
                                required=True, readonly=True, default='install')
     state = fields.Selection(STATES, required=True, readonly=True, default='queued', index=True)
     failed_step = fields.Char(readonly=True)
@@ -84,6 +86,10 @@ class ComodoCertificateInstall(models.Model):
         # One change at a time on a domain's files: installs of one order wait for each other.
         self.env.cr.execute('SELECT id FROM comodo_certificate_order WHERE id = %s FOR UPDATE',
                             (install.order_id.id,))
+        if install._is_superseded():
+            # E.g. a temporary certificate whose job ran late, after the issued one was installed.
+            install._supersede()
+            return _('%s: superseded by a later installation') % install.domain
         target = install.target_id._deploy_target()
         if install.purpose == 'restore':
             report = restore_previous(target, install.domain)
@@ -100,6 +106,13 @@ class ComodoCertificateInstall(models.Model):
         locked = self.browse([row[0] for row in self.env.cr.fetchall()])
         locked.invalidate_cache()
         return locked
+
+    def _is_superseded(self):
+        return bool(self.search_count([('order_id', '=', self.order_id.id), ('id', '>', self.id)]))
+
+    def _supersede(self):
+        self.write({'state': 'superseded', 'next_try_at': False, 'finished_at': fields.Datetime.now(),
+                    'encrypted_private_key': False})
 
     def _record(self, report):
         self.target_id._pin_host_key(report.host_fingerprint)
@@ -137,6 +150,9 @@ class ComodoCertificateInstall(models.Model):
                 return _('The certificate that %s served before was restored.') % self.target_id.name
             return _('Restoring the previous certificate on %s failed at %s: %s') % (
                 self.target_id.name, self.failed_step, self.error)
+        if self.state == 'verified' and self.purpose == 'temporary':
+            return _('Temporary certificate installed on %s and verified (SHA-256 %s): it is served '
+                     'until Comodo issues.') % (self.target_id.name, self.served_sha256)
         if self.state == 'verified':
             return _('Installed on %s and verified: the server serves the certificate (SHA-256 %s).') % (
                 self.target_id.name, self.served_sha256)

@@ -25,6 +25,29 @@ class ComodoCertificateOrder(models.Model):
         """After issuance: the new certificate goes on the customer's server, if it names one."""
         self._install_certificate(self.certificate_pem, self.chain_pem, self.sudo().private_key_pem)
 
+    def _install_temporary(self):
+        """At placement: a certificate from the order's own key, signed by the company's temporary
+        CA, so the site has TLS while Comodo validates."""
+        target = self._find_deploy_target()
+        private_key_pem = self.sudo().private_key_pem
+        if not target or not private_key_pem:
+            return self.env['comodo.certificate.install']
+        temporary_ca = self.env['comodo.temporary.ca']._for_company(self.company_id)
+        certificate_pem = temporary_ca._sign(private_key_pem, self._domains())
+        return self.env['comodo.certificate.install']._start(
+            self, target, certificate_pem, temporary_ca.certificate_pem, private_key_pem, purpose='temporary')
+
+    def _restore_after_temporary(self):
+        """Rejected or cancelled: the server gets back what it served before the temporary
+        certificate. One that was never installed is simply not installed any more."""
+        latest = self.sudo().install_ids[:1]
+        if latest.purpose != 'temporary':
+            return
+        if latest.state in ('queued', 'postponed'):
+            latest._supersede()
+        elif latest.state == 'verified':
+            self.env['comodo.certificate.install']._start(self, latest.target_id, purpose='restore')
+
     def _install_certificate(self, certificate_pem, chain_pem, private_key_pem):
         """Installs this certificate (or a later one of this order: reissue, renewal) on the order's
         deployment target, in the background. Does nothing if there is no target."""

@@ -14,6 +14,7 @@ ENCRYPTED_FIELDS = [
     ('comodo.reseller.account', 'encrypted_secret_key'),
     ('comodo.deploy.target', 'encrypted_private_key'),
     ('comodo.certificate.install', 'encrypted_private_key'),
+    ('comodo.temporary.ca', 'encrypted_private_key'),
 ]
 
 

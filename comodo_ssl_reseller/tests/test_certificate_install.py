@@ -1,4 +1,5 @@
-"""Installing issued certificates on real web servers (sshd, nginx, Apache from webserver_rig)."""
+"""Installing certificates on real web servers (sshd, nginx, Apache from webserver_rig)."""
+from cryptography import x509
 from odoo.exceptions import UserError
 
 from webserver_rig import shared_rig
@@ -41,8 +42,9 @@ class TestCertificateInstall(ComodoCase):
         order = self._buy(domain)
 
         self.assertEqual(order.state, 'issued')
-        install = order.install_ids
-        self.assertEqual(install.state, 'verified', install.log)
+        install, temporary = order.install_ids
+        self.assertEqual((temporary.purpose, temporary.state), ('temporary', 'verified'), temporary.log)
+        self.assertEqual((install.purpose, install.state), ('install', 'verified'), install.log)
         self.assertEqual(self._served('nginx', domain), leaf_sha256(order.certificate_pem))
         self.assertEqual(install.served_sha256, install.expected_sha256)
         self.assertEqual(self.rig.file_mode('nginx', domain + '.key'), 0o600)
@@ -52,16 +54,67 @@ class TestCertificateInstall(ComodoCase):
         self.assertIn('Installed on Rig nginx and verified', self._messages(order))
         self.assertEqual(order.deploy_target_id, self.target, 'taken from the customer\'s hosting')
 
+    def test_temporary_certificate_until_comodo_issues(self):
+        domain = unique_domain('www')
+        self.rig.add_site(domain)
+
+        order = self._buy(domain)
+
+        self.assertEqual(order.state, 'pending')
+        temporary = order.install_ids
+        self.assertEqual((temporary.purpose, temporary.state), ('temporary', 'verified'), temporary.log)
+        served = self._served('nginx', domain)
+        self.assertEqual(served, temporary.expected_sha256)
+        installed = x509.load_pem_x509_certificate(self.rig.read('nginx', domain + '.fullchain.pem').encode())
+        self.assertIn('TEMPORARY', installed.subject.rfc4514_string())
+        self.assertIn('Temporary CA', installed.issuer.rfc4514_string())
+        self.assertTrue(order._is_certificate_for_our_key(self.rig.read('nginx', domain + '.fullchain.pem')),
+                        'made from the order\'s own key')
+
+        self.sandbox.approve(order.ca_order_number)
+        self._make_due(order)
+        self._poll()
+
+        self.assertEqual(order.state, 'issued')
+        self.assertEqual(order.install_ids[0].state, 'verified', order.install_ids[0].log)
+        self.assertEqual(self._served('nginx', domain), leaf_sha256(order.certificate_pem))
+
+    def test_rejection_restores_what_the_site_served_before(self):
+        domain = unique_domain('www')
+        original = self.rig.add_site(domain)['nginx']
+        order = self._buy(domain)
+
+        self.sandbox.reject(order.ca_order_number)
+        self._make_due(order)
+        self._poll()
+
+        self.assertEqual(order.state, 'rejected')
+        restore, temporary = order.install_ids
+        self.assertEqual(temporary.state, 'verified')
+        self.assertEqual((restore.purpose, restore.state), ('restore', 'rolled_back'), restore.log)
+        self.assertEqual(self._served('nginx', domain), leaf_sha256(original))
+
+    def test_cancel_restores_what_the_site_served_before(self):
+        domain = unique_domain('never')
+        original = self.rig.add_site(domain)['nginx']
+        order = self._buy(domain)
+        self.assertNotEqual(self._served('nginx', domain), leaf_sha256(original), 'temporary served')
+
+        order.action_cancel()
+
+        self.assertEqual(order.install_ids[0].state, 'rolled_back', order.install_ids[0].log)
+        self.assertEqual(self._served('nginx', domain), leaf_sha256(original))
+
     def test_apache_target_and_reinstall_and_roll_back(self):
         apache = self._target('apache')
         domain = unique_domain('instant')
         original = self.rig.add_site(domain)['apache']
         self.subscription.deploy_target_id = apache
         order = self._buy(domain)
-        self.assertEqual(order.install_ids.state, 'verified', order.install_ids.log)
+        self.assertEqual(order.install_ids[0].state, 'verified', order.install_ids[0].log)
 
         order.action_reinstall()
-        self.assertEqual(len(order.install_ids), 2)
+        self.assertEqual(len(order.install_ids), 3)
         self.assertEqual(order.install_ids[0].state, 'verified')
         order.action_restore_previous()
 
@@ -80,7 +133,7 @@ class TestCertificateInstall(ComodoCase):
 
         order = self._buy(domain)
 
-        install = order.install_ids
+        install = order.install_ids[0]
         self.assertEqual((install.state, install.failed_step), ('failed', 'preflight'))
         self.assertIn('configuration broken', install.log)
         self.assertEqual(self._served('nginx', domain), leaf_sha256(original))
@@ -92,7 +145,7 @@ class TestCertificateInstall(ComodoCase):
         original = self.rig.add_site(domain)['nginx']
         self.subscription.deploy_target_id = failing
 
-        install = self._buy(domain).install_ids
+        install = self._buy(domain).install_ids[0]
 
         self.assertEqual((install.state, install.failed_step), ('rolled_back', 'activate'))
         self.assertEqual(self._served('nginx', domain), leaf_sha256(original))
@@ -104,7 +157,7 @@ class TestCertificateInstall(ComodoCase):
         original = self.rig.add_site(domain)['nginx']
         self.subscription.deploy_target_id = pinned
 
-        install = self._buy(domain).install_ids
+        install = self._buy(domain).install_ids[0]
 
         self.assertEqual((install.state, install.failed_step), ('failed', 'preflight'))
         self.assertIn('not the pinned', install.error)
@@ -117,13 +170,17 @@ class TestCertificateInstall(ComodoCase):
 
         order = self._buy(domain)
 
-        install = order.install_ids
-        self.assertEqual(install.state, 'postponed')
+        install, temporary = order.install_ids
+        self.assertEqual((install.state, temporary.state), ('postponed', 'postponed'))
         self.assertTrue(install.next_try_at)
         self.assertTrue(install.sudo().encrypted_private_key, 'kept (encrypted) for the next try')
         self.assertEqual(order.state, 'issued', 'the CA outcome stands')
         job = self.env['queue.job'].search([('func_string', 'like', 'comodo.certificate.install(%d,)' % install.id)])
         self.assertTrue(job.eta, 'the retry waits')
+        # The temporary certificate's retry comes after the issued one: it must not replace it.
+        temporary._job_install()
+        self.assertEqual(temporary.state, 'superseded')
+        self.assertFalse(temporary.sudo().encrypted_private_key)
 
     def test_ssh_key_never_in_chatter_mails_or_install_records(self):
         domain = unique_domain('instant')
@@ -132,7 +189,7 @@ class TestCertificateInstall(ComodoCase):
         key_lines = [line for line in self.rig.client_key.splitlines() if 'PRIVATE KEY' not in line]
         self.assertTrue(key_lines)
         mails = self.env['mail.mail'].search([]).mapped('body_html')
-        written = '\n'.join([self._messages(order), order.install_ids.log or '', order.install_ids.error or '']
+        written = '\n'.join([self._messages(order)] + order.install_ids.mapped(lambda i: i.log or '')
                             + [body or '' for body in mails])
         self.assertFalse([line for line in key_lines if line in written])
         self.assertNotIn(self.rig.client_key, self.target.encrypted_private_key)
