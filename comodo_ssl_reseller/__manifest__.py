@@ -49,6 +49,7 @@
         'views/comodo_reconciliation_views.xml',
         'views/res_config_settings_views.xml',
         'views/portal_templates.xml',
+        'views/portal_install_templates.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

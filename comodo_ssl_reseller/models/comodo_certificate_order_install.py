@@ -74,6 +74,43 @@ class ComodoCertificateOrder(models.Model):
                 self.sudo().deploy_target_id = hostings.deploy_target_id
         return self.sudo().deploy_target_id
 
+    def _install_words(self):
+        """What the portal tells the customer about its site, in plain words: (tone, text), tone
+        a Bootstrap alert kind; None when nothing was installed. Called on the order as sudo."""
+        latest = self.install_ids.filtered(lambda install: install.state != 'superseded')[:1]
+        if not latest:
+            return None
+        if latest.purpose == 'restore':
+            if latest.state == 'rolled_back':
+                return 'info', _('The certificate your site had before was put back.')
+            return 'warning', _('We are putting back the certificate your site had before.')
+        if latest.state == 'verified' and latest.purpose == 'temporary':
+            return 'info', _('A temporary certificate is on your site while the certificate authority '
+                             'checks your domain. Browsers warn about it; the real certificate replaces '
+                             'it automatically once issued.')
+        if latest.state == 'verified':
+            return 'success', _('Installed on your site and verified: your web server serves this certificate.')
+        if latest.state == 'postponed':
+            return 'warning', _('We could not reach your web server yet; we will try again at %s (UTC).') % (
+                latest.next_try_at)
+        if latest.state in ('failed', 'rolled_back'):
+            return 'danger', _('We could not install the certificate on your site: %s Your site keeps '
+                               'the certificate it had before.') % self._install_failure_words(latest.failed_step)
+        return 'info', _('Being installed on your site.')
+
+    def _install_failure_words(self, step):
+        """The step that failed, as a customer would say it."""
+        if step == 'stage':
+            return _('the certificate files could not be written on your web server.')
+        if step == 'validate':
+            return _('your web server did not accept the new certificate.')
+        if step == 'activate':
+            return _('your web server did not reload.')
+        if step == 'verify':
+            return _('your web server did not serve the new certificate after reloading.')
+        return _('we could not connect to your web server, or its configuration did not pass its own '
+                 'check before we changed anything.')
+
     @api.multi
     def action_reinstall(self):
         self._check_install_manager()
