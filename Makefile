@@ -17,7 +17,7 @@ browser:
 webservers:
 	@bash tools/webservers.sh
 
-run: env postgres
+run: env postgres webservers
 	@.venv/bin/python tools/stack.py run
 
 test: env postgres browser webservers

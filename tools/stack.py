@@ -38,6 +38,12 @@ TEST_DB = 'comodo_test' + os.environ.get('COMODO_DB_SUFFIX', '')
 SERVER_TEST_DB = TEST_DB + '_server'
 DEMO_HTTP_PORT = 8069
 SANDBOX_PORT = 8090
+# The demo customer's web server: sshd and nginx (and Apache) of webserver_rig on loopback.
+DEMO_SSH_PORT = 8022
+DEMO_NGINX_PORT = 8443
+DEMO_APACHE_PORT = 8444
+DEMO_SITE = 'www.mysite.example.com'
+DEMO_TARGET_NAME = 'Demo web server (local nginx)'
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
 CA_CHANNEL_CAPACITY = 4
 
@@ -259,9 +265,50 @@ def command_test(pytest_args):
     return subprocess.run(command, cwd=ROOT).returncode
 
 
+def start_demo_webservers():
+    """sshd + nginx on loopback for the demo customer, serving DEMO_SITE; a new SSH key and host
+    key each run."""
+    sys.path.insert(0, ROOT)
+    from webserver_rig import WebServerRig
+    folder = os.path.join(RUN_DIR, 'webservers')
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    rig = WebServerRig(folder, ssh_port=DEMO_SSH_PORT, nginx_port=DEMO_NGINX_PORT,
+                       apache_port=DEMO_APACHE_PORT)
+    try:
+        rig.start()
+        rig.add_site(DEMO_SITE)
+    except (OSError, RuntimeError) as error:
+        rig.stop()
+        raise StackError('the demo web servers did not start (%s): is `make webservers` done?' % error)
+    return rig
+
+
+def point_demo_customer_at(config, rig):
+    """The demo database's target for the local nginx, with this run's key (the host key is new
+    too, so the pin is emptied: the first install pins it again)."""
+    values = dict(rig.target_values('nginx'), name=DEMO_TARGET_NAME, host_fingerprint=False,
+                  verify_delay=1.0)
+    code = (
+        "Target = env['comodo.deploy.target']\n"
+        "values = %r\n"
+        "target = Target.search([('name', '=', values['name'])], limit=1) or Target.create(values)\n"
+        "target.write(values)\n"
+        "env.ref('comodo_ssl_reseller.subscription_portal_business').deploy_target_id = target\n"
+        "env.cr.commit()\n" % values)
+    result = subprocess.run([ODOO, 'shell', '-c', config, '-d', DEMO_DB, '--no-http', '--log-level=warn'],
+                            input=code.encode(), stdout=subprocess.DEVNULL)
+    if result.returncode:
+        raise StackError('could not point the demo customer at the local nginx (odoo shell exit %d)'
+                         % result.returncode)
+
+
 def command_run():
     require_free_port(DEMO_HTTP_PORT, 'Odoo')
     require_free_port(SANDBOX_PORT, 'the sandbox CA')
+    for port, what in ((DEMO_SSH_PORT, 'the demo sshd'), (DEMO_NGINX_PORT, 'the demo nginx'),
+                       (DEMO_APACHE_PORT, 'the demo Apache')):
+        require_free_port(port, what)
     config = write_config('demo.conf', http_port=DEMO_HTTP_PORT,
                           server_wide_modules='web,queue_job', dbfilter='^%s$' % DEMO_DB)
     # The demo database remembers what it was made from: the template (the addon's dependencies
@@ -282,13 +329,16 @@ def command_run():
     with open(stamp, 'w') as handle:
         handle.write('%s\n%s' % (template, digest))
 
-    sandbox = odoo = None
+    sandbox = odoo = webservers = None
     try:
+        webservers = start_demo_webservers()
+        point_demo_customer_at(config, webservers)
         sandbox = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'))
         odoo = subprocess.Popen([ODOO, '-c', config, '-d', DEMO_DB, '--log-level=info',
                                  '--logfile', os.path.join(RUN_DIR, 'odoo.log')])
         wait_for_http(DEMO_HTTP_PORT, odoo)
-        print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT,
+        print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT, 'site': DEMO_SITE,
+                             'nginx': DEMO_NGINX_PORT, 'ssh': DEMO_SSH_PORT,
                              'log': os.path.join(RUN_DIR, 'odoo.log')}, flush=True)
         odoo.wait()
         return odoo.returncode
@@ -297,6 +347,8 @@ def command_run():
     finally:
         stop(odoo)
         stop(sandbox)
+        if webservers is not None:
+            webservers.stop()
 
 
 DEMO_BANNER = """
@@ -304,6 +356,8 @@ DEMO_BANNER = """
     back office:                  admin / admin
     portal customer:              portal / portal   (http://127.0.0.1:%(port)d/my)
   Sandbox CA (admin page):        http://127.0.0.1:%(sandbox)d/admin/
+  Demo customer's web server:     nginx on 127.0.0.1:%(nginx)d (SSH 127.0.0.1:%(ssh)d), site %(site)s
+    what it serves:               curl -vk --resolve %(site)s:%(nginx)d:127.0.0.1 https://%(site)s:%(nginx)d/
   Odoo log:                       %(log)s
   Ctrl-C stops everything.
 """

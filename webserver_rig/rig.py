@@ -78,13 +78,13 @@ class WebServerRig(object):
     site for `domain` serving a self-signed 'original' certificate; `target_values(kind)` are the
     values of a deployment target that reaches them."""
 
-    def __init__(self, folder=None):
+    def __init__(self, folder=None, ssh_port=None, nginx_port=None, apache_port=None):
         self.folder = folder or tempfile.mkdtemp(prefix='comodo-webservers-')
         self.user = os.environ.get('USER') or subprocess.check_output(['id', '-un']).decode().strip()
         self.client_key, self.client_public_key = openssh_key_pair()
-        self.ssh_port = free_port()
-        self.nginx_port = free_port()
-        self.apache_port = free_port()
+        self.ssh_port = ssh_port or free_port()
+        self.nginx_port = nginx_port or free_port()
+        self.apache_port = apache_port or free_port()
         self._sshd = None
         self.sites = set()
 
@@ -119,7 +119,7 @@ class WebServerRig(object):
     # -- life -----------------------------------------------------------------------------------
     def start(self):
         for kind in ('nginx', 'apache'):
-            os.makedirs(self.certificate_folder(kind))
+            os.makedirs(self.certificate_folder(kind), exist_ok=True)
             os.makedirs(self.path(kind, 'sites'))
             os.makedirs(self.path(kind, 'logs'))
         # One default site each, so both start before any test adds its own.
