@@ -1,8 +1,10 @@
 """sshd + nginx + Apache on loopback high ports, one SNI site per test domain."""
 import datetime
+import hashlib
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -17,6 +19,7 @@ NGINX = '/usr/sbin/nginx'
 APACHE = '/usr/sbin/apache2'
 APACHE_MODULES = '/usr/lib/apache2/modules'
 START_TIMEOUT = 20
+SETTLED_HANDSHAKES = 5
 LOOPBACK = '127.0.0.1'
 
 
@@ -153,12 +156,36 @@ class WebServerRig(object):
         write(self.path('apache', 'sites', domain + '.conf'), APACHE_SITE % {
             'port': self.apache_port, 'domain': domain, 'certs': self.certificate_folder('apache')})
         self.reload()
+        for kind, certificate in originals.items():
+            self._wait_until_served(kind, domain, certificate)
         self.sites.add(domain)
         return originals
 
     def reload(self):
         for kind in ('nginx', 'apache'):
             self._run(self.commands(kind)[1], kind)
+
+    def served_sha256(self, kind, domain):
+        """SHA-256 of the leaf the server presents for `domain` (SNI)."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        with socket.create_connection((LOOPBACK, self.check_port(kind)), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname=domain) as tls:
+                return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
+
+    def _wait_until_served(self, kind, domain, certificate_pem):
+        """After a reload the old workers answer for a moment: wait until the new site's
+        certificate is served several times in a row, so tests start from a settled server."""
+        der = x509.load_pem_x509_certificate(certificate_pem.encode()).public_bytes(serialization.Encoding.DER)
+        expected = hashlib.sha256(der).hexdigest()
+        deadline = time.time() + START_TIMEOUT
+        in_a_row = 0
+        while in_a_row < SETTLED_HANDSHAKES:
+            if time.time() > deadline:
+                raise RuntimeError('%s did not serve %s within %ss' % (kind, domain, START_TIMEOUT))
+            in_a_row = in_a_row + 1 if self.served_sha256(kind, domain) == expected else 0
+            time.sleep(0.05)
 
     def file_mode(self, kind, name):
         return os.stat(os.path.join(self.certificate_folder(kind), name)).st_mode & 0o777

@@ -17,6 +17,9 @@ from .verify import leaf_sha256, served_leaf_sha256
 
 _logger = logging.getLogger(__name__)
 
+# Handshakes in a row that must see the new leaf before an install counts as verified.
+CONFIRMATIONS = 3
+
 
 def install_certificate(target, domain, certificate_pem, chain_pem, private_key_pem, sleep=time.sleep):
     """Installs leaf + chain and the key for `domain` on `target`; returns an InstallReport whose
@@ -104,23 +107,25 @@ def _rollback(kind, target, domain, previous, report, sleep):
 
 
 def _verify(target, domain, expected_sha256, report, sleep, step='verify'):
-    """Retries the handshake: a reload can take effect a moment later. Raises unless the served
-    leaf is the expected one."""
+    """Retries the handshake: a reload can take effect a moment later. After a reload the server's
+    old workers may still answer for a moment, so the new leaf must be seen CONFIRMATIONS times in a
+    row. Raises unless it is."""
     seen = []
-    for attempt in range(1, target.verify_attempts + 1):
+    in_a_row = 0
+    for attempt in range(1, target.verify_attempts + CONFIRMATIONS):
         try:
             served = served_leaf_sha256(target.check_host, target.check_port, domain)
         except (socket.error, ssl.SSLError) as error:
             served = 'no TLS answer (%s)' % (error,)
         seen.append('attempt %s: %s:%s (SNI %s) serves %s' % (
             attempt, target.check_host, target.check_port, domain, served))
-        if served == expected_sha256:
+        in_a_row = in_a_row + 1 if served == expected_sha256 else 0
+        if in_a_row == CONFIRMATIONS:
             report.served_sha256 = served
             return '\n'.join(seen)
-        if attempt < target.verify_attempts:
-            sleep(target.verify_delay)
-    raise DeployError(step, 'the server still does not serve the certificate %s after %s checks' % (
-        expected_sha256, target.verify_attempts), '\n'.join(seen))
+        sleep(target.verify_delay)
+    raise DeployError(step, 'the server does not serve the certificate %s steadily: %s checks, '
+                      '%s in a row needed' % (expected_sha256, len(seen), CONFIRMATIONS), '\n'.join(seen))
 
 
 def _staged_output(kind, domain, previous):

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 from webserver_rig import shared_rig
 from webserver_rig.rig import free_port
 
-from ..deploy.verify import leaf_sha256, served_leaf_sha256
+from ..deploy.verify import leaf_sha256
 from .common import ComodoCase, unique_domain
 
 
@@ -30,7 +30,7 @@ class TestCertificateInstall(ComodoCase):
         return cls.env['comodo.deploy.target'].create(values)
 
     def _served(self, kind, domain):
-        return served_leaf_sha256('127.0.0.1', self.rig.check_port(kind), domain)
+        return self.rig.served_sha256(kind, domain)
 
     def _messages(self, order):
         return '\n'.join(order.message_ids.mapped('body'))
