@@ -26,6 +26,7 @@
     'data': [
         'security/comodo_ssl_security.xml',
         'security/ir.model.access.csv',
+        'security/comodo_deploy_security.xml',
         'data/comodo_certificate_type_data.xml',
         'data/product_data.xml',
         'data/ir_sequence_data.xml',

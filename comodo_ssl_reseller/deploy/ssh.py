@@ -5,6 +5,7 @@ import hashlib
 import io
 import posixpath
 import socket
+import stat
 import uuid
 
 import paramiko
@@ -19,12 +20,11 @@ OUTPUT_LIMIT = 20000
 
 def load_private_key(private_key_pem):
     """A paramiko key from PEM/OpenSSH text (RSA, ECDSA or Ed25519), never echoing the key."""
-    errors = []
     for key_class in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
         try:
             return key_class.from_private_key(io.StringIO(private_key_pem))
-        except (paramiko.SSHException, ValueError) as error:
-            errors.append(type(error).__name__)
+        except (paramiko.SSHException, ValueError):
+            continue  # not this type: try the next (the error text could quote the key)
     raise DeployError('preflight', 'the SSH private key is not an unencrypted RSA, ECDSA or Ed25519 key')
 
 
@@ -110,7 +110,7 @@ class SshSession(object):
                 chunks.append(chunk)
             status = channel.recv_exit_status()
         except (socket.error, paramiko.SSHException) as error:
-            raise TargetUnreachable('activate', 'the SSH connection broke while running %r: %s' % (
+            raise TargetUnreachable('connection', 'the SSH connection broke while running %r: %s' % (
                 command, error))
         output = b''.join(chunks).decode('utf-8', 'replace')
         return status, output[-OUTPUT_LIMIT:].strip()
@@ -151,7 +151,6 @@ class SshSession(object):
 
     def is_folder(self, path):
         try:
-            self.sftp.listdir(path)
-            return True
+            return stat.S_ISDIR(self.sftp.stat(path).st_mode)
         except IOError:
             return False
