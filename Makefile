@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make run` (the demo) and `make test` (the whole suite).
-.PHONY: run test screenshots sandbox bench env postgres browser clean
+.PHONY: run test screenshots sandbox bench env postgres browser webservers clean
 
 PORT ?= 8090
 DATA ?= .run/sandbox
@@ -14,10 +14,13 @@ postgres:
 browser:
 	@bash tools/browser.sh
 
-run: env postgres
+webservers:
+	@bash tools/webservers.sh
+
+run: env postgres webservers
 	@.venv/bin/python tools/stack.py run
 
-test: env postgres browser
+test: env postgres browser webservers
 	@.venv/bin/python tools/stack.py test $(PYTEST_ARGS)
 
 # The README's pictures in docs/, taken in Chromium from a throw-away copy of the demo (no `make run` needed).

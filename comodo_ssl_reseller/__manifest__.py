@@ -26,6 +26,7 @@
     'data': [
         'security/comodo_ssl_security.xml',
         'security/ir.model.access.csv',
+        'security/comodo_deploy_security.xml',
         'data/comodo_certificate_type_data.xml',
         'data/product_data.xml',
         'data/ir_sequence_data.xml',
@@ -39,7 +40,9 @@
         'views/comodo_certificate_order_views.xml',
         'views/comodo_poll_run_views.xml',
         'views/comodo_push_token_views.xml',
+        'views/comodo_certificate_install_views.xml',
         'views/hosting_plan_views.xml',
+        'views/comodo_deploy_target_views.xml',
         'views/product_template_views.xml',
         'views/sale_order_views.xml',
         'views/account_invoice_views.xml',
@@ -50,6 +53,7 @@
         'views/res_config_settings_views.xml',
         'views/portal_templates.xml',
         'views/portal_term_templates.xml',
+        'views/portal_install_templates.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

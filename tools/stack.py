@@ -40,6 +40,12 @@ DEMO_HTTP_PORT = 8069
 # Where the demo's mail sink keeps what Odoo sent, one .eml file a message.
 DEMO_MAIL_DIR = os.path.join(RUN_DIR, 'mail')
 SANDBOX_PORT = 8090
+# The demo customer's web server: sshd and nginx (and Apache) of webserver_rig on loopback.
+DEMO_SSH_PORT = 8022
+DEMO_NGINX_PORT = 8443
+DEMO_APACHE_PORT = 8444
+DEMO_SITE = 'www.mysite.example.com'
+DEMO_TARGET_NAME = 'Demo web server (local nginx)'
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
 CA_CHANNEL_CAPACITY = 4
 
@@ -297,9 +303,50 @@ def command_test(pytest_args):
         stop(mail_sink)
 
 
+def start_demo_webservers():
+    """sshd + nginx on loopback for the demo customer, serving DEMO_SITE; a new SSH key and host
+    key each run."""
+    sys.path.insert(0, ROOT)
+    from webserver_rig import WebServerRig
+    folder = os.path.join(RUN_DIR, 'webservers')
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    rig = WebServerRig(folder, ssh_port=DEMO_SSH_PORT, nginx_port=DEMO_NGINX_PORT,
+                       apache_port=DEMO_APACHE_PORT)
+    try:
+        rig.start()
+        rig.add_site(DEMO_SITE)
+    except (OSError, RuntimeError) as error:
+        rig.stop()
+        raise StackError('the demo web servers did not start (%s): is `make webservers` done?' % error)
+    return rig
+
+
+def point_demo_customer_at(config, rig):
+    """The demo database's target for the local nginx, with this run's key (the host key is new
+    too, so the pin is emptied: the first install pins it again)."""
+    values = dict(rig.target_values('nginx'), name=DEMO_TARGET_NAME, host_fingerprint=False,
+                  verify_delay=1.0)
+    code = (
+        "Target = env['comodo.deploy.target']\n"
+        "values = %r\n"
+        "target = Target.search([('name', '=', values['name'])], limit=1) or Target.create(values)\n"
+        "target.write(values)\n"
+        "env.ref('comodo_ssl_reseller.subscription_portal_business').deploy_target_id = target\n"
+        "env.cr.commit()\n" % values)
+    result = subprocess.run([ODOO, 'shell', '-c', config, '-d', DEMO_DB, '--no-http', '--log-level=warn'],
+                            input=code.encode(), stdout=subprocess.DEVNULL)
+    if result.returncode:
+        raise StackError('could not point the demo customer at the local nginx (odoo shell exit %d)'
+                         % result.returncode)
+
+
 def command_run():
     require_free_port(DEMO_HTTP_PORT, 'Odoo')
     require_free_port(SANDBOX_PORT, 'the sandbox CA')
+    for port, what in ((DEMO_SSH_PORT, 'the demo sshd'), (DEMO_NGINX_PORT, 'the demo nginx'),
+                       (DEMO_APACHE_PORT, 'the demo Apache')):
+        require_free_port(port, what)
     mail_port = free_port()
     config = write_config('demo.conf', http_port=DEMO_HTTP_PORT, smtp_port=mail_port,
                           server_wide_modules='web,queue_job', dbfilter='^%s$' % DEMO_DB)
@@ -322,14 +369,17 @@ def command_run():
         handle.write('%s\n%s' % (template, digest))
     point_mail_at_sink(DEMO_DB, mail_port)
 
-    sandbox = odoo = mail_sink = None
+    sandbox = odoo = mail_sink = webservers = None
     try:
         mail_sink = start_mail_sink(mail_port, DEMO_MAIL_DIR)
+        webservers = start_demo_webservers()
+        point_demo_customer_at(config, webservers)
         sandbox = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'))
         odoo = subprocess.Popen([ODOO, '-c', config, '-d', DEMO_DB, '--log-level=info',
                                  '--logfile', os.path.join(RUN_DIR, 'odoo.log')])
         wait_for_http(DEMO_HTTP_PORT, odoo)
         print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT, 'mail': DEMO_MAIL_DIR,
+                             'site': DEMO_SITE, 'nginx': DEMO_NGINX_PORT, 'ssh': DEMO_SSH_PORT,
                              'log': os.path.join(RUN_DIR, 'odoo.log')}, flush=True)
         odoo.wait()
         return odoo.returncode
@@ -339,6 +389,8 @@ def command_run():
         stop(odoo)
         stop(sandbox)
         stop(mail_sink)
+        if webservers is not None:
+            webservers.stop()
 
 
 DEMO_BANNER = """
@@ -347,6 +399,8 @@ DEMO_BANNER = """
     portal customer:              portal / portal   (http://127.0.0.1:%(port)d/my)
   Sandbox CA (admin page):        http://127.0.0.1:%(sandbox)d/admin/
   Mails sent (one .eml each):     %(mail)s/
+  Demo customer's web server:     nginx on 127.0.0.1:%(nginx)d (SSH 127.0.0.1:%(ssh)d), site %(site)s
+    what it serves:               curl -vk --resolve %(site)s:%(nginx)d:127.0.0.1 https://%(site)s:%(nginx)d/
   Odoo log:                       %(log)s
   Ctrl-C stops everything.
 """

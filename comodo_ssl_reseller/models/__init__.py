@@ -8,6 +8,10 @@ from . import comodo_certificate_term
 from . import comodo_certificate_order
 from . import comodo_certificate
 from . import comodo_certificate_key
+from . import comodo_deploy_target
+from . import comodo_temporary_ca
+from . import comodo_certificate_install
+from . import comodo_certificate_order_install
 from . import comodo_portal_ca_call
 from . import comodo_certificate_order_charge
 from . import comodo_ca_charge

@@ -11,6 +11,9 @@ class AccountAnalyticAccount(models.Model):
     ssl_setup_invoiced = fields.Boolean(
         string='SSL Setup Fee Invoiced', readonly=True, copy=False,
         help='The SSL module setup fee went out with an invoice of this subscription.')
+    deploy_target_id = fields.Many2one(
+        'comodo.deploy.target', string='Web Server', ondelete='restrict',
+        help='Where the certificates bought for this hosting are installed.')
 
     @api.onchange('hosting_plan_id')
     def _onchange_hosting_plan_id(self):

@@ -373,6 +373,7 @@ class ComodoCertificateOrder(models.Model):
         self._after_ca_outcome(_('naming the CA order on the invoice'), self._name_ca_order_on_invoices)
         self._after_ca_outcome(_('validating the invoice'), self._validate_invoices_if_configured)
         self._after_ca_outcome(_('booking the CA charge'), lambda: self._book_ca_charge(total_cost))
+        self._after_ca_outcome(_('installing a temporary certificate'), self._install_temporary)
 
     def _refused(self, error):
         self.write({'state': 'error', 'last_error': str(error), 'ca_status_code': error.code or 0})
@@ -735,6 +736,7 @@ class ComodoCertificateOrder(models.Model):
         self._deliver_sale_line()
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
             'comodo_ssl_reseller.mail_template_certificate_issued'))
+        self._after_ca_outcome(_('installing the certificate'), self._install_issued)
 
     def _record_certificate(self, values):
         """Keep the new certificate with the key it was issued for; the one it replaces is superseded."""
@@ -780,6 +782,7 @@ class ComodoCertificateOrder(models.Model):
         self._after_ca_outcome(_('asking Comodo for a refund'), self._refund_ca_charge)
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
             'comodo_ssl_reseller.mail_template_certificate_rejected'))
+        self._after_ca_outcome(_('restoring the site\'s certificate'), self._restore_after_temporary)
 
     def _on_revoked(self, reason):
         self.write({'state': 'revoked', 'next_check_at': False})
@@ -912,6 +915,7 @@ class ComodoCertificateOrder(models.Model):
             order.write({'state': 'cancelled', 'next_check_at': False})
             order._cancel_billing(_('Certificate order cancelled'))
             order.message_post(body=_('Certificate order cancelled by %s.') % self.env.user.name)
+            order._after_ca_outcome(_('restoring the site\'s certificate'), order._restore_after_temporary)
             # The CA last: nothing in Odoo can fail after Comodo was told.
             if order.ca_order_number:
                 order._cancel_at_ca()

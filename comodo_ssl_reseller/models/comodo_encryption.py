@@ -12,6 +12,9 @@ ENCRYPTED_FIELDS = [
     ('comodo.certificate.key', 'encrypted_private_key'),
     ('comodo.reseller.account', 'encrypted_password'),
     ('comodo.reseller.account', 'encrypted_secret_key'),
+    ('comodo.deploy.target', 'encrypted_private_key'),
+    ('comodo.certificate.install', 'encrypted_private_key'),
+    ('comodo.temporary.ca', 'encrypted_private_key'),
 ]
 
 

@@ -1,0 +1,167 @@
+import logging
+from datetime import datetime, timedelta
+
+from odoo import _, api, fields, models
+from odoo.addons.queue_job.job import job
+
+from ..deploy import POSTPONED, ROLLED_BACK, VERIFIED, install_certificate, restore_previous
+from ..deploy.verify import leaf_sha256
+
+_logger = logging.getLogger(__name__)
+
+INSTALL_CHANNEL = 'root.comodo'
+SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
+STATES = [
+    ('queued', 'Queued'),
+    ('staged', 'Staged'),
+    ('validated', 'Validated'),
+    ('active', 'Active'),
+    ('verified', 'Verified'),
+    ('postponed', 'Postponed'),
+    ('failed', 'Failed'),
+    ('rolled_back', 'Rolled Back'),
+    ('superseded', 'Superseded'),
+]
+# The installer's step names as the timeline's states.
+REACHED_STATES = {'preflight': 'queued', 'staged': 'staged', 'validated': 'validated',
+                  'activated': 'active', 'verified': 'verified'}
+WAITING_STATES = ('queued', 'postponed')
+# An unreachable server is tried again later, doubling the wait up to a ceiling.
+RETRY_FIRST_DELAY = timedelta(minutes=5)
+RETRY_LONGEST_DELAY = timedelta(hours=4)
+
+
+class ComodoCertificateInstall(models.Model):
+    """One attempt to put a certificate on a deployment target, with its timeline and every
+    step's output. The key to install is kept encrypted until the attempt ends, then dropped."""
+
+    _name = 'comodo.certificate.install'
+    _description = 'Certificate Installation'
+    _order = 'id desc'
+
+    order_id = fields.Many2one('comodo.certificate.order', required=True, readonly=True, index=True,
+                               ondelete='cascade')
+    company_id = fields.Many2one(related='order_id.company_id', store=True, readonly=True)
+    target_id = fields.Many2one('comodo.deploy.target', required=True, readonly=True, ondelete='restrict')
+    domain = fields.Char(required=True, readonly=True)
+    purpose = fields.Selection([('temporary', 'Temporary certificate'), ('install', 'Install'),
+                                ('restore', 'Restore the previous certificate')],
+                               required=True, readonly=True, default='install')
+    state = fields.Selection(STATES, required=True, readonly=True, default='queued', index=True)
+    failed_step = fields.Char(readonly=True)
+    error = fields.Text(readonly=True)
+    log = fields.Text(string='Steps', readonly=True, help='Every step with what the server answered.')
+    certificate_pem = fields.Text(string='Certificate', readonly=True)
+    chain_pem = fields.Text(string='CA Chain', readonly=True)
+    encrypted_private_key = fields.Text(readonly=True, copy=False, groups=SSL_MANAGERS)
+    expected_sha256 = fields.Char(string='Installed Leaf SHA-256', readonly=True)
+    served_sha256 = fields.Char(string='Served Leaf SHA-256', readonly=True)
+    attempts = fields.Integer(readonly=True)
+    next_try_at = fields.Datetime(readonly=True)
+    finished_at = fields.Datetime(readonly=True)
+
+    @api.model
+    def _start(self, order, target, certificate_pem=None, chain_pem=None, private_key_pem=None,
+               purpose='install'):
+        """Records the install and queues its job."""
+        install = self.sudo().create({
+            'order_id': order.id, 'target_id': target.id, 'domain': order.domain, 'purpose': purpose,
+            'certificate_pem': certificate_pem, 'chain_pem': chain_pem,
+            'encrypted_private_key': self.env['comodo.encryption']._encrypt(private_key_pem),
+            'expected_sha256': certificate_pem and leaf_sha256(certificate_pem),
+        })
+        install._enqueue()
+        return install
+
+    def _enqueue(self, eta=None):
+        for install in self.sudo().with_context(tracking_disable=True):
+            install.with_delay(channel=INSTALL_CHANNEL, eta=eta,
+                               identity_key='comodo-install-%d-%d' % (install.id, install.attempts))._job_install()
+
+    @job(default_channel=INSTALL_CHANNEL)
+    def _job_install(self):
+        install = self._lock_waiting()
+        if not install:
+            return _('Nothing to do: done, or being done by another worker.')
+        # One change at a time on a domain's files: installs of one order wait for each other.
+        self.env.cr.execute('SELECT id FROM comodo_certificate_order WHERE id = %s FOR UPDATE',
+                            (install.order_id.id,))
+        if install._is_superseded():
+            # E.g. a temporary certificate whose job ran late, after the issued one was installed.
+            install._supersede()
+            return _('%s: superseded by a later installation') % install.domain
+        target = install.target_id._deploy_target()
+        if install.purpose == 'restore':
+            report = restore_previous(target, install.domain)
+        else:
+            report = install_certificate(
+                target, install.domain, install.certificate_pem, install.chain_pem,
+                self.env['comodo.encryption']._decrypt(install.encrypted_private_key))
+        install._record(report)
+        return _('%s: %s') % (install.domain, install.state)
+
+    def _lock_waiting(self):
+        self.env.cr.execute('SELECT id FROM comodo_certificate_install WHERE id IN %s AND state IN %s '
+                            'FOR UPDATE SKIP LOCKED', (tuple(self.ids), WAITING_STATES))
+        locked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        locked.invalidate_cache()
+        return locked
+
+    def _is_superseded(self):
+        return bool(self.search_count([('order_id', '=', self.order_id.id), ('id', '>', self.id)]))
+
+    def _supersede(self):
+        self.write({'state': 'superseded', 'next_try_at': False, 'finished_at': fields.Datetime.now(),
+                    'encrypted_private_key': False})
+
+    def _record(self, report):
+        self.target_id._pin_host_key(report.host_fingerprint)
+        values = {
+            'attempts': self.attempts + 1,
+            'failed_step': report.failed_step or False,
+            'error': report.error or False,
+            'served_sha256': report.served_sha256 or False,
+            'log': self._format_steps(report.steps),
+        }
+        if report.state == POSTPONED:
+            delay = min(RETRY_FIRST_DELAY * (2 ** self.attempts), RETRY_LONGEST_DELAY)
+            values.update(state='postponed', next_try_at=fields.Datetime.to_string(datetime.utcnow() + delay))
+            self.write(values)
+            # The retry is always a queued job with its eta, also where the first try ran inline
+            # (tests run jobs at once: this one must wait).
+            self.with_context(test_queue_job_no_delay=False)._enqueue(eta=int(delay.total_seconds()))
+            self.order_id.message_post(body=_('Installing on %s postponed: %s. Next try at %s.') % (
+                self.target_id.name, report.error, values['next_try_at']))
+            return
+        if report.state in (VERIFIED, ROLLED_BACK) and self.purpose == 'restore':
+            state = 'rolled_back'
+        elif report.state == VERIFIED:
+            state = 'verified'
+        else:
+            state = report.state
+        values.update(state=state, next_try_at=False, finished_at=fields.Datetime.now(),
+                      encrypted_private_key=False)
+        self.write(values)
+        self.order_id.message_post(body=self._outcome_message())
+
+    def _outcome_message(self):
+        if self.purpose == 'restore':
+            if self.state == 'rolled_back':
+                return _('The certificate that %s served before was restored.') % self.target_id.name
+            return _('Restoring the previous certificate on %s failed at %s: %s') % (
+                self.target_id.name, self.failed_step, self.error)
+        if self.state == 'verified' and self.purpose == 'temporary':
+            return _('Temporary certificate installed on %s and verified (SHA-256 %s): it is served '
+                     'until Comodo issues.') % (self.target_id.name, self.served_sha256)
+        if self.state == 'verified':
+            return _('Installed on %s and verified: the server serves the certificate (SHA-256 %s).') % (
+                self.target_id.name, self.served_sha256)
+        if self.state == 'rolled_back':
+            return _('Installing on %s failed at %s: %s. The previous certificate was put back and is '
+                     'served.') % (self.target_id.name, self.failed_step, self.error)
+        return _('Installing on %s failed at %s: %s') % (self.target_id.name, self.failed_step, self.error)
+
+    @staticmethod
+    def _format_steps(steps):
+        return '\n\n'.join('[%s] %s\n%s' % ('ok' if entry['ok'] else 'FAILED', entry['step'], entry['output'])
+                           for entry in steps)
