@@ -216,7 +216,8 @@ def main():
         demo = Demo(port)
         # A CA over plain HTTP is a test CA: test mode (test=Y, which the sandbox ignores).
         demo.call('res.company', 'write', [demo.ref('base.main_company')],
-                  {'comodo_api_url': sandbox.url, 'comodo_test_mode': True})
+                  # Four purchases, none paid: more than the demo's limit of unpaid portal orders.
+                  {'comodo_api_url': sandbox.url, 'comodo_test_mode': True, 'comodo_max_unpaid_orders': 0})
         requests.get(demo.url + '/web/login', timeout=120)  # the page bundles, compiled once
         take_pictures(demo, sandbox)
         return 0
