@@ -5,15 +5,20 @@ from odoo.tests.common import HttpCase
 STYLESHEET_LINK = re.compile(r'<link[^>]+href="(/web/content/[^"]+\.css)"')
 
 
+# The first request compiles the bundles with lessc: on a loaded machine that takes longer than
+# url_open's default 10 s.
+COMPILE_TIMEOUT = 120
+
+
 class TestAssetBundles(HttpCase):
     """Odoo 11 compiles its stylesheets with lessc: without it every page shows a style error."""
 
     def _stylesheets(self, page):
-        response = self.url_open(page)
+        response = self.url_open(page, timeout=COMPILE_TIMEOUT)
         self.assertEqual(response.status_code, 200)
         links = STYLESHEET_LINK.findall(response.text)
         self.assertTrue(links, 'the page %s links compiled stylesheets' % page)
-        return [self.url_open(link) for link in links]
+        return [self.url_open(link, timeout=COMPILE_TIMEOUT) for link in links]
 
     def _assert_compiled(self, page):
         for stylesheet in self._stylesheets(page):
