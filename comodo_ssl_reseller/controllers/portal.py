@@ -146,6 +146,8 @@ class CertificatePortal(CustomerPortal):
             'timeline': self._timeline(order),
             'valid_from': self._local_time(order, order.valid_from),
             'valid_until': self._local_time(order, order.valid_until),
+            # For every other time on the page (the term's certificates): the same zone, labelled.
+            'local_time': lambda value: self._local_time(order, value),
             'next_step': self._next_step(order),
             'dcv': order._dcv_instructions() if order.state == 'pending' else [],
             'dcv_methods': DCV_METHOD_SELECTION,

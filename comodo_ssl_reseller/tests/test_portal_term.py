@@ -25,6 +25,10 @@ class TestPortalTerm(PortalCase):
         page = self.url_open(order.portal_url).text
         self.assertIn('o_comodo_term_certificates', page)
         self.assertIn(order.serial_number, page)
+        # The term's certificates read in the same zone as the rest of the page, and say which.
+        valid_from = re.search(r'o_comodo_valid_from">([^<]+)<', page).group(1)
+        term_rows = page[page.index('o_comodo_term_certificates'):]
+        self.assertIn(valid_from, term_rows, 'the first certificate starts when the order page says')
         first = order.certificate_id
 
         reissued = self._post('/my/certificates/%d/reissue' % order.id, order.portal_url)
