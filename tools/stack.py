@@ -244,23 +244,22 @@ def install_addon(config, database):
 
 def start_sandbox(port, data_dir):
     command = [PYTHON, '-m', 'comodo_sandbox', '--port', str(port), '--data', data_dir]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True)
-    line = process.stdout.readline()
-    if 'listening on' not in line:
-        process.kill()
-        raise StackError('the sandbox CA did not start (%s): run `make sandbox` to see why.' % ' '.join(command))
-    log(line.strip())
-    return process
+    return start_listening(command, 'the sandbox CA did not start (%s): run `make sandbox` to see why.')
 
 
 def start_mail_sink(port, folder):
     """The SMTP sink Odoo's outgoing mail goes to: each message an .eml file in `folder`."""
     command = [PYTHON, os.path.join(ROOT, 'tools', 'mail_sink.py'), '--port', str(port), '--folder', folder]
+    return start_listening(command, 'the mail sink did not start (%s): run it by hand to see why.')
+
+
+def start_listening(command, failure):
+    """Start a helper server and wait for its first line, "... listening on ..."."""
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True)
     line = process.stdout.readline()
     if 'listening on' not in line:
         process.kill()
-        raise StackError('the mail sink did not start (%s): run it by hand to see why.' % ' '.join(command))
+        raise StackError(failure % ' '.join(command))
     log(line.strip())
     return process
 
