@@ -423,7 +423,10 @@ def main():
     sub.add_parser('run', help='the demo: Odoo on 127.0.0.1:8069 and the sandbox CA')
     test = sub.add_parser('test', help='the whole test suite on a fresh database')
     test.add_argument('pytest_args', nargs=argparse.REMAINDER, help='pytest arguments instead of the whole suite')
-    options = parser.parse_args()
+    # parse_known_args: REMAINDER alone refuses pytest arguments that start with a dash (`-k expr`).
+    options, unknown = parser.parse_known_args()
+    if unknown and options.command != 'test':
+        parser.error('unrecognized arguments: %s' % ' '.join(unknown))
     # Odoo looks for lessc (its stylesheet compiler, installed in the venv) on PATH.
     os.environ['PATH'] = os.path.join(VENV, 'bin') + os.pathsep + os.environ.get('PATH', '')
     os.environ.setdefault('PGOPTIONS', '--client-min-messages=warning')
@@ -435,7 +438,7 @@ def main():
         if options.command == 'run':
             return command_run()
         if options.command == 'test':
-            return command_test(options.pytest_args)
+            return command_test(unknown + options.pytest_args)
         parser.print_help()
         return 2
     except StackError as error:
