@@ -60,6 +60,13 @@ class ComodoCertificateInstall(models.Model):
     next_try_at = fields.Datetime(readonly=True)
     finished_at = fields.Datetime(readonly=True)
 
+    @api.multi
+    def name_get(self):
+        # Breadcrumbs and links say what was installed where, not "comodo.certificate.install,2".
+        purposes = dict(self._fields['purpose']._description_selection(self.env))
+        return [(install.id, _('%s on %s (%s)') % (install.domain, install.target_id.name, purposes[install.purpose]))
+                for install in self]
+
     @api.model
     def _start(self, order, target, certificate_pem=None, chain_pem=None, private_key_pem=None,
                purpose='install'):

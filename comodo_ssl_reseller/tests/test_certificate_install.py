@@ -53,6 +53,23 @@ class TestCertificateInstall(ComodoCase):
         self.assertTrue(self.target.host_fingerprint.startswith('SHA256:'), 'pinned on first use')
         self.assertIn('Installed on Rig nginx and verified', self._messages(order))
         self.assertEqual(order.deploy_target_id, self.target, 'taken from the customer\'s hosting')
+        self.assertEqual(install.display_name, '%s on Rig nginx (Install)' % domain)
+
+    def test_reissued_certificate_replaces_the_first_on_the_site(self):
+        domain = unique_domain('instant')
+        self.rig.add_site(domain)
+        order = self._buy(domain)
+        first_pem = order.certificate_pem
+
+        order._customer_reissue()
+
+        self.assertEqual(order.state, 'issued')
+        self.assertNotEqual(order.certificate_pem, first_pem, 'a new certificate in the term')
+        latest = order.install_ids[0]
+        self.assertEqual((latest.purpose, latest.state), ('install', 'verified'), latest.log)
+        self.assertEqual(latest.certificate_pem, order.certificate_pem)
+        self.assertEqual(self._served('nginx', domain), leaf_sha256(order.certificate_pem))
+        self.assertEqual(self.rig.read('nginx', domain + '.key'), order.private_key_pem, 'with its new key')
 
     def test_temporary_certificate_until_comodo_issues(self):
         domain = unique_domain('www')
