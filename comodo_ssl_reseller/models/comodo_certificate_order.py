@@ -152,6 +152,17 @@ class ComodoCertificateOrder(models.Model):
                                  help='The dates a renewal covers: from the end of the term it renews.')
     renewal_reminders_sent = fields.Char(
         readonly=True, copy=False, help='Days left at which a reminder to pay this renewal was sent, e.g. "15,7".')
+    validation_mail_sent_at = fields.Datetime(
+        readonly=True, copy=False,
+        help='When the customer was emailed how to validate the domains for the current CSR; cleared '
+             'when a new CSR goes to Comodo (reissue, corrected domain).')
+    dcv_instructions_html = fields.Html(
+        string='Validation Instructions', compute='_compute_dcv_instructions_html',
+        help='The file or DNS record the customer publishes for each domain, for the validation mail.')
+    customer_has_ssl_module = fields.Boolean(
+        compute='_compute_customer_has_ssl_module',
+        help='A hosting plan of the customer includes the SSL module: the portal lets them act on this '
+             'certificate (validation, auto-renewal, reissue).')
 
     invoice_ids = fields.One2many('account.invoice', 'comodo_order_id', string='Billing', readonly=True)
     invoice_count = fields.Integer(compute='_compute_invoice_count')
@@ -220,6 +231,16 @@ class ComodoCertificateOrder(models.Model):
         base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '').rstrip('/')
         for order in self:
             order.customer_page_url = base_url + order.portal_url
+
+    def _compute_dcv_instructions_html(self):
+        for order in self:
+            instructions = order._dcv_instructions()
+            order.dcv_instructions_html = instructions and self.env['ir.qweb'].render(
+                'comodo_ssl_reseller.mail_dcv_instructions', {'instructions': instructions}).decode()
+
+    def _compute_customer_has_ssl_module(self):
+        for order in self:
+            order.customer_has_ssl_module = bool(order.partner_id._ssl_plans())
 
     # -- CRUD ---------------------------------------------------------------------------------------
 
@@ -422,12 +443,10 @@ class ComodoCertificateOrder(models.Model):
         client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,
                        dcv_email=self.dcv_email or None, unique_value=self.unique_value)
         now = fields.Datetime.now()
+        # A new CSR: the customer is told again how to validate it, once the CA is found waiting.
         self.write({'state': 'pending', 'waiting_since': now, 'next_check_at': now, 'attempts': 0,
-                    'transient_failures': 0, 'last_error': False})
+                    'transient_failures': 0, 'last_error': False, 'validation_mail_sent_at': False})
         self.message_post(body=_('Reissue sent to Comodo for CA order %s.') % self.ca_order_number)
-        if self._dcv_instructions():
-            self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
-                'comodo_ssl_reseller.mail_template_certificate_revalidate'))
 
     def _reissue_failed(self, reason):
         """The current certificate stays; the SSL managers are told (the cron tries again tomorrow)."""
@@ -621,7 +640,9 @@ class ComodoCertificateOrder(models.Model):
         if result.status in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT):
             checked['next_check_at'] = self._next_regular_check()
         self.write(checked)
-        if result.status == OrderStatus.ISSUED and not self._is_certificate_for_our_key(result.certificate_pem):
+        if result.status == OrderStatus.PENDING:
+            self._after_ca_outcome(_('emailing the customer'), self._ask_customer_to_validate)
+        elif result.status == OrderStatus.ISSUED and not self._is_certificate_for_our_key(result.certificate_pem):
             self._on_foreign_certificate(result)
         elif result.status == OrderStatus.ISSUED:
             self._on_issued(result)
@@ -801,6 +822,18 @@ class ComodoCertificateOrder(models.Model):
             _logger.exception('Certificate order %s: failed %s', self.name, what)
             self.write({'last_error': _('Failed %s: %s') % (what, error)})
             self.message_post(body=_('Failed %s: %s. Please finish it by hand.') % (what, error))
+
+    def _ask_customer_to_validate(self):
+        """Comodo waits for the domains to be validated: the customer is told what to do, once per
+        CSR, unless the reseller's account validates its domains itself.
+
+        Every check holds the order's row lock (_lock_for_ca, which reads it afresh): a worker that
+        checks it after another one sees the mail recorded as sent.
+        """
+        if self.validation_mail_sent_at or self.state != 'pending' or self._domains_validated_by_account():
+            return
+        self.validation_mail_sent_at = fields.Datetime.now()
+        self._notify_customer('comodo_ssl_reseller.mail_template_validation_needed')
 
     def _notify_customer(self, template_xmlid):
         template = self.env.ref(template_xmlid)
@@ -998,8 +1031,9 @@ class ComodoCertificateOrder(models.Model):
         with self.company_id._comodo_client() as client:
             client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,
                            dcv_email=self.dcv_email or None, unique_value=self.unique_value)
-        # Recorded once Comodo accepted it: a refusal (raised) rolls the request back.
-        self.write({'waiting_since': fields.Datetime.now(), 'attempts': 0})
+        # Recorded once Comodo accepted it: a refusal (raised) rolls the request back. A new CSR: the
+        # customer is emailed how to validate it at the next check that finds the CA waiting.
+        self.write({'waiting_since': fields.Datetime.now(), 'attempts': 0, 'validation_mail_sent_at': False})
         self.message_post(body=_('Domain corrected from %s to %s in CA order %s.')
                           % (previous, domain, self.ca_order_number))
 
