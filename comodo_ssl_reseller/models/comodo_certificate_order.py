@@ -44,6 +44,10 @@ SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
 KEY_READERS = SSL_MANAGERS
 # Reminders to pay a renewal, by days left in the term: each sent once.
 RENEWAL_REMINDER_DAYS = (15, 7, 1)
+# Notices that a term ends with nothing renewing it, by days left in the term: each sent once.
+EXPIRY_NOTICE_DAYS = (30, 7, 1)
+# A renewal in one of these states will never serve the next term.
+RENEWAL_LOST_STATES = ('cancelled', 'rejected', 'revoked')
 # What the CA answers when it gives no reason for a rejection: saying it again tells the customer
 # nothing ("Reason given: The certificate request has been rejected!").
 REJECTIONS_WITHOUT_REASON = ('the certificate request has been rejected!', 'rejected by comodo')
@@ -152,6 +156,10 @@ class ComodoCertificateOrder(models.Model):
                                  help='The dates a renewal covers: from the end of the term it renews.')
     renewal_reminders_sent = fields.Char(
         readonly=True, copy=False, help='Days left at which a reminder to pay this renewal was sent, e.g. "15,7".')
+    expiry_notices_sent = fields.Char(
+        readonly=True, copy=False,
+        help='Days left at which the customer was told that this term ends with nothing renewing it, '
+             'e.g. "30,7".')
     validation_mail_sent_at = fields.Datetime(
         readonly=True, copy=False,
         help='When the customer was emailed how to validate the domains for the current CSR; cleared '
@@ -468,6 +476,7 @@ class ComodoCertificateOrder(models.Model):
         self._start_due_reissues(now)
         self._start_due_renewals(now)
         self._send_due_renewal_reminders(now)
+        self._send_due_expiry_notices(now)
 
     def _expire_ended_terms(self, now):
         """Ended terms are shown expired; a renewal still unpaid lapses, and nothing is ordered."""
@@ -562,10 +571,7 @@ class ComodoCertificateOrder(models.Model):
         }
 
     def _send_due_renewal_reminders(self, now):
-        """Remind customers of unpaid renewals at 15, 7 and 1 days left, each reminder once.
-
-        "Days left <= threshold and not yet sent": a cron that skipped days still sends it.
-        """
+        """Remind customers of unpaid renewals at 15, 7 and 1 days left, each reminder once."""
         template = self.env.ref('comodo_ssl_reseller.mail_template_renewal_reminder')
         self.env.cr.execute("""
             SELECT r.id FROM comodo_certificate_order r
@@ -578,14 +584,46 @@ class ComodoCertificateOrder(models.Model):
                              max(RENEWAL_REMINDER_DAYS)))
         for renewal in self.browse([row[0] for row in self.env.cr.fetchall()]):
             days_left = (fields.Datetime.from_string(renewal.renewal_of_id.term_ends_at) - now).days
-            sent = set(int(days) for days in (renewal.renewal_reminders_sent or '').split(',') if days)
-            due = [days for days in RENEWAL_REMINDER_DAYS if days_left <= days and days not in sent]
-            for threshold in due:
+            if renewal._take_due_thresholds('renewal_reminders_sent', RENEWAL_REMINDER_DAYS, days_left):
                 renewal.with_context(days_left=days_left).message_post_with_template(
                     template.id, composition_mode='comment')
-                sent.add(threshold)
-            if due:
-                renewal.renewal_reminders_sent = ','.join(str(days) for days in sorted(sent, reverse=True))
+
+    def _send_due_expiry_notices(self, now):
+        """Tell customers whose term ends with nothing renewing it, at 30, 7 and 1 days left, each
+        notice once. A term with a renewal on its way gets the renewal reminders instead."""
+        template = self.env.ref('comodo_ssl_reseller.mail_template_certificate_expiring')
+        self.env.cr.execute("""
+            SELECT o.id FROM comodo_certificate_order o
+             WHERE o.state IN %s
+               AND o.term_ends_at > %s
+               AND o.term_ends_at <= %s::timestamp + %s * interval '1 day'
+               FOR UPDATE OF o SKIP LOCKED""",
+                            (SERVING_STATES, fields.Datetime.to_string(now), fields.Datetime.to_string(now),
+                             max(EXPIRY_NOTICE_DAYS)))
+        for order in self.browse([row[0] for row in self.env.cr.fetchall()]):
+            if order._renewal_on_its_way():
+                continue
+            days_left = (fields.Datetime.from_string(order.term_ends_at) - now).days
+            if order._take_due_thresholds('expiry_notices_sent', EXPIRY_NOTICE_DAYS, days_left):
+                order.message_post_with_template(template.id, composition_mode='comment')
+
+    def _renewal_on_its_way(self):
+        """A renewal is invoiced, paid or ordered for this term, or auto-renewal will invoice one."""
+        self.ensure_one()
+        if not self.renewal_ids:
+            return self.auto_renew
+        return any(renewal.state not in RENEWAL_LOST_STATES for renewal in self.renewal_ids)
+
+    def _take_due_thresholds(self, sent_field, thresholds, days_left):
+        """The thresholds (days left) that `days_left` has reached and `sent_field` (e.g. "15,7") does
+        not list yet, now listed there. "Reached", not "equal": a cron that skipped days still sends
+        its notice, and thresholds reached together make one notice, not several alike."""
+        self.ensure_one()
+        sent = set(int(days) for days in (self[sent_field] or '').split(',') if days)
+        due = [days for days in thresholds if days_left <= days and days not in sent]
+        if due:
+            self[sent_field] = ','.join(str(days) for days in sorted(sent.union(due), reverse=True))
+        return due
 
     # -- polling -----------------------------------------------------------------------------------
 

@@ -1,6 +1,9 @@
-"""The customer's mails, against the sandbox CA: "please validate the domain" once per CSR."""
+"""The customer's mails, against the sandbox CA: "please validate the domain" once per CSR, and the
+expiring notice for a term nothing renews. The daily cron travels in time as in
+test_certificate_term.py: `now` for Odoo, the sandbox's clock moved to the same day."""
 import re
 import unittest
+from datetime import datetime
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -10,6 +13,8 @@ from ..comodo_client import CollectResult, OrderStatus
 from .common import ComodoCase, unique_domain
 
 VALIDATION_SUBJECT = 'please validate the domain'
+EXPIRING_SUBJECT = 'will not be renewed'
+REMINDER_SUBJECT = 'renewal not paid yet'
 
 
 def words(html):
@@ -197,3 +202,94 @@ class TestTwoWorkersOneValidationMail(unittest.TestCase):
         second.env.cr.rollback()  # its job is over; the next poll is a new transaction
         self.assertTrue(self._check_job(second), 'checked again')
         self.assertEqual(self._customer_mail_count(second.env.cr), 1)
+
+
+class TestExpiringNotice(CustomerMailCase):
+    """A one-year term bought on 2026-12-02 ends on 2027-12-02."""
+
+    def setUp(self):
+        super(TestExpiringNotice, self).setUp()
+        self.addCleanup(self.sandbox.set_clock, None)
+
+    def _daily_cron(self, date):
+        self.sandbox.set_clock(date)
+        self.env['comodo.certificate.order']._cron_after_issuance(now=datetime.strptime(date, '%Y-%m-%d'))
+
+    def _buy_one_year_on(self, date):
+        self.sandbox.set_clock(date)
+        order = self._buy(unique_domain('instant'))
+        self.assertEqual(order.term_ends_at[:10], '2027-12-02')
+        return order
+
+    def _notices(self, order):
+        return self._mails(order, EXPIRING_SUBJECT)
+
+    def test_without_auto_renewal_the_customer_is_told_at_30_7_and_1_days_each_once(self):
+        order = self._buy_one_year_on('2026-12-02')
+        order._set_auto_renew(False)
+        for date, notices in (('2027-11-01', 0), ('2027-11-02', 1), ('2027-11-03', 1), ('2027-11-24', 1),
+                              ('2027-11-25', 2), ('2027-11-26', 2), ('2027-12-01', 3), ('2027-12-01', 3),
+                              ('2027-12-03', 3)):
+            self._daily_cron(date)
+            self.assertEqual(len(self._notices(order)), notices, date)
+        self.assertEqual(order.state, 'expired')
+        notice = self._notices(order)[0]
+        self.assertIn('Your SSL certificate for %s expires on 2027-12-02 and will not be renewed'
+                      % order.domain, notice.subject)
+        self._assert_leads_to_the_page(notice, order)
+        text = words(notice.body_html)
+        self.assertIn('ends on 2027-12-02, and it will not be renewed: auto-renewal is off.', text)
+        self.assertIn('What happens next: on that date the certificate expires, and browsers will warn '
+                      'the visitors of %s.' % order.domain, text)
+        self.assertIn('To keep it, turn auto-renewal on from the certificate\'s page', text,
+                      'the page can still renew this term')
+        self.assertFalse(self._mails(order, REMINDER_SUBJECT))
+
+    def test_a_cron_that_missed_days_sends_one_notice_late(self):
+        order = self._buy_one_year_on('2026-12-02')
+        order._set_auto_renew(False)
+        self._daily_cron('2027-11-27')  # 5 days left: the 30- and the 7-day notices are both due
+        self.assertEqual(len(self._notices(order)), 1, 'one notice, not two alike')
+        self.assertEqual(order.expiry_notices_sent, '30,7')
+        self._daily_cron('2027-11-28')
+        self.assertEqual(len(self._notices(order)), 1)
+        self._daily_cron('2027-12-01')
+        self.assertEqual(len(self._notices(order)), 2)
+
+    def test_with_auto_renewal_the_renewal_reminder_leads_to_the_renewal_page_instead(self):
+        order = self._buy_one_year_on('2026-12-02')
+        self._daily_cron('2027-11-02')  # invoiced
+        renewal = order.renewal_ids
+        self.assertEqual(renewal.state, 'awaiting_payment')
+        self._daily_cron('2027-11-25')  # 7 days left: the 15- and the 7-day reminders are both due
+        self._daily_cron('2027-12-01')
+        self.assertFalse(self._notices(order))
+        reminders = self._mails(renewal, REMINDER_SUBJECT)
+        self.assertEqual(len(reminders), 2, 'one reminder for the two due on the same day')
+        self._assert_leads_to_the_page(reminders[0], renewal)
+        self.assertIn('What happens next: once the invoice is paid, we order the new certificate',
+                      words(reminders[0].body_html))
+
+    def test_a_renewal_cancelled_with_auto_renewal_leaves_a_new_order_or_us(self):
+        order = self._buy_one_year_on('2026-12-02')
+        self._daily_cron('2027-11-02')
+        self.assertFalse(self._notices(order), 'a renewal is on its way')
+        order._set_auto_renew(False)
+        self.assertEqual(order.renewal_ids.state, 'cancelled')
+        self._daily_cron('2027-11-03')
+        notice = self._notices(order)
+        self.assertEqual(len(notice), 1)
+        self._assert_leads_to_the_page(notice, order)
+        text = words(notice.body_html)
+        # The term's one renewal is spent: turning auto-renewal on again would not renew it.
+        self.assertNotIn('turn auto-renewal on', text)
+        self.assertTrue(self.company.email)
+        self.assertIn('order a new certificate from your account, or ask us: %s' % self.company.email, text)
+
+    def test_a_renewal_rejected_by_the_ca_is_said_so(self):
+        order = self._buy_one_year_on('2026-12-02')
+        self._daily_cron('2027-11-02')
+        order.renewal_ids.write({'state': 'rejected'})  # as _on_rejected leaves it
+        self._daily_cron('2027-11-03')
+        self.assertIn('it will not be renewed: the certificate authority rejected its renewal (reference %s).'
+                      % order.renewal_ids.name, words(self._notices(order).body_html))
