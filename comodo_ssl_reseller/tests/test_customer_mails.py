@@ -1,5 +1,6 @@
-"""The customer's mails, against the sandbox CA: "please validate the domain" once per CSR, and the
-expiring notice for a term nothing renews. The daily cron travels in time as in
+"""The customer's mails, against the sandbox CA: "please validate the domain" once per CSR, the
+expiring notice for a term nothing renews, and a guard that every customer mail links to the
+certificate's page and says what happens next. The daily cron travels in time as in
 test_certificate_term.py: `now` for Odoo, the sandbox's clock moved to the same day."""
 import re
 import unittest
@@ -15,6 +16,15 @@ from .common import ComodoCase, unique_domain
 VALIDATION_SUBJECT = 'please validate the domain'
 EXPIRING_SUBJECT = 'will not be renewed'
 REMINDER_SUBJECT = 'renewal not paid yet'
+# Every mail template of the addon addressed to the customer, and the kind of order it is sent
+# about (see _orders_mails_are_about): a new customer mail must be named here, and so is checked.
+CUSTOMER_MAILS = {
+    'mail_template_validation_needed': 'waiting_for_validation',
+    'mail_template_certificate_issued': 'issued',
+    'mail_template_certificate_rejected': 'rejected',
+    'mail_template_certificate_expiring': 'ending_without_renewal',
+    'mail_template_renewal_reminder': 'unpaid_renewal',
+}
 
 
 def words(html):
@@ -293,3 +303,48 @@ class TestExpiringNotice(CustomerMailCase):
         self._daily_cron('2027-11-03')
         self.assertIn('it will not be renewed: the certificate authority rejected its renewal (reference %s).'
                       % order.renewal_ids.name, words(self._notices(order).body_html))
+
+
+class TestEveryCustomerMailLeadsSomewhere(ComodoCase):
+    """Each customer mail, rendered on an order of the kind it is sent about, links to that
+    certificate's portal page and says what happens next."""
+
+    def _orders_mails_are_about(self):
+        waiting = self._buy(unique_domain('www'), comodo_dcv_method='HTTP_CSR_HASH')
+        rejected = self._buy(unique_domain('www'))
+        self.sandbox.reject(rejected.ca_order_number)
+        rejected.action_check()
+        ending = self._buy(unique_domain('instant'))
+        ending._set_auto_renew(False)
+        orders = {
+            'waiting_for_validation': waiting,
+            'issued': self._buy(unique_domain('instant')),
+            'rejected': rejected,
+            'ending_without_renewal': ending,
+            'unpaid_renewal': self._buy(unique_domain('instant'))._create_renewal(),
+        }
+        self.assertEqual([orders[kind].state for kind in sorted(orders)],
+                         ['issued', 'issued', 'rejected', 'awaiting_payment', 'pending'])
+        return orders
+
+    def test_every_customer_mail_links_to_the_page_and_says_what_happens_next(self):
+        orders = self._orders_mails_are_about()
+        data = self.env['ir.model.data'].search([('module', '=', 'comodo_ssl_reseller'),
+                                                 ('model', '=', 'mail.template')])
+        names = {entry.res_id: entry.name for entry in data}
+        order_templates = self.env['mail.template'].browse(list(names)).filtered(
+            lambda template: template.model == 'comodo.certificate.order')
+        some_order = orders['issued']
+
+        def addressed_to_the_customer(template):
+            recipients = template.generate_email(some_order.id, fields=['partner_to'])['partner_ids']
+            return some_order.partner_id.id in recipients
+        to_the_customer = order_templates.filtered(addressed_to_the_customer)
+        self.assertEqual(sorted(names[template.id] for template in to_the_customer), sorted(CUSTOMER_MAILS),
+                         'every customer mail is named in CUSTOMER_MAILS, with the kind of order it is about')
+        for template in to_the_customer:
+            name = names[template.id]
+            order = orders[CUSTOMER_MAILS[name]]
+            body = template.generate_email(order.id, fields=['body_html'])['body_html']
+            self.assertIn('href="%s"' % order.customer_page_url, body, name)
+            self.assertIn('What happens next:', words(body), name)
