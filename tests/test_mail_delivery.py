@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from comodo_client import dcv_instructions
 from server_process import wait
 
 
@@ -77,6 +78,26 @@ def test_issued_mail_reaches_the_sink_and_links_to_the_portal_page(odoo_server, 
     page = '/my/certificates/%d' % order_id
     assert 'href="' in body and page + '"' in body, 'the mail links to the certificate page'
     assert 'What happens next' in body and 'install them on your web server' in body
+    assert 'PRIVATE KEY' not in mails[0].as_string()
+
+
+def test_validation_mail_reaches_the_sink_with_the_dns_record_and_the_link(odoo_server, comodo_sandbox,
+                                                                           mail_folder):
+    call = odoo_server.caller()
+    domain = 'never-%s.example.com' % uuid.uuid4().hex[:10]
+    order_id = _order_certificate(call, comodo_sandbox, domain)
+
+    subject = 'Your SSL certificate for %s: please validate the domain' % domain
+    mails = wait(lambda: _received(mail_folder, subject), 60,
+                 'the validation mail in the sink (sent once the first check finds Comodo waiting)')
+    assert len(mails) == 1
+    assert _customer_email(call) in str(mails[0]['To'])
+    body = _html(mails[0])
+    assert '/my/certificates/%d"' % order_id in body, 'the mail links to the certificate page'
+    order = call('comodo.certificate.order', 'read', [order_id], ['csr_pem', 'unique_value'])[0]
+    record = dcv_instructions(order['csr_pem'], 'CNAME_CSR_HASH', domain, order['unique_value'])
+    assert record.cname_name in body and record.cname_target in body, 'the DNS record to add'
+    assert 'What happens next' in body
     assert 'PRIVATE KEY' not in mails[0].as_string()
 
 

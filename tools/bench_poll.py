@@ -80,7 +80,8 @@ def place_sandbox_orders(sandbox, count):
 
 
 def insert_pending_orders(connection, ca_order_numbers):
-    """The Odoo side of those orders, inserted in bulk, as an import would."""
+    """The Odoo side of those orders, inserted in bulk, as an import would. Their customers were
+    told how to validate when the orders were placed and first checked: the poll only checks them."""
     with connection.cursor() as cr:
         cr.execute("""SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s""", TERM_XMLID)
         term_id = cr.fetchone()[0]
@@ -92,11 +93,12 @@ def insert_pending_orders(connection, ca_order_numbers):
             INSERT INTO comodo_certificate_order
                 (name, state, company_id, partner_id, term_id, type_id, domain, dcv_method,
                  ca_order_number, foreign_order_number, unique_value, placed_at, waiting_since,
-                 next_check_at, attempts, transient_failures, key_generated,
+                 next_check_at, attempts, transient_failures, key_generated, validation_mail_sent_at,
                  create_uid, write_uid, create_date, write_date)
             SELECT 'BENCH/' || n, 'pending', 1, %s, %s, %s, 'never-bench.example.com', 'CNAME_CSR_HASH',
                    n, 'bench-' || n, 'bench' || n, now() at time zone 'UTC', now() at time zone 'UTC',
-                   NULL, 0, 0, false, 1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
+                   NULL, 0, 0, false, now() at time zone 'UTC',
+                   1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
               FROM unnest(%s::text[]) AS n""", (partner_id, term_id, type_id, ca_order_numbers))
         cr.execute("UPDATE ir_cron SET active = false")  # only the polls fired below run
     connection.commit()

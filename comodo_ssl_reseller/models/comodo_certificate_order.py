@@ -44,6 +44,10 @@ SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
 KEY_READERS = SSL_MANAGERS
 # Reminders to pay a renewal, by days left in the term: each sent once.
 RENEWAL_REMINDER_DAYS = (15, 7, 1)
+# Notices that a term ends with nothing renewing it, by days left in the term: each sent once.
+EXPIRY_NOTICE_DAYS = (30, 7, 1)
+# A renewal in one of these states will never serve the next term.
+RENEWAL_LOST_STATES = ('cancelled', 'rejected', 'revoked')
 # What the CA answers when it gives no reason for a rejection: saying it again tells the customer
 # nothing ("Reason given: The certificate request has been rejected!").
 REJECTIONS_WITHOUT_REASON = ('the certificate request has been rejected!', 'rejected by comodo')
@@ -152,6 +156,21 @@ class ComodoCertificateOrder(models.Model):
                                  help='The dates a renewal covers: from the end of the term it renews.')
     renewal_reminders_sent = fields.Char(
         readonly=True, copy=False, help='Days left at which a reminder to pay this renewal was sent, e.g. "15,7".')
+    expiry_notices_sent = fields.Char(
+        readonly=True, copy=False,
+        help='Days left at which the customer was told that this term ends with nothing renewing it, '
+             'e.g. "30,7".')
+    validation_mail_sent_at = fields.Datetime(
+        readonly=True, copy=False,
+        help='When the customer was emailed how to validate the domains for the current CSR; cleared '
+             'when a new CSR goes to Comodo (reissue, corrected domain).')
+    dcv_instructions_html = fields.Html(
+        string='Validation Instructions', compute='_compute_dcv_instructions_html',
+        help='The file or DNS record the customer publishes for each domain, for the validation mail.')
+    customer_has_ssl_module = fields.Boolean(
+        compute='_compute_customer_has_ssl_module',
+        help='A hosting plan of the customer includes the SSL module: the portal lets them act on this '
+             'certificate (validation, auto-renewal, reissue).')
 
     invoice_ids = fields.One2many('account.invoice', 'comodo_order_id', string='Billing', readonly=True)
     invoice_count = fields.Integer(compute='_compute_invoice_count')
@@ -220,6 +239,16 @@ class ComodoCertificateOrder(models.Model):
         base_url = self.env['ir.config_parameter'].sudo().get_param('web.base.url', '').rstrip('/')
         for order in self:
             order.customer_page_url = base_url + order.portal_url
+
+    def _compute_dcv_instructions_html(self):
+        for order in self:
+            instructions = order._dcv_instructions()
+            order.dcv_instructions_html = instructions and self.env['ir.qweb'].render(
+                'comodo_ssl_reseller.mail_dcv_instructions', {'instructions': instructions}).decode()
+
+    def _compute_customer_has_ssl_module(self):
+        for order in self:
+            order.customer_has_ssl_module = bool(order.partner_id._ssl_plans())
 
     # -- CRUD ---------------------------------------------------------------------------------------
 
@@ -422,12 +451,10 @@ class ComodoCertificateOrder(models.Model):
         client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,
                        dcv_email=self.dcv_email or None, unique_value=self.unique_value)
         now = fields.Datetime.now()
+        # A new CSR: the customer is told again how to validate it, once the CA is found waiting.
         self.write({'state': 'pending', 'waiting_since': now, 'next_check_at': now, 'attempts': 0,
-                    'transient_failures': 0, 'last_error': False})
+                    'transient_failures': 0, 'last_error': False, 'validation_mail_sent_at': False})
         self.message_post(body=_('Reissue sent to Comodo for CA order %s.') % self.ca_order_number)
-        if self._dcv_instructions():
-            self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
-                'comodo_ssl_reseller.mail_template_certificate_revalidate'))
 
     def _reissue_failed(self, reason):
         """The current certificate stays; the SSL managers are told (the cron tries again tomorrow)."""
@@ -449,6 +476,7 @@ class ComodoCertificateOrder(models.Model):
         self._start_due_reissues(now)
         self._start_due_renewals(now)
         self._send_due_renewal_reminders(now)
+        self._send_due_expiry_notices(now)
 
     def _expire_ended_terms(self, now):
         """Ended terms are shown expired; a renewal still unpaid lapses, and nothing is ordered."""
@@ -543,10 +571,7 @@ class ComodoCertificateOrder(models.Model):
         }
 
     def _send_due_renewal_reminders(self, now):
-        """Remind customers of unpaid renewals at 15, 7 and 1 days left, each reminder once.
-
-        "Days left <= threshold and not yet sent": a cron that skipped days still sends it.
-        """
+        """Remind customers of unpaid renewals at 15, 7 and 1 days left, each reminder once."""
         template = self.env.ref('comodo_ssl_reseller.mail_template_renewal_reminder')
         self.env.cr.execute("""
             SELECT r.id FROM comodo_certificate_order r
@@ -559,14 +584,46 @@ class ComodoCertificateOrder(models.Model):
                              max(RENEWAL_REMINDER_DAYS)))
         for renewal in self.browse([row[0] for row in self.env.cr.fetchall()]):
             days_left = (fields.Datetime.from_string(renewal.renewal_of_id.term_ends_at) - now).days
-            sent = set(int(days) for days in (renewal.renewal_reminders_sent or '').split(',') if days)
-            due = [days for days in RENEWAL_REMINDER_DAYS if days_left <= days and days not in sent]
-            for threshold in due:
+            if renewal._take_due_thresholds('renewal_reminders_sent', RENEWAL_REMINDER_DAYS, days_left):
                 renewal.with_context(days_left=days_left).message_post_with_template(
                     template.id, composition_mode='comment')
-                sent.add(threshold)
-            if due:
-                renewal.renewal_reminders_sent = ','.join(str(days) for days in sorted(sent, reverse=True))
+
+    def _send_due_expiry_notices(self, now):
+        """Tell customers whose term ends with nothing renewing it, at 30, 7 and 1 days left, each
+        notice once. A term with a renewal on its way gets the renewal reminders instead."""
+        template = self.env.ref('comodo_ssl_reseller.mail_template_certificate_expiring')
+        self.env.cr.execute("""
+            SELECT o.id FROM comodo_certificate_order o
+             WHERE o.state IN %s
+               AND o.term_ends_at > %s
+               AND o.term_ends_at <= %s::timestamp + %s * interval '1 day'
+               FOR UPDATE OF o SKIP LOCKED""",
+                            (SERVING_STATES, fields.Datetime.to_string(now), fields.Datetime.to_string(now),
+                             max(EXPIRY_NOTICE_DAYS)))
+        for order in self.browse([row[0] for row in self.env.cr.fetchall()]):
+            if order._renewal_on_its_way():
+                continue
+            days_left = (fields.Datetime.from_string(order.term_ends_at) - now).days
+            if order._take_due_thresholds('expiry_notices_sent', EXPIRY_NOTICE_DAYS, days_left):
+                order.message_post_with_template(template.id, composition_mode='comment')
+
+    def _renewal_on_its_way(self):
+        """A renewal is invoiced, paid or ordered for this term, or auto-renewal will invoice one."""
+        self.ensure_one()
+        if not self.renewal_ids:
+            return self.auto_renew
+        return any(renewal.state not in RENEWAL_LOST_STATES for renewal in self.renewal_ids)
+
+    def _take_due_thresholds(self, sent_field, thresholds, days_left):
+        """The thresholds (days left) that `days_left` has reached and `sent_field` (e.g. "15,7") does
+        not list yet, now listed there. "Reached", not "equal": a cron that skipped days still sends
+        its notice, and thresholds reached together make one notice, not several alike."""
+        self.ensure_one()
+        sent = set(int(days) for days in (self[sent_field] or '').split(',') if days)
+        due = [days for days in thresholds if days_left <= days and days not in sent]
+        if due:
+            self[sent_field] = ','.join(str(days) for days in sorted(sent.union(due), reverse=True))
+        return due
 
     # -- polling -----------------------------------------------------------------------------------
 
@@ -621,7 +678,9 @@ class ComodoCertificateOrder(models.Model):
         if result.status in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT):
             checked['next_check_at'] = self._next_regular_check()
         self.write(checked)
-        if result.status == OrderStatus.ISSUED and not self._is_certificate_for_our_key(result.certificate_pem):
+        if result.status == OrderStatus.PENDING:
+            self._after_ca_outcome(_('emailing the customer'), self._ask_customer_to_validate)
+        elif result.status == OrderStatus.ISSUED and not self._is_certificate_for_our_key(result.certificate_pem):
             self._on_foreign_certificate(result)
         elif result.status == OrderStatus.ISSUED:
             self._on_issued(result)
@@ -801,6 +860,18 @@ class ComodoCertificateOrder(models.Model):
             _logger.exception('Certificate order %s: failed %s', self.name, what)
             self.write({'last_error': _('Failed %s: %s') % (what, error)})
             self.message_post(body=_('Failed %s: %s. Please finish it by hand.') % (what, error))
+
+    def _ask_customer_to_validate(self):
+        """Comodo waits for the domains to be validated: the customer is told what to do, once per
+        CSR, unless the reseller's account validates its domains itself.
+
+        Every check holds the order's row lock (_lock_for_ca, which reads it afresh): a worker that
+        checks it after another one sees the mail recorded as sent.
+        """
+        if self.validation_mail_sent_at or self.state != 'pending' or self._domains_validated_by_account():
+            return
+        self.validation_mail_sent_at = fields.Datetime.now()
+        self._notify_customer('comodo_ssl_reseller.mail_template_validation_needed')
 
     def _notify_customer(self, template_xmlid):
         template = self.env.ref(template_xmlid)
@@ -998,8 +1069,9 @@ class ComodoCertificateOrder(models.Model):
         with self.company_id._comodo_client() as client:
             client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,
                            dcv_email=self.dcv_email or None, unique_value=self.unique_value)
-        # Recorded once Comodo accepted it: a refusal (raised) rolls the request back.
-        self.write({'waiting_since': fields.Datetime.now(), 'attempts': 0})
+        # Recorded once Comodo accepted it: a refusal (raised) rolls the request back. A new CSR: the
+        # customer is emailed how to validate it at the next check that finds the CA waiting.
+        self.write({'waiting_since': fields.Datetime.now(), 'attempts': 0, 'validation_mail_sent_at': False})
         self.message_post(body=_('Domain corrected from %s to %s in CA order %s.')
                           % (previous, domain, self.ca_order_number))
 

@@ -22,3 +22,4 @@ from . import test_back_office_views
 from . import test_certificate_install
 from . import test_portal_install
 from . import test_sale_order_certificates
+from . import test_customer_mails

@@ -107,7 +107,8 @@ class TestCertificateLifecycle(ComodoCase):
         self.assertEqual(refund.amount_total, invoice.amount_total)
         self.assertEqual(refund.comodo_certificate_state, 'rejected')
         self.assertEqual((invoice.state, refund.state), ('paid', 'paid'), 'reconciled with each other')
-        self.assertIn(order.ca_order_number, self._customer_mails(order).body)
+        rejected_mail = self._customer_mails(order).filtered(lambda mail: 'was rejected' in mail.subject)
+        self.assertIn(order.ca_order_number, rejected_mail.body)
 
     def test_rejection_cancels_a_draft_invoice(self):
         self.company.comodo_invoice_policy = 'draft'
