@@ -416,7 +416,10 @@ class CertificatePortal(CustomerPortal):
         order, refusal = self._owned_order_or_refusal(order_id)
         if refusal:
             return refusal
-        order._set_auto_renew(auto_renew == '1')
+        try:
+            order._set_auto_renew(auto_renew == '1')
+        except UserError as error:
+            return self._back(order, error=error.name)
         return self._back(order, message=_('Auto-renewal turned on.') if order.auto_renew
                           else _('Auto-renewal turned off.'))
 

@@ -1101,6 +1101,10 @@ class ComodoCertificateOrder(models.Model):
     def _set_auto_renew(self, auto_renew):
         """Turned off, a renewal invoiced and not paid yet is cancelled with its invoice."""
         self.ensure_one()
+        if auto_renew and not self.auto_renew and self.renewal_ids:
+            # One renewal per term (unique renewal_of_id): once it is cancelled, nothing can renew it.
+            raise UserError(_('%s: the renewal of this term was cancelled, so it can no longer be '
+                              'renewed. Order a new certificate for %s instead.') % (self.name, self.domain))
         self.auto_renew = auto_renew
         if auto_renew:
             return

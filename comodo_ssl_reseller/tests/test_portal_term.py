@@ -65,6 +65,27 @@ class TestPortalTerm(PortalCase):
         self.assertIn('no certificate to revoke', self._post('/my/certificates/%d/revoke' % order.id,
                                                              order.portal_url).text)
 
+    def test_auto_renewal_is_not_offered_again_once_the_renewal_was_cancelled(self):
+        with self.saved() as env:
+            env.ref('base.main_company').comodo_renewal_days = 45
+        order = self._issued()
+        self.assertIn('invoiced 45 days before this one ends',
+                      ' '.join(self.url_open(order.portal_url).text.split()), 'the company\'s setting, not a fixed 30')
+        with self.saved() as env:
+            order.with_env(env)._create_renewal()
+        self._post('/my/certificates/%d/auto-renew' % order.id, order.portal_url, auto_renew='0')
+        self.env.cache.invalidate()
+        self.assertEqual((order.auto_renew, order.renewal_ids.state), (False, 'cancelled'))
+
+        page = self.url_open(order.portal_url).text
+        self.assertIn('this term\'s renewal was cancelled', page)
+        self.assertNotIn('Turn auto-renewal on', page, 'no button that could not renew the term')
+        refused = self._post('/my/certificates/%d/auto-renew' % order.id, order.portal_url, auto_renew='1')
+        self.assertIn('can no longer be renewed. Order a new certificate for %s instead.' % order.domain,
+                      refused.text)
+        self.env.cache.invalidate()
+        self.assertFalse(order.auto_renew)
+
     def test_reissue_and_revoke_count_against_the_hourly_limit(self):
         with self.saved() as env:
             env.ref('base.main_company').comodo_portal_ca_calls_per_hour = 1
