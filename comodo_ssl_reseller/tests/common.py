@@ -3,6 +3,7 @@
 The sandbox is started by the pytest plugin `comodo_sandbox.pytest_plugin` (loaded by the
 repository's conftest.py), which exports its address in COMODO_SANDBOX_URL / COMODO_SANDBOX_ADMIN.
 """
+import importlib.util
 import os
 import uuid
 
@@ -38,6 +39,16 @@ class Sandbox(SandboxLookups, SandboxAdmin):
 
     def __init__(self):
         super(Sandbox, self).__init__(os.environ['COMODO_SANDBOX_ADMIN'])
+
+
+def load_migration(version, step='post-migration'):
+    """A migration script of the addon as a module, e.g. load_migration('11.0.1.3.0', 'pre-migration')."""
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'migrations', version, step + '.py')
+    spec = importlib.util.spec_from_file_location('comodo_%s_%s' % (step.replace('-', '_'), version.replace('.', '_')),
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def unique_domain(scenario='www'):

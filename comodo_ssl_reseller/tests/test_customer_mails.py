@@ -9,9 +9,10 @@ from datetime import datetime
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.tests import common
+from odoo.tools import convert_file
 
 from ..comodo_client import CollectResult, OrderStatus
-from .common import ComodoCase, unique_domain
+from .common import ComodoCase, load_migration, unique_domain
 
 VALIDATION_SUBJECT = 'please validate the domain'
 EXPIRING_SUBJECT = 'will not be renewed'
@@ -348,3 +349,36 @@ class TestEveryCustomerMailLeadsSomewhere(ComodoCase):
             body = template.generate_email(order.id, fields=['body_html'])['body_html']
             self.assertIn('href="%s"' % order.customer_page_url, body, name)
             self.assertIn('What happens next:', words(body), name)
+
+
+class TestUpdatingFromTheLastVersion(ComodoCase):
+    """11.0.1.3.0 on a database updated from 11.0.1.2.0, where the mail templates are noupdate data."""
+
+    def _load_mail_templates_as_an_update_does(self):
+        convert_file(self.env.cr, 'comodo_ssl_reseller', 'data/mail_template_data.xml', {}, mode='update',
+                     kind='data')
+        self.env.cache.invalidate()
+
+    def test_the_renewal_reminder_gets_its_link_and_the_reissue_template_goes(self):
+        reminder = self.env.ref('comodo_ssl_reseller.mail_template_renewal_reminder')
+        reminder.body_html = '<p>The 11.0.1.2.0 reminder, without a link.</p>'
+        reissue_template = reminder.copy({'name': 'Comodo SSL: reissue needs validation again'})
+        self.env['ir.model.data'].create({
+            'module': 'comodo_ssl_reseller', 'name': 'mail_template_certificate_revalidate',
+            'model': 'mail.template', 'res_id': reissue_template.id, 'noupdate': True})
+        self._load_mail_templates_as_an_update_does()
+        self.assertIn('without a link', reminder.body_html, 'noupdate: an update alone keeps the old text')
+
+        load_migration('11.0.1.3.0', 'pre-migration').migrate(self.env.cr, '11.0.1.2.0')
+        self._load_mail_templates_as_an_update_does()
+        load_migration('11.0.1.3.0').migrate(self.env.cr, '11.0.1.2.0')
+
+        reminder = self.env.ref('comodo_ssl_reseller.mail_template_renewal_reminder')
+        self.assertIn('${object.customer_page_url}', reminder.body_html)
+        self.assertIn('What happens next:', reminder.body_html)
+        self.assertTrue(self.env['ir.model.data'].search([
+            ('module', '=', 'comodo_ssl_reseller'), ('name', '=', 'mail_template_renewal_reminder')]).noupdate,
+            'noupdate again: later edits by the company are kept')
+        self.assertFalse(reissue_template.exists())
+        self.assertFalse(self.env.ref('comodo_ssl_reseller.mail_template_certificate_revalidate',
+                                      raise_if_not_found=False))

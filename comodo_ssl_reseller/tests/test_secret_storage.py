@@ -1,25 +1,11 @@
 """Where secrets live, what is refused before it can leak, and the reseller's credit at the CA."""
-import importlib.util
-import os
-
 from cryptography.fernet import Fernet
 
 from odoo import tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..comodo_client import build_csr, generate_private_key
-from .common import ComodoCase, unique_domain
-
-MIGRATION = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'migrations', '11.0.1.1.0',
-                         'post-migration.py')
-
-
-def _load_migration():
-    spec = importlib.util.spec_from_file_location('comodo_post_migration_11_0_1_1_0', MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from .common import ComodoCase, load_migration, unique_domain
 
 class TestSecretStorage(ComodoCase):
 
@@ -62,7 +48,7 @@ class TestSecretStorage(ComodoCase):
         self.env.cr.execute('UPDATE comodo_certificate_order SET private_key_pem = %s WHERE id = %s',
                             (key_pem, order.id))
 
-        _load_migration().migrate(self.env.cr, '11.0.1.0.0')
+        load_migration('11.0.1.1.0').migrate(self.env.cr, '11.0.1.0.0')
         self.env.cache.invalidate()
 
         account = self.env['comodo.reseller.account'].search([('company_id', '=', self.company.id)])
@@ -73,7 +59,7 @@ class TestSecretStorage(ComodoCase):
         self.assertFalse({'comodo_password', 'comodo_secret_key', 'comodo_login'} & self._columns('res_company'))
         self.assertNotIn('private_key_pem', self._columns('comodo_certificate_order'))
         # A second run (an update of an already migrated database) changes nothing.
-        _load_migration().migrate(self.env.cr, '11.0.1.1.0')
+        load_migration('11.0.1.1.0').migrate(self.env.cr, '11.0.1.1.0')
         self.assertEqual(self.env['comodo.reseller.account'].search_count([('company_id', '=', self.company.id)]), 1)
 
     def test_a_key_pasted_with_the_csr_is_never_stored(self):
