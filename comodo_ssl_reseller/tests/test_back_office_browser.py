@@ -10,12 +10,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from .browser_common import WAIT, keep_page, start_chromium
-from .common import unique_domain
+from .common import SANDBOX_PASSWORD, unique_domain
 from .portal_common import PortalCase
 
 # The first page of the web client compiles its asset bundles (lessc), which a loaded machine
 # takes far longer for than anything else.
 FIRST_PAGE_WAIT = 120
+CRASH_TITLE = 'Odoo Server Error'
 PRODUCT = 'PositiveSSL, 1 year'
 
 # The web client is idle: no call of its own under way (the bus's long poll is left aside: in
@@ -167,10 +168,24 @@ class BackOfficeBrowserCase(PortalCase):
             return found[0] if found else None
         self._click(self._wait(suggestion, 'the suggestion %r' % text))
 
+    def _dialog(self):
+        """The dialog on top: (title, body text)."""
+        dialog = self._wait_for('.modal .modal-dialog')
+        return self._find('.modal-title', dialog).text, self._find('.modal-body', dialog).text
+
     def _close_dialog(self, button_text):
         self._click(self._button(button_text))
         self._wait(lambda browser: not [modal for modal in self._all('.modal') if modal.is_displayed()],
                    'the dialog closed')
+
+    def _assert_plain_warning(self, message):
+        """A plain "Warning" dialog saying `message`, not the crash manager's error."""
+        title, body = self._dialog()
+        self.assertEqual(title, 'Warning')
+        self.assertIn(message, body)
+        self.assertNotIn(CRASH_TITLE, self.browser.page_source)
+        self.assertFalse(self._all('.o_error_detail'), 'no traceback to unfold')
+        self._close_dialog('Ok')
 
     # -- the quotation editor ----------------------------------------------------------------------
 
@@ -198,6 +213,10 @@ class BackOfficeBrowserCase(PortalCase):
         cell = self.browser.execute_script(CELL_UNDER, row, header)
         self.assertTrue(cell, 'a column %r' % header)
         return cell
+
+    def _state(self):
+        """The sale order's state as its status bar shows it."""
+        return self._find('.o_statusbar_status .btn-primary').text
 
 
 class TestQuotationEditor(BackOfficeBrowserCase):
@@ -248,3 +267,41 @@ class TestQuotationEditor(BackOfficeBrowserCase):
         self._click(self._find('.o_comodo_certificate_details a', self._line()))
         self.assertIn(order_name, self._wait_for('.modal .o_field_widget[name=comodo_order_ids]').text)
         self._close_dialog('Close')
+
+
+class TestRefusalsAreWarnings(BackOfficeBrowserCase):
+    """What the salesperson and the administrator read when the server refuses: a plain warning."""
+
+    def test_confirm_without_the_domain(self):
+        self._new_quotation('Demo Portal User')
+        self._click(self._button('Save'))
+        self._click(self._button('Confirm Sale'))
+        self._assert_plain_warning('%s: enter the domain the certificate is for.' % PRODUCT)
+        self.assertEqual(self._state(), 'Quotation')
+        with self.stored() as env:
+            sale = env['sale.order'].search([('partner_id', '=', self.customer.id)], order='id desc', limit=1)
+            self.assertEqual((sale.state, sale.order_line.comodo_domain), ('draft', False))
+
+    def test_confirm_for_a_customer_without_the_ssl_module(self):
+        # README step 4.
+        self._new_quotation('Starter Customer')
+        title, _body = self._dialog()
+        self.assertEqual(title, 'This customer cannot buy certificates', 'warned when choosing the product')
+        self._close_dialog('Ok')
+        self._click(self._button('Save'))
+        self._click(self._button('Confirm Sale'))
+        self._assert_plain_warning('Starter Customer cannot use SSL: none of its hosting plans includes the '
+                                   'SSL module.')
+        self.assertEqual(self._state(), 'Quotation')
+        with self.stored() as env:
+            sale = env['sale.order'].search([('partner_id', '=', self.other_customer.id)], order='id desc', limit=1)
+            self.assertEqual((sale.state, len(sale.order_line)), ('draft', 1), 'the quotation stays a quotation')
+            self.assertFalse(sale.comodo_order_ids)
+
+    def test_connection_refused_by_the_ca(self):
+        calls = len(self.sandbox.find_calls('WebHostReport', None))
+        self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.res_config_settings_menu')
+        self._type(self._wait_for('.o_field_widget[name=comodo_password]'), 'not-' + SANDBOX_PASSWORD)
+        self._click(self._button('Test connection'))
+        self._assert_plain_warning('Comodo refused the connection: Comodo error -16: ')
+        self.assertEqual(len(self.sandbox.find_calls('WebHostReport', None)), calls + 1, 'the CA was asked')
