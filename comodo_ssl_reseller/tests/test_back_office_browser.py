@@ -196,10 +196,22 @@ class BackOfficeBrowserCase(PortalCase):
         self._choose(self._wait_for('.o_field_widget[name=partner_id] input'), customer)
         self._click(self._wait_for('.o_field_one2many[name=order_line] .o_field_x2many_list_row_add a'))
         self._choose(self._wait_for('.o_selected_row .o_field_widget[name=product_id] input'), PRODUCT)
+        # The product's onchange is done once the line knows it sells a certificate.
+        self._wait_for('.o_selected_row .o_comodo_certificate_details')
         return self._line()
 
     def _line(self):
         return self._wait_for('.o_field_one2many[name=order_line] tr.o_data_row')
+
+    def _certificate_cell_reads(self, text):
+        """Wait for the (one) line's certificate cell to read `text`."""
+        self._wait(lambda browser: [cell for cell in self._all('tr.o_data_row .o_comodo_certificate_details')
+                                    if cell.text.strip() == text],
+                   'the certificate cell reading %r' % text)
+
+    def _save(self):
+        self._click(self._button('Save'))
+        self._wait_for('.o_form_view.o_form_readonly')
 
     def _lines_box(self):
         """The box the lines table scrolls in (sideways when it is wider)."""
@@ -232,7 +244,7 @@ class TestQuotationEditor(BackOfficeBrowserCase):
         content, box = self.browser.execute_script(WIDTHS, product)
         self.assertLessEqual(content, box, 'the product name (%d px) is cut to %d px' % (content, box))
         self._assert_lines_fit('a new line')
-        self.assertEqual(self._find('.o_comodo_certificate_details', line).text.strip(), 'Enter the domain')
+        self._certificate_cell_reads('Enter the domain')
 
         self._click(self._find('.o_comodo_certificate_details a', line))
         dialog = self._wait_for('.modal .o_form_view')
@@ -244,11 +256,9 @@ class TestQuotationEditor(BackOfficeBrowserCase):
         self._type(self._wait_for('.modal .o_field_widget[name=comodo_dcv_email]'), approver)
         self._close_dialog('Save & Close')
 
-        line = self._line()
-        self.assertEqual(self._find('.o_comodo_certificate_details', line).text.strip(), domain)
+        self._certificate_cell_reads(domain)
         self._assert_lines_fit('the line with its domain')
-        self._click(self._button('Save'))
-        self._wait_for('.o_form_view.o_form_readonly')
+        self._save()
         self._assert_lines_fit('the saved quotation')
         product_cell = self._cell(self._line(), 'Product')
         self.assertEqual(product_cell.text, PRODUCT)
@@ -274,7 +284,7 @@ class TestRefusalsAreWarnings(BackOfficeBrowserCase):
 
     def test_confirm_without_the_domain(self):
         self._new_quotation('Demo Portal User')
-        self._click(self._button('Save'))
+        self._save()
         self._click(self._button('Confirm Sale'))
         self._assert_plain_warning('%s: enter the domain the certificate is for.' % PRODUCT)
         self.assertEqual(self._state(), 'Quotation')
@@ -288,7 +298,7 @@ class TestRefusalsAreWarnings(BackOfficeBrowserCase):
         title, _body = self._dialog()
         self.assertEqual(title, 'This customer cannot buy certificates', 'warned when choosing the product')
         self._close_dialog('Ok')
-        self._click(self._button('Save'))
+        self._save()
         self._click(self._button('Confirm Sale'))
         self._assert_plain_warning('Starter Customer cannot use SSL: none of its hosting plans includes the '
                                    'SSL module.')
