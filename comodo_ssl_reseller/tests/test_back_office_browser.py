@@ -19,20 +19,15 @@ FIRST_PAGE_WAIT = 120
 CRASH_TITLE = 'Odoo Server Error'
 PRODUCT = 'PositiveSSL, 1 year'
 
-# The web client is idle: no call of its own under way (the bus's long poll is left aside: in
-# test mode it fails at once and waits before it asks again).
+# The page loaded and none of its calls under way. The web client counts its own calls (the bus's
+# long poll aside: in test mode it fails at once and waits before it asks again); a page without
+# one (the login page, a static file) has none. arguments[0]: whether the web client must be there.
 IDLE = """
 var services = window.odoo && odoo.__DEBUG__ && odoo.__DEBUG__.services;
 var client = services && services['web.web_client'];
-return document.readyState === 'complete' && !!(client && client.loading) && client.loading.count === 0
-    && !(window.jQuery && jQuery.active);
-"""
-# The same, on any page (a web client's or not: the login page, a static file).
-IDLE_OR_NO_CLIENT = """
-var services = window.odoo && odoo.__DEBUG__ && odoo.__DEBUG__.services;
-var client = services && services['web.web_client'];
 var calls = client && client.loading ? client.loading.count : 0;
-return document.readyState === 'complete' && calls === 0 && !(window.jQuery && jQuery.active);
+return document.readyState === 'complete' && calls === 0 && !(window.jQuery && jQuery.active)
+    && (!arguments[0] || !!(client && client.loading));
 """
 # What the web client is doing, said when a wait fails.
 BUSY = """
@@ -84,7 +79,7 @@ class BackOfficeBrowserCase(PortalCase):
         # No request of this test's page may outlive its cursor: once idle, the web client is left
         # (for a static file) and asks nothing more.
         try:
-            WebDriverWait(self.browser, WAIT).until(lambda browser: browser.execute_script(IDLE_OR_NO_CLIENT))
+            WebDriverWait(self.browser, WAIT).until(lambda browser: browser.execute_script(IDLE, False))
         finally:
             self.browser.get(self.base_url() + '/web/static/src/img/favicon.ico')
 
@@ -122,14 +117,15 @@ class BackOfficeBrowserCase(PortalCase):
                                                            self.browser.execute_script(BUSY)))
 
     def _wait_until_idle(self, timeout=WAIT):
-        self._wait(lambda browser: browser.execute_script(IDLE), 'the web client done with its calls', timeout)
+        self._wait(lambda browser: browser.execute_script(IDLE, True), 'the web client done with its calls',
+                   timeout)
 
     def _wait_for(self, selector, timeout=WAIT, idle=True):
         """The first visible element matching `selector`, once the web client is idle (`idle`: on
         its pages, not on the login page)."""
         def shown(browser):
             visible = [element for element in self._all(selector) if element.is_displayed()]
-            return visible[0] if visible and (not idle or browser.execute_script(IDLE)) else None
+            return visible[0] if visible and (not idle or browser.execute_script(IDLE, True)) else None
         return self._wait(shown, '%s shown' % selector, timeout)
 
     def _wait_for_text(self, selector, text):
@@ -150,7 +146,7 @@ class BackOfficeBrowserCase(PortalCase):
         """The visible button reading `text` (the web client's buttons carry no name)."""
         def shown(browser):
             found = [button for button in self._all('button') if button.is_displayed() and button.text == text]
-            return found[0] if found and browser.execute_script(IDLE) else None
+            return found[0] if found and browser.execute_script(IDLE, True) else None
         return self._wait(shown, 'a button %r' % text)
 
     def _menu(self, *xmlids):
@@ -248,7 +244,8 @@ class TestQuotationEditor(BackOfficeBrowserCase):
 
         self._click(self._find('.o_comodo_certificate_details a', line))
         dialog = self._wait_for('.modal .o_form_view')
-        for label in ('SSL Certificate', 'Certificate Domain', 'Further Domains', 'Validation Method', 'Customer CSR'):
+        for label in ('SSL Certificate', 'Certificate Domain', 'Further Domains', 'Validation Method',
+                      'Customer CSR'):
             self.assertIn(label, dialog.text)
         self._type(self._find('.o_field_widget[name=comodo_domain]', dialog), domain)
         Select(self._find('select.o_field_widget[name=comodo_dcv_method]', dialog)).select_by_visible_text(
@@ -304,7 +301,8 @@ class TestRefusalsAreWarnings(BackOfficeBrowserCase):
                                    'SSL module.')
         self.assertEqual(self._state(), 'Quotation')
         with self.stored() as env:
-            sale = env['sale.order'].search([('partner_id', '=', self.other_customer.id)], order='id desc', limit=1)
+            sale = env['sale.order'].search([('partner_id', '=', self.other_customer.id)], order='id desc',
+                                            limit=1)
             self.assertEqual((sale.state, len(sale.order_line)), ('draft', 1), 'the quotation stays a quotation')
             self.assertFalse(sale.comodo_order_ids)
 
