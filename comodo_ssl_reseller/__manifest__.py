@@ -34,6 +34,7 @@
         'data/comodo_push_token_data.xml',
         'data/mail_template_data.xml',
         'data/comodo_reconciliation_data.xml',
+        'views/assets.xml',
         'views/comodo_ssl_menus.xml',
         'views/comodo_certificate_type_views.xml',
         'views/comodo_certificate_term_views.xml',

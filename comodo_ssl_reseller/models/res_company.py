@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..comodo_client import ComodoClient, ComodoSoapClient
+from ..exceptions import ComodoRefusal
 
 # Company field -> (account field, the group that may read it). Staff may see where and as whom
 # we order; only settings administrators see the secrets. Writing any of them is theirs alone.
@@ -189,14 +190,14 @@ class ResCompany(models.Model):
         self.ensure_one()
         account = self._comodo_account()
         if not account.login or not account.password:
-            raise UserError(_('Enter the Comodo reseller login and password in '
-                              'Settings > Comodo SSL first.'))
+            raise ComodoRefusal(_('Enter the Comodo reseller login and password in '
+                                  'Settings > Comodo SSL first.'))
         url = account.wsdl_url if self.comodo_api_type == 'certificate_manager' else account.api_url
         if not self.comodo_test_mode and not (url or '').lower().startswith('https://'):
             # Refused before the client exists, so no credential ever leaves in clear.
-            raise UserError(_('The Comodo address %s is not https://: the reseller password would '
-                              'travel in clear. Use https, or turn on test mode for a local sandbox.')
-                            % url)
+            raise ComodoRefusal(_('The Comodo address %s is not https://: the reseller password would '
+                                  'travel in clear. Use https, or turn on test mode for a local sandbox.')
+                                % url)
         if self.comodo_api_type == 'certificate_manager':
             return ComodoSoapClient(
                 account.wsdl_url,

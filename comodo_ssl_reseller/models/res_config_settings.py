@@ -1,7 +1,8 @@
 from odoo import _, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 
 from ..comodo_client import ComodoError
+from ..exceptions import ComodoRefusal
 from .res_company import RESELLER_PROGRAM_URL
 
 
@@ -46,7 +47,7 @@ class ResConfigSettings(models.TransientModel):
             with self.company_id._comodo_client() as client:
                 client.check_login()
         except ComodoError as error:
-            raise UserError(_('Comodo refused the connection: %s') % error)
+            raise ComodoRefusal(_('Comodo refused the connection: %s') % error)
         # A success is news, not an error: a notification (OCA web_notify), not an error dialog.
         self.env.user.notify_info(_('Connection to Comodo succeeded: the reseller login is accepted.'),
                                   title=_('Comodo SSL'))

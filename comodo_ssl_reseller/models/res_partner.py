@@ -1,6 +1,8 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from ..exceptions import ComodoRefusal
+
 
 class ResPartner(models.Model):
     """What a customer may do with SSL follows from the hosting plans it holds."""
@@ -29,16 +31,16 @@ class ResPartner(models.Model):
         """Refuse any SSL action, with the reason, when no plan of the customer has the SSL module."""
         for partner in self:
             if not partner._ssl_plans():
-                raise UserError(_('%s cannot use SSL: none of its hosting plans includes the SSL '
-                                  'module.') % partner.commercial_partner_id.display_name)
+                raise ComodoRefusal(_('%s cannot use SSL: none of its hosting plans includes the '
+                                      'SSL module.') % partner.commercial_partner_id.display_name)
 
     def _check_comodo_ssl(self):
         """Refuse buying Comodo certificates, with the reason, unless a plan allows it."""
         self._check_ssl_module()
         for partner in self:
             if not partner._comodo_ssl_plans():
-                raise UserError(_('%s cannot buy Comodo certificates: none of its hosting plans '
-                                  'includes Comodo SSL.') % partner.commercial_partner_id.display_name)
+                raise ComodoRefusal(_('%s cannot buy Comodo certificates: none of its hosting '
+                                      'plans includes Comodo SSL.') % partner.commercial_partner_id.display_name)
 
     def _check_comodo_unpaid_limit(self):
         """Refuse another portal purchase while the customer has too many unpaid certificates."""

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..comodo_client import RequestError, check_csr, check_domains, refuse_private_key
+from ..exceptions import ComodoRefusal
 from .comodo_certificate_order import DCV_METHOD_SELECTION
 
 
@@ -61,11 +62,11 @@ class SaleOrderLine(models.Model):
         """What confirmation needs on a certificate line, in words the salesperson can act on."""
         for line in self.filtered('comodo_term_id'):
             if line.product_uom_qty != 1:
-                raise ValidationError(_('%s: a certificate line orders exactly one certificate.') % line.name)
+                raise ComodoRefusal(_('%s: a certificate line orders exactly one certificate.') % line.name)
             if line.price_unit < 0:
-                raise ValidationError(_('%s: a certificate cannot be sold at a negative price.') % line.name)
+                raise ComodoRefusal(_('%s: a certificate cannot be sold at a negative price.') % line.name)
             if not (line.comodo_domain or '').strip():
-                raise ValidationError(_('%s: enter the domain the certificate is for.') % line.name)
+                raise ComodoRefusal(_('%s: enter the domain the certificate is for.') % line.name)
             self._check_comodo_request(line.comodo_term_id, line._comodo_domains(), line.comodo_dcv_method,
                                        line.comodo_dcv_email, line.comodo_csr)
 
@@ -80,27 +81,27 @@ class SaleOrderLine(models.Model):
         repeated = self._repeated_domains(domains)
         if repeated:
             # Each name is one SAN the CA lists (and may charge for): a repeat is a typing mistake.
-            raise ValidationError(_('%s is entered more than once: name each domain once.') % ', '.join(repeated))
+            raise ComodoRefusal(_('%s is entered more than once: name each domain once.') % ', '.join(repeated))
         if len(domains) > 1 and not cert_type.multi_domain:
-            raise ValidationError(_('%s covers one domain only: remove the further domains.') % cert_type.name)
+            raise ComodoRefusal(_('%s covers one domain only: remove the further domains.') % cert_type.name)
         if len(domains) > cert_type.max_domains:
-            raise ValidationError(_('%s covers at most %d domains.') % (cert_type.name, cert_type.max_domains))
+            raise ComodoRefusal(_('%s covers at most %d domains.') % (cert_type.name, cert_type.max_domains))
         if dcv_method == 'EMAIL' and len(domains) > 1:
             # Each domain would need its own approver address: file or DNS validation scale.
-            raise ValidationError(_('%s: validate several domains with a file or a DNS record, not by '
-                                    'email.') % cert_type.name)
+            raise ComodoRefusal(_('%s: validate several domains with a file or a DNS record, not by '
+                                  'email.') % cert_type.name)
         if dcv_method == 'EMAIL' and not dcv_email:
-            raise ValidationError(_('Choose the approver email address for validation by email.'))
+            raise ComodoRefusal(_('Choose the approver email address for validation by email.'))
         if cert_type.wildcard and dcv_method in ('HTTP_CSR_HASH', 'HTTPS_CSR_HASH'):
-            raise ValidationError(_('Wildcard certificates cannot be validated with a file on the '
-                                    'web site: choose DNS (CNAME) or email.'))
+            raise ComodoRefusal(_('Wildcard certificates cannot be validated with a file on the '
+                                  'web site: choose DNS (CNAME) or email.'))
         try:
             check_domains(domains, wildcard=cert_type.wildcard, multi_domain=cert_type.multi_domain)
             if csr:
                 check_csr(csr, domains, wildcard=cert_type.wildcard, multi_domain=cert_type.multi_domain)
         except RequestError as error:
             # The client's words already name the domain or the CSR ("x is not a valid public ...").
-            raise ValidationError(error.message)
+            raise ComodoRefusal(error.message)
 
     @api.model
     def _repeated_domains(self, domains):
@@ -139,7 +140,7 @@ class SaleOrderLine(models.Model):
             try:
                 order._prepare_key_material(line.comodo_csr)
             except RequestError as error:
-                raise ValidationError(_('%s: %s') % (line.comodo_domain, error.message))
+                raise ComodoRefusal(_('%s: %s') % (line.comodo_domain, error.message))
             invoice = line.order_id._invoice_comodo_line(line)
             invoice.comodo_order_id = order
             order._name_ca_order_on_invoices()

@@ -19,6 +19,7 @@ from . import test_portal_isolation
 from . import test_certificate_term
 from . import test_portal_term
 from . import test_back_office_views
+from . import test_back_office_browser
 from . import test_certificate_install
 from . import test_portal_install
 from . import test_sale_order_certificates

@@ -62,6 +62,18 @@ class PortalCase(HttpCase):
             yield self.env(cr=cr)
         self.env.cache.invalidate()
 
+    @contextmanager
+    def stored(self):
+        """The test's environment, used while no request of the browser uses the shared cursor (the
+        page's own late requests may still run after it is shown)."""
+        cursor = self.registry.test_cr
+        cursor.acquire()
+        try:
+            self.env.cache.invalidate()
+            yield self.env
+        finally:
+            cursor.release()
+
     def _place(self, order):
         """Run the order's queued CA job (the job runner's work)."""
         with self.saved() as env:

@@ -24,3 +24,20 @@ class TestBackOfficeViews(TransactionCase):
         plan_prices = self.env['hosting.plan.certificate.price']
         self.assertEqual({plan_prices._fields[name].string for name in ('reseller_price', 'price')},
                          {'Default Sale Price', "Plan's Sale Price"})
+
+    def test_quotation_lines_show_a_certificate_as_one_cell_opening_its_details(self):
+        # The web client gets the lines' list and form as the order_line field's own views.
+        lines = self.env['sale.order'].fields_view_get(view_type='form')['fields']['order_line']['views']
+        tree, form = (etree.fromstring(lines[view]['arch']) for view in ('tree', 'form'))
+
+        def is_column(field):
+            # A field hidden on some rows (an `attrs` domain) is still a column.
+            modifiers = json.loads(field.get('modifiers', '{}'))
+            return not (modifiers.get('column_invisible') is True or modifiers.get('invisible') is True)
+
+        shown = [field for field in tree.xpath("./field[starts-with(@name, 'comodo_')]") if is_column(field)]
+        self.assertEqual([(field.get('name'), field.get('widget')) for field in shown],
+                         [('comodo_domain', 'comodo_certificate_details')], 'one column, the domain')
+        details = form.xpath("//group[@string='SSL Certificate']/field/@name")
+        self.assertEqual(details, ['comodo_term_id', 'comodo_domain', 'comodo_extra_domains', 'comodo_dcv_method',
+                                   'comodo_dcv_email', 'comodo_csr', 'comodo_order_ids'])

@@ -5,7 +5,7 @@ from cryptography.hazmat.backends import default_backend
 from mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
 from ..comodo_client import CollectResult, OrderStatus
@@ -284,16 +284,16 @@ class TestCertificateLifecycle(ComodoCase):
     def test_pasted_csr_is_checked_at_confirmation(self):
         other_domain_order = self._buy(unique_domain('instant'))
         sale = self._sale_order(unique_domain('www'), comodo_csr=other_domain_order.csr_pem)
-        with self.assertRaisesRegex(ValidationError, 'www-'):
+        with self.assertRaisesRegex(UserError, 'www-'):
             sale.action_confirm()
 
     def test_wildcard_rules_at_confirmation(self):
         sale = self._sale_order(unique_domain('www'), term=self.wildcard_term)
-        with self.assertRaisesRegex(ValidationError, r'\*\.'):
+        with self.assertRaisesRegex(UserError, r'\*\.'):
             sale.action_confirm()
         sale = self._sale_order('*.' + unique_domain('instant'), term=self.wildcard_term,
                                 comodo_dcv_method='HTTP_CSR_HASH')
-        with self.assertRaisesRegex(ValidationError, 'CNAME'):
+        with self.assertRaisesRegex(UserError, 'CNAME'):
             sale.action_confirm()
 
     def test_private_key_only_for_ssl_managers(self):
@@ -341,13 +341,13 @@ class TestCertificateLifecycle(ComodoCase):
     def test_multi_domain_limits_at_confirmation(self):
         primary = unique_domain('www')
         too_many = '\n'.join('d%d.%s' % (i, primary) for i in range(3))
-        with self.assertRaisesRegex(ValidationError, 'at most 3'):
+        with self.assertRaisesRegex(UserError, 'at most 3'):
             self._sale_order(primary, term=self.multi_domain_term,
                              comodo_extra_domains=too_many).action_confirm()
-        with self.assertRaisesRegex(ValidationError, 'not by email'):
+        with self.assertRaisesRegex(UserError, 'not by email'):
             self._sale_order(primary, term=self.multi_domain_term, comodo_extra_domains='a.' + primary,
                              comodo_dcv_method='EMAIL', comodo_dcv_email='admin@' + primary).action_confirm()
-        with self.assertRaisesRegex(ValidationError, 'one domain only'):
+        with self.assertRaisesRegex(UserError, 'one domain only'):
             self._sale_order(primary, comodo_extra_domains='a.' + primary).action_confirm()
 
     def test_issued_without_the_certificate_attached_is_checked_again(self):

@@ -12,7 +12,6 @@ import subprocess
 import tempfile
 import time
 from datetime import datetime
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytz
@@ -21,28 +20,16 @@ from cryptography.hazmat.backends import default_backend
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ..comodo_client import dcv_instructions, full_chain_pem
+from .browser_common import WAIT, keep_page, start_chromium
 from .common import unique_domain
 from .portal_common import PortalCase
 
-CHROMIUM = '/usr/bin/chromium'
-CHROMEDRIVER = '/usr/bin/chromedriver'
-# Without the background-networking flags Chromium keeps dialling out, which this closed network
-# refuses (see the env notes); --no-sandbox because tests run as root.
-CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-                  '--disable-dev-shm-usage', '--window-size=1280,1000']
-# A failing test leaves its page here (picture and HTML) for whoever reads the failure.
-FAILURE_DIR = os.environ.get('COMODO_SCREENSHOT_DIR') or os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), '.run', 'screenshots')
-WAIT = 20
 PFX_PASSWORD = 'browser-pfx-2026'
 
 # What the customer reads (the portal's own words, in one place).
@@ -70,18 +57,6 @@ def public_key_der(pem_object):
                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def start_chromium(downloads):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS + ['--user-data-dir=%s' % tempfile.mkdtemp(prefix='comodo-chromium-')]:
-        options.add_argument(flag)
-    options.add_experimental_option('prefs', {'download.default_directory': downloads,
-                                              'download.prompt_for_download': False})
-    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    browser.execute_cdp_cmd('Page.setDownloadBehavior', {'behavior': 'allow', 'downloadPath': downloads})
-    return browser
-
-
 class PortalBrowserCase(PortalCase):
     """One Chromium for the class, logins typed once, and the steps a customer takes."""
 
@@ -105,16 +80,10 @@ class PortalBrowserCase(PortalCase):
 
     def tearDown(self):
         if any(error for _test, error in getattr(self._outcome, 'errors', [])):
-            self._keep_page(self.id().rsplit('.', 1)[-1])
+            keep_page(self.browser, self.id().rsplit('.', 1)[-1])
         # No request of this test's last page may outlive its cursor.
         WebDriverWait(self.browser, WAIT).until(self._loaded)
         super(PortalBrowserCase, self).tearDown()
-
-    def _keep_page(self, name):
-        os.makedirs(FAILURE_DIR, exist_ok=True)
-        self.browser.save_screenshot(os.path.join(FAILURE_DIR, name + '.png'))
-        with open(os.path.join(FAILURE_DIR, name + '.html'), 'w') as handle:
-            handle.write(self.browser.page_source)
 
     # -- the browser -------------------------------------------------------------------------------
 
@@ -270,18 +239,6 @@ class PortalBrowserCase(PortalCase):
             time.sleep(0.1)
         with open(path, 'rb') as handle:
             return handle.read()
-
-    @contextmanager
-    def stored(self):
-        """The test's environment, used while no request of the browser uses the shared cursor (the
-        page's own late requests may still run after it is shown)."""
-        cursor = self.registry.test_cr
-        cursor.acquire()
-        try:
-            self.env.cache.invalidate()
-            yield self.env
-        finally:
-            cursor.release()
 
 
 class TestBuyingInBrowser(PortalBrowserCase):

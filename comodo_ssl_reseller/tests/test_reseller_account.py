@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests.common import SavepointCase
 
+from ..exceptions import ComodoRefusal
 from .common import ComodoCase
 
 
@@ -77,7 +78,8 @@ class TestConnection(ComodoCase):
 
     def test_refused_login_says_why(self):
         settings = self.env['res.config.settings'].create({'comodo_password': 'wrong'})
-        with self.assertRaisesRegex(UserError, 'refused the connection: .*-16'):
+        # A ComodoRefusal: the web client shows it as a plain "Warning" (refusal_dialog.js).
+        with self.assertRaisesRegex(ComodoRefusal, 'refused the connection: .*-16'):
             settings.action_comodo_test_connection()
 
     def test_unreachable_endpoint_says_so(self):

@@ -1,6 +1,14 @@
-from odoo.exceptions import UserError
+import re
 
+from odoo.exceptions import UserError
+from odoo.http import serialize_exception
+from odoo.modules.module import get_module_resource
+
+from ..exceptions import ComodoRefusal
 from .common import ComodoCase, unique_domain
+
+# Where the web client learns which exception to show as a plain "Warning" dialog.
+REFUSAL_DIALOG_JS = get_module_resource('comodo_ssl_reseller', 'static', 'src', 'js', 'refusal_dialog.js')
 
 
 class TestSaleOrderCertificates(ComodoCase):
@@ -45,3 +53,29 @@ class TestSaleOrderCertificates(ComodoCase):
                                            'comodo_dcv_method': 'CNAME_CSR_HASH'})]})
         with self.assertRaisesRegex(UserError, 'SSL module'):
             sale.action_confirm()
+
+    def test_confirm_refusals_reach_the_web_client_as_its_plain_warnings(self):
+        starter = self._plan('Starter without SSL')
+        customer = self.env['res.partner'].create({'name': 'Starter Only'})
+        self._subscribe(customer, starter)
+        without_ssl = self._sale_order(unique_domain('www'))
+        without_ssl.partner_id = customer
+        refused = {
+            'customer without SSL': without_ssl,
+            'no domain': self._sale_order(''),
+            'two certificates on one line': self._sale_order(unique_domain('www'), product_uom_qty=2),
+            'email validation without its approver': self._sale_order(unique_domain('www'),
+                                                                      comodo_dcv_method='EMAIL'),
+            'not a domain': self._sale_order('not a domain'),
+        }
+        with open(REFUSAL_DIALOG_JS) as handle:
+            registered = re.findall(r"crash_registry\.add\('([^']+)'", handle.read())
+        for case, sale in sorted(refused.items()):
+            with self.assertRaises(ComodoRefusal, msg=case) as refusal:
+                with self.cr.savepoint():
+                    sale.action_confirm()
+            self.assertIsInstance(refusal.exception, UserError, 'RPC callers still get a UserError')
+            # The web client looks the handler up by the name the server sends with the error.
+            self.assertEqual([serialize_exception(refusal.exception)['name']], registered, case)
+            sale.invalidate_cache()
+            self.assertEqual((sale.state, sale.comodo_order_ids.ids), ('draft', []), case)

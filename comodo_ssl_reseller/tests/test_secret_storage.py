@@ -84,7 +84,7 @@ class TestSecretStorage(ComodoCase):
     def test_domains_with_whitespace_or_control_characters_are_refused(self):
         for domain in ('www\n.example.com', 'www.exa mple.com', 'www.example\t.com'):
             sale = self._sale_order(domain)
-            with self.assertRaisesRegex(ValidationError, 'not a valid public domain name'):
+            with self.assertRaisesRegex(UserError, 'not a valid public domain name'):
                 with self.cr.savepoint():
                     sale.action_confirm()
             self.assertFalse(self.env['comodo.certificate.order'].search([('domain', '=', domain)]))
