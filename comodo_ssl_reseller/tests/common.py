@@ -5,9 +5,13 @@ repository's conftest.py), which exports its address in COMODO_SANDBOX_URL / COM
 """
 import importlib.util
 import os
+import unittest
 import uuid
 
+import odoo
 from comodo_sandbox.pytest_plugin import SandboxAdmin
+from odoo import SUPERUSER_ID, api
+from odoo.tests import common
 from odoo.tests.common import SavepointCase
 
 SANDBOX_LOGIN = 'demo'
@@ -86,6 +90,15 @@ class ComodoCase(SavepointCase):
         cls.subscription = cls._subscribe(cls.customer, cls.plan)
 
     @classmethod
+    def _use_certificate_manager(cls):
+        """The company orders through the sandbox's Certificate Manager (SOAP) service instead."""
+        cls.company.write({
+            'comodo_api_type': 'certificate_manager',
+            'comodo_wsdl_url': cls.sandbox.admin_base + '/ws/EPKIManagerSSL?wsdl',
+            'comodo_customer_uri': 'demo-customer',
+        })
+
+    @classmethod
     def _plan(cls, name, **values):
         return cls.env['hosting.plan'].create(dict({
             'name': name,
@@ -128,3 +141,40 @@ class ComodoCase(SavepointCase):
 
     def _poll(self):
         return self.env['comodo.poll.run']._run()
+
+
+class TwoWorkersCase(unittest.TestCase):
+    """Two Odoo workers (job runners, cron runs) meet on one order, each with its own cursor.
+
+    Both cursors must see the order, so it is committed by `_commit_order` in the class's set-up and
+    removed afterwards; each worker's cursor is rolled back.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        cls.registry = odoo.registry(common.get_db_name())
+
+    @classmethod
+    def _commit_order(cls, domain, state_values, make_key=False):
+        """A PositiveSSL order of the demo portal customer, validated by DNS, in `state_values`."""
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
+            order = env['comodo.certificate.order'].create({
+                'partner_id': env.ref('base.partner_demo_portal').id,
+                'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
+                'domain': domain, 'dcv_method': 'CNAME_CSR_HASH'})
+            if make_key:
+                order._prepare_key_material()
+            order.write(state_values)
+            cls.order_id = order.id
+
+    @classmethod
+    def tearDownClass(cls):
+        with cls.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})['comodo.certificate.order'].browse(cls.order_id).unlink()
+
+    def _worker(self):
+        cr = self.registry.cursor()
+        self.addCleanup(cr.close)
+        self.addCleanup(cr.rollback)
+        return api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})['comodo.certificate.order']

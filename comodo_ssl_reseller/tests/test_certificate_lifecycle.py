@@ -399,11 +399,7 @@ class TestCertificateManagerBackend(ComodoCase):
     @classmethod
     def setUpClass(cls):
         super(TestCertificateManagerBackend, cls).setUpClass()
-        cls.company.write({
-            'comodo_api_type': 'certificate_manager',
-            'comodo_wsdl_url': cls.sandbox.admin_base + '/ws/EPKIManagerSSL?wsdl',
-            'comodo_customer_uri': 'demo-customer',
-        })
+        cls._use_certificate_manager()
 
     def test_issued_through_soap(self):
         order = self._buy(unique_domain('instant'))

@@ -1,24 +1,16 @@
 """A term and its certificates, time-travelled: Odoo's crons take `now`, the sandbox's clock is
 moved through its admin call, so nothing sleeps."""
-import importlib.util
-import os
-import unittest
 from datetime import datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-import odoo
-from odoo import SUPERUSER_ID, api, fields
+from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import common
 from odoo.tools import mute_logger
 
 from ..comodo_client import certificate_matches_csr
-from .common import ComodoCase, unique_domain
-
-MIGRATION = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'migrations', '11.0.1.2.0',
-                         'post-migration.py')
+from .common import ComodoCase, TwoWorkersCase, load_migration, unique_domain
 
 
 def day(text):
@@ -204,9 +196,7 @@ class TestCertificateTerm(ComodoCase):
                             'comodo_certificate_key_order_unique UNIQUE (order_id)')
         self.env['comodo.certificate.order'].invalidate_cache()
 
-        spec = importlib.util.spec_from_file_location('comodo_post_migration_11_0_1_2_0', MIGRATION)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration('11.0.1.2.0')
         migration.migrate(self.env.cr, '11.0.1.1.0')
         migration.migrate(self.env.cr, '11.0.1.1.0')  # run twice: nothing doubles
         self.env['comodo.certificate.order'].invalidate_cache()
@@ -318,36 +308,15 @@ class TestRenewal(TestCertificateTerm):
         self.assertEqual(order.state, 'expired')
 
 
-class TestTwoCronsOneTerm(unittest.TestCase):
-    """Two cron runs (two workers) meet on one term: only one of them starts its reissue.
-
-    The order must be committed for both cursors to see it: the set-up commits it and removes it
-    afterwards; each cursor is rolled back.
-    """
+class TestTwoCronsOneTerm(TwoWorkersCase):
+    """Two cron runs (two workers) meet on one term: only one of them starts its reissue."""
 
     @classmethod
     def setUpClass(cls):
-        cls.registry = odoo.registry(common.get_db_name())
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
-            order = env['comodo.certificate.order'].create({
-                'partner_id': env.ref('base.partner_demo_portal').id,
-                'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
-                'domain': unique_domain('instant'), 'dcv_method': 'CNAME_CSR_HASH'})
-            order.write({'state': 'issued', 'ca_order_number': '999999', 'certificate_pem': '-',
-                         'valid_until': '2027-06-20 00:00:00', 'term_ends_at': '2028-12-01 00:00:00'})
-            cls.order_id = order.id
-
-    @classmethod
-    def tearDownClass(cls):
-        with cls.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})['comodo.certificate.order'].browse(cls.order_id).unlink()
-
-    def _worker(self):
-        cr = self.registry.cursor()
-        self.addCleanup(cr.close)
-        self.addCleanup(cr.rollback)
-        return api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})['comodo.certificate.order']
+        super(TestTwoCronsOneTerm, cls).setUpClass()
+        cls._commit_order(unique_domain('instant'), {
+            'state': 'issued', 'ca_order_number': '999999', 'certificate_pem': '-',
+            'valid_until': '2027-06-20 00:00:00', 'term_ends_at': '2028-12-01 00:00:00'})
 
     def test_only_one_cron_starts_the_reissue(self):
         first, second = self._worker(), self._worker()

@@ -3,16 +3,12 @@ expiring notice for a term nothing renews, and a guard that every customer mail 
 certificate's page and says what happens next. The daily cron travels in time as in
 test_certificate_term.py: `now` for Odoo, the sandbox's clock moved to the same day."""
 import re
-import unittest
 from datetime import datetime
 
-import odoo
-from odoo import SUPERUSER_ID, api
-from odoo.tests import common
 from odoo.tools import convert_file
 
 from ..comodo_client import CollectResult, OrderStatus
-from .common import ComodoCase, load_migration, unique_domain
+from .common import ComodoCase, TwoWorkersCase, load_migration, unique_domain
 
 VALIDATION_SUBJECT = 'please validate the domain'
 EXPIRING_SUBJECT = 'will not be renewed'
@@ -140,11 +136,7 @@ class TestValidationByTheAccount(CustomerMailCase):
     @classmethod
     def setUpClass(cls):
         super(TestValidationByTheAccount, cls).setUpClass()
-        cls.company.write({
-            'comodo_api_type': 'certificate_manager',
-            'comodo_wsdl_url': cls.sandbox.admin_base + '/ws/EPKIManagerSSL?wsdl',
-            'comodo_customer_uri': 'demo-customer',
-        })
+        cls._use_certificate_manager()
 
     def test_no_validation_mail(self):
         order = self._buy(unique_domain('www'), comodo_dcv_method='HTTP_CSR_HASH')
@@ -161,36 +153,15 @@ class StillPendingAtTheCa(object):
         return CollectResult(OrderStatus.PENDING, 0, '', None, [], None, None, None, None)
 
 
-class TestTwoWorkersOneValidationMail(unittest.TestCase):
+class TestTwoWorkersOneValidationMail(TwoWorkersCase):
     """Two workers check one waiting order at once, and a later poll checks it again: the customer
-    gets one mail.
-
-    Both cursors must see the order: the set-up commits it and removes it (with its mails) after.
-    """
+    gets one mail."""
 
     @classmethod
     def setUpClass(cls):
-        cls.registry = odoo.registry(common.get_db_name())
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
-            order = env['comodo.certificate.order'].create({
-                'partner_id': env.ref('base.partner_demo_portal').id,
-                'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
-                'domain': unique_domain('www'), 'dcv_method': 'CNAME_CSR_HASH'})
-            order._prepare_key_material()
-            order.write({'state': 'pending', 'ca_order_number': '999998'})
-            cls.order_id = order.id
-
-    @classmethod
-    def tearDownClass(cls):
-        with cls.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})['comodo.certificate.order'].browse(cls.order_id).unlink()
-
-    def _worker(self):
-        cr = self.registry.cursor()
-        self.addCleanup(cr.close)
-        self.addCleanup(cr.rollback)
-        return api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})['comodo.certificate.order']
+        super(TestTwoWorkersOneValidationMail, cls).setUpClass()
+        cls._commit_order(unique_domain('www'), {'state': 'pending', 'ca_order_number': '999998'},
+                          make_key=True)
 
     def _check_job(self, orders):
         """What a check job does: lock the order, unless another worker holds it, and check it."""
