@@ -5,6 +5,11 @@ from ..comodo_client import RequestError, check_csr, check_domains, refuse_priva
 from ..exceptions import ComodoRefusal
 from .comodo_certificate_order import DCV_METHOD_SELECTION
 
+# What the line sends to Comodo: once its certificate is ordered, changing them would change nothing
+# at the CA, so they stay as they were sent.
+COMODO_REQUEST_FIELDS = ('comodo_domain', 'comodo_extra_domains', 'comodo_dcv_method', 'comodo_dcv_email',
+                         'comodo_csr')
+
 
 class SaleOrderLine(models.Model):
     """A certificate line names what Comodo needs: the domain(s) and how they are validated."""
@@ -38,6 +43,19 @@ class SaleOrderLine(models.Model):
                 refuse_private_key(line.comodo_csr)
             except RequestError as error:
                 raise ValidationError(error.message)
+
+    @api.multi
+    def write(self, vals):
+        for line in self.filtered('comodo_order_ids'):
+            changed = [name for name in COMODO_REQUEST_FIELDS
+                       if name in vals and (vals[name] or False) != (line[name] or False)]
+            if changed:
+                raise ComodoRefusal(_(
+                    '%s: the certificate is already ordered from Comodo, so its %s can no longer change '
+                    'here. While Comodo waits, the customer corrects the domain or changes the '
+                    'validation method on the certificate\'s portal page.')
+                    % (line.name, ', '.join(line._fields[name].string for name in changed)))
+        return super(SaleOrderLine, self).write(vals)
 
     @api.onchange('product_id')
     def _onchange_product_id_comodo_ssl(self):

@@ -1,4 +1,7 @@
+import json
 import re
+
+from lxml import etree
 
 from odoo.exceptions import UserError
 from odoo.http import serialize_exception
@@ -30,6 +33,29 @@ class TestSaleOrderCertificates(ComodoCase):
         self.assertEqual(action['res_model'], 'comodo.certificate.order')
         self.assertEqual(action['res_id'], order.id)
         self.assertEqual(action['domain'], [('sale_order_id', '=', sale.id)])
+
+    def test_an_ordered_lines_certificate_details_stay_as_sent_to_comodo(self):
+        order = self._buy(unique_domain('never'))
+        line = order.sale_line_id
+        sent = (line.comodo_domain, line.comodo_dcv_method, order.domain, order.dcv_method)
+        self.assertNotEqual(line.comodo_dcv_method, 'HTTPS_CSR_HASH')
+        with self.assertRaisesRegex(ComodoRefusal, 'already ordered from Comodo, so its Certificate Domain, '
+                                                   'Validation Method can no longer change here'):
+            line.write({'comodo_domain': 'other.example.com', 'comodo_dcv_method': 'HTTPS_CSR_HASH'})
+        line.invalidate_cache()
+        self.assertEqual((line.comodo_domain, line.comodo_dcv_method, order.domain, order.dcv_method), sent)
+        line.write({'comodo_domain': line.comodo_domain, 'name': 'PositiveSSL for the shop'})
+        self.assertEqual(line.name, 'PositiveSSL for the shop', 'the same values and other fields are written')
+
+        modifiers = self._line_form_modifiers()
+        for name in ('comodo_domain', 'comodo_extra_domains', 'comodo_dcv_method', 'comodo_dcv_email', 'comodo_csr'):
+            self.assertEqual(modifiers[name].get('readonly'), [['comodo_order_ids', '!=', []]], name)
+
+    def _line_form_modifiers(self):
+        """Each certificate field's modifiers in the sale order form's line form, as the web client gets them."""
+        arch = self.env['sale.order'].fields_view_get(view_type='form')['fields']['order_line']['views']['form']['arch']
+        return {node.get('name'): json.loads(node.get('modifiers'))
+                for node in etree.fromstring(arch).iter('field') if node.get('name', '').startswith('comodo_')}
 
     def test_line_warns_when_the_customer_cannot_buy_certificates(self):
         starter = self._plan('Starter without SSL')
