@@ -254,6 +254,8 @@ class TestQuotationEditor(BackOfficeBrowserCase):
         self._close_dialog('Save & Close')
 
         self._certificate_cell_reads(domain)
+        self.assertEqual(self._find('.o_comodo_certificate_details a', self._line()).get_attribute('title'),
+                         'Certificate details: ' + domain, 'a domain cut in the cell shows whole on hover')
         self._assert_lines_fit('the line with its domain')
         self._save()
         self._assert_lines_fit('the saved quotation')

@@ -37,7 +37,9 @@ var CertificateDetails = AbstractField.extend({
      * @private
      */
     _render: function () {
-        var $link = $('<a>', {href: '#', title: _t("Certificate details")});
+        // A long domain is cut in the cell: the whole of it shows on hover.
+        var title = this.value ? _.str.sprintf(_t("Certificate details: %s"), this.value) : _t("Certificate details");
+        var $link = $('<a>', {href: '#', title: title});
         $link.append($('<i>', {class: 'fa fa-lock'}), ' ');
         if (this.value) {
             $link.append($('<span>', {class: 'o_comodo_domain', text: this.value}));
