@@ -8,6 +8,7 @@ headless Chromium as the demo's customer (`portal`) and administrator (`admin`) 
     docs/portal-pending.png   that order waiting for validation, with the DNS records to add
     docs/portal-issued.png    an issued order with its downloads and the .pfx form
     docs/async-manager.png    the back office's Async Manager listing the orders Comodo still decides
+    docs/quotation.png        a quotation with a certificate line, its domain entered in the line's form
 
 Neither `make run` nor port 8069 is needed. Runs under the project venv; `make screenshots`
 prepares the environment, PostgreSQL and Chromium first.
@@ -145,6 +146,43 @@ class Customer(object):
             self.picture(picture)
         self.submit('button.o_comodo_buy_submit', '.o_comodo_state_words')
 
+    def pick(self, selector, text):
+        """Type into a many2one box of the back office and click the suggestion naming `text`."""
+        self.wait_for(selector).send_keys(text)
+
+        def suggestion(browser):
+            found = [item for item in browser.find_elements(By.CSS_SELECTOR, 'ul.ui-autocomplete li a')
+                     if item.is_displayed() and text in item.text]
+            return found[0] if found else None
+        WebDriverWait(self.browser, WAIT).until(suggestion).click()
+
+    def settled(self):
+        """Wait until the web client has no call in flight (an onchange, a save)."""
+        # The web client's own count of calls: jQuery's would include the bus's long polling.
+        WebDriverWait(self.browser, WAIT).until(lambda browser: browser.execute_script(
+            "var client = odoo.__DEBUG__.services['web.web_client'];"
+            "return document.readyState === 'complete' && client.loading.count === 0;"))
+
+    def quotation(self, partner, product, domain):
+        """Sales → Quotations → Create, a certificate line, its domain entered in the line's form."""
+        self.open('/web#action=sale.action_quotations')
+        self.wait_for('.o_list_button_add').click()
+        self.pick('.o_field_widget[name=partner_id] input', partner)
+        self.wait_for('.o_field_one2many[name=order_line] .o_field_x2many_list_row_add a').click()
+        self.pick('.o_selected_row .o_field_widget[name=product_id] input', product)
+        self.wait_for('.o_selected_row .o_comodo_certificate_details a')
+        self.settled()
+        self.find('.o_selected_row .o_comodo_certificate_details a').click()
+        self.wait_for('.modal .o_field_widget[name=comodo_domain]').send_keys(domain)
+        save = [button for button in self.browser.find_elements(By.CSS_SELECTOR, '.modal-footer button')
+                if button.text == 'Save & Close']
+        save[0].click()
+        WebDriverWait(self.browser, WAIT).until(lambda browser: [
+            cell for cell in browser.find_elements(By.CSS_SELECTOR, '.o_comodo_certificate_details')
+            if cell.text.strip() == domain])
+        self.browser.execute_script('document.activeElement.blur();')
+        time.sleep(0.5)  # the dialog's fade-out
+
     def picture(self, name):
         """The whole page (the window as tall as its content), as docs/<name>."""
         browser = self.browser
@@ -193,6 +231,9 @@ def take_pictures(demo, sandbox):
         customer.wait_for('.o_list_view .o_data_row')
         time.sleep(1)  # the web client's last touches (menus, breadcrumbs)
         customer.picture('async-manager.png')
+
+        customer.quotation('Demo Portal User', 'PositiveSSL, 1 year', 'www.newshop.example.com')
+        customer.picture('quotation.png')
     finally:
         customer.quit()
 
