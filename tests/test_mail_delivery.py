@@ -59,6 +59,15 @@ def _wait_for_state(call, order_id, state):
     wait(reached, 90, 'the order to be %s' % state)
 
 
+def _one_mail_to_the_customer(call, folder, subject_part, what):
+    """The one message in the sink whose subject contains subject_part, sent to the demo customer,
+    and its HTML body (waiting for it: the job runner sends it)."""
+    mails = wait(lambda: _received(folder, subject_part), 60, what)
+    assert len(mails) == 1
+    assert _customer_email(call) in str(mails[0]['To'])
+    return mails[0], _html(mails[0])
+
+
 def _customer_email(call):
     partner_id = call('ir.model.data', 'xmlid_to_res_id', 'base.partner_demo_portal')
     return call('res.partner', 'read', [partner_id], ['email'])[0]['email']
@@ -70,15 +79,12 @@ def test_issued_mail_reaches_the_sink_and_links_to_the_portal_page(odoo_server, 
     order_id = _order_certificate(call, comodo_sandbox, domain)
     _wait_for_state(call, order_id, 'issued')
 
-    mails = wait(lambda: _received(mail_folder, 'Your SSL certificate for %s is ready' % domain), 60,
-                 'the issued mail in the sink')
-    assert len(mails) == 1
-    assert _customer_email(call) in str(mails[0]['To'])
-    body = _html(mails[0])
+    mail, body = _one_mail_to_the_customer(call, mail_folder, 'Your SSL certificate for %s is ready' % domain,
+                                           'the issued mail in the sink')
     page = '/my/certificates/%d' % order_id
     assert 'href="' in body and page + '"' in body, 'the mail links to the certificate page'
     assert 'What happens next' in body and 'install them on your web server' in body
-    assert 'PRIVATE KEY' not in mails[0].as_string()
+    assert 'PRIVATE KEY' not in mail.as_string()
 
 
 def test_validation_mail_reaches_the_sink_with_the_dns_record_and_the_link(odoo_server, comodo_sandbox,
@@ -88,17 +94,14 @@ def test_validation_mail_reaches_the_sink_with_the_dns_record_and_the_link(odoo_
     order_id = _order_certificate(call, comodo_sandbox, domain)
 
     subject = 'Your SSL certificate for %s: please validate the domain' % domain
-    mails = wait(lambda: _received(mail_folder, subject), 60,
-                 'the validation mail in the sink (sent once the first check finds Comodo waiting)')
-    assert len(mails) == 1
-    assert _customer_email(call) in str(mails[0]['To'])
-    body = _html(mails[0])
+    mail, body = _one_mail_to_the_customer(
+        call, mail_folder, subject, 'the validation mail in the sink (sent once the first check finds Comodo waiting)')
     assert '/my/certificates/%d"' % order_id in body, 'the mail links to the certificate page'
     order = call('comodo.certificate.order', 'read', [order_id], ['csr_pem', 'unique_value'])[0]
     record = dcv_instructions(order['csr_pem'], 'CNAME_CSR_HASH', domain, order['unique_value'])
     assert record.cname_name in body and record.cname_target in body, 'the DNS record to add'
     assert 'What happens next' in body
-    assert 'PRIVATE KEY' not in mails[0].as_string()
+    assert 'PRIVATE KEY' not in mail.as_string()
 
 
 def test_rejected_mail_links_to_the_page_and_does_not_repeat_the_cas_words(odoo_server, comodo_sandbox,
@@ -113,11 +116,8 @@ def test_rejected_mail_links_to_the_page_and_does_not_repeat_the_cas_words(odoo_
     comodo_sandbox.reject(wait(placed, 60, 'the job runner to place the order'))
     _wait_for_state(call, order_id, 'rejected')
 
-    mails = wait(lambda: _received(mail_folder, 'request for %s was rejected' % domain), 60,
-                 'the rejection mail in the sink')
-    assert len(mails) == 1
-    assert _customer_email(call) in str(mails[0]['To'])
-    body = _html(mails[0])
+    _mail, body = _one_mail_to_the_customer(call, mail_folder, 'request for %s was rejected' % domain,
+                                            'the rejection mail in the sink')
     assert '/my/certificates/%d"' % order_id in body
     assert 'nothing is owed for it' in body
     # The sandbox rejects as Comodo does, without a reason: no "Reason given: ... rejected!".
