@@ -152,6 +152,10 @@ class ComodoCertificateOrder(models.Model):
                                     copy=False, index=True, ondelete='restrict')
     renewal_ids = fields.One2many('comodo.certificate.order', 'renewal_of_id', string='Renewal',
                                   readonly=True)
+    renewal_state = fields.Selection(
+        [('none', 'Not Renewed Yet'), ('coming', 'Renewal on Its Way'), ('lost', 'Renewal Did Not Go Ahead')],
+        compute='_compute_renewal_state',
+        help='One renewal per term: once it is cancelled, rejected or revoked, nothing renews the term.')
     renewal_period = fields.Char(compute='_compute_renewal_period',
                                  help='The dates a renewal covers: from the end of the term it renews.')
     renewal_reminders_sent = fields.Char(
@@ -203,6 +207,19 @@ class ComodoCertificateOrder(models.Model):
             order.private_key_pem = order._current_key(keys.filtered(lambda key: key.order_id == order))
 
     @api.depends('renewal_of_id.term_ends_at', 'term_id.days')
+    def _compute_renewal_state(self):
+        # For the portal page and the mails; the model's own decisions read the renewals afresh.
+        for order in self:
+            order.renewal_state = order._current_renewal_state()
+
+    def _current_renewal_state(self):
+        self.ensure_one()
+        if not self.renewal_ids:
+            return 'none'
+        if any(renewal.state not in RENEWAL_LOST_STATES for renewal in self.renewal_ids):
+            return 'coming'
+        return 'lost'
+
     def _compute_renewal_period(self):
         for order in self:
             if not order.renewal_of_id.term_ends_at:
@@ -610,9 +627,8 @@ class ComodoCertificateOrder(models.Model):
     def _renewal_on_its_way(self):
         """A renewal is invoiced, paid or ordered for this term, or auto-renewal will invoice one."""
         self.ensure_one()
-        if not self.renewal_ids:
-            return self.auto_renew
-        return any(renewal.state not in RENEWAL_LOST_STATES for renewal in self.renewal_ids)
+        renewal_state = self._current_renewal_state()
+        return renewal_state == 'coming' or (renewal_state == 'none' and self.auto_renew)
 
     def _take_due_thresholds(self, sent_field, thresholds, days_left):
         """The thresholds (days left) that `days_left` has reached and `sent_field` (e.g. "15,7") does
@@ -1101,7 +1117,7 @@ class ComodoCertificateOrder(models.Model):
     def _set_auto_renew(self, auto_renew):
         """Turned off, a renewal invoiced and not paid yet is cancelled with its invoice."""
         self.ensure_one()
-        if auto_renew and not self.auto_renew and self.renewal_ids:
+        if auto_renew and not self.auto_renew and self._current_renewal_state() == 'lost':
             # One renewal per term (unique renewal_of_id): once it is cancelled, nothing can renew it.
             raise UserError(_('%s: the renewal of this term was cancelled, so it can no longer be '
                               'renewed. Order a new certificate for %s instead.') % (self.name, self.domain))

@@ -78,13 +78,26 @@ class TestPortalTerm(PortalCase):
         self.assertEqual((order.auto_renew, order.renewal_ids.state), (False, 'cancelled'))
 
         page = self.url_open(order.portal_url).text
-        self.assertIn('this term\'s renewal was cancelled', page)
+        self.assertIn('this term\'s renewal did not go ahead', ' '.join(page.split()))
         self.assertNotIn('Turn auto-renewal on', page, 'no button that could not renew the term')
         refused = self._post('/my/certificates/%d/auto-renew' % order.id, order.portal_url, auto_renew='1')
         self.assertIn('can no longer be renewed. Order a new certificate for %s instead.' % order.domain,
                       refused.text)
         self.env.cache.invalidate()
         self.assertFalse(order.auto_renew)
+
+    def test_auto_renewal_off_after_the_renewal_was_paid_leaves_that_renewal(self):
+        order = self._issued()
+        with self.saved() as env:
+            renewal = order.with_env(env)._create_renewal()
+            renewal.write({'state': 'pending'})  # paid and ordered from Comodo
+        self._post('/my/certificates/%d/auto-renew' % order.id, order.portal_url, auto_renew='0')
+        self.env.cache.invalidate()
+        self.assertEqual((order.auto_renew, order.renewal_ids.state), (False, 'pending'))
+
+        page = ' '.join(self.url_open(order.portal_url).text.split())
+        self.assertIn('the renewal already made, %s, still follows this term' % order.renewal_ids.name, page)
+        self.assertNotIn('did not go ahead', page)
 
     def test_reissue_and_revoke_count_against_the_hourly_limit(self):
         with self.saved() as env:
