@@ -214,7 +214,9 @@ def ensure_template(config):
     name = template_name()
     if name in database_names():
         return name
-    for stale in database_names(TEMPLATE_PREFIX):
+    # A checkout with its own COMODO_DB_SUFFIX shares the PostgreSQL with others whose pins may
+    # differ: it builds its own template beside theirs and drops none of them.
+    for stale in [] if os.environ.get('COMODO_DB_SUFFIX') else database_names(TEMPLATE_PREFIX):
         log('dropping outdated template %s' % stale)
         drop_database(stale)
     modules = ','.join(template_modules())
