@@ -56,6 +56,7 @@
         'views/portal_term_templates.xml',
         'views/portal_install_templates.xml',
         'views/comodo_certificate_order_mail_templates.xml',
+        'views/comodo_hosted_domain_views.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',
