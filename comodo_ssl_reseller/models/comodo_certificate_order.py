@@ -61,6 +61,12 @@ PUSH_MIN_INTERVAL_SECONDS = 60
 PUSH_CHECK_PRIORITY = 5
 
 
+def calendar_days_left(moment, now):
+    """Whole days from `now`'s day to the day of `moment` (UTC): what "15 days left" means to a
+    customer, whatever the hour the daily cron runs or the second a certificate was issued."""
+    return (fields.Datetime.from_string(moment).date() - now.date()).days
+
+
 class ComodoCertificateOrder(models.Model):
     """One certificate ordered from Comodo for one sale order line, followed until it is decided."""
 
@@ -520,7 +526,7 @@ class ComodoCertificateOrder(models.Model):
             SELECT o.id FROM comodo_certificate_order o
               JOIN res_company c ON c.id = o.company_id
              WHERE o.state = 'issued'
-               AND o.valid_until <= %s::timestamp + c.comodo_reissue_days * interval '1 day'
+               AND o.valid_until::date <= %s::date + c.comodo_reissue_days
                AND o.term_ends_at > o.valid_until
                FOR UPDATE OF o SKIP LOCKED""", (fields.Datetime.to_string(now),))
         due = self.browse([row[0] for row in self.env.cr.fetchall()])
@@ -546,7 +552,7 @@ class ComodoCertificateOrder(models.Model):
               JOIN res_company c ON c.id = o.company_id
              WHERE o.state IN %s AND o.auto_renew
                AND o.term_ends_at > %s
-               AND o.term_ends_at <= %s::timestamp + c.comodo_renewal_days * interval '1 day'
+               AND o.term_ends_at::date <= %s::date + c.comodo_renewal_days
                AND NOT EXISTS (SELECT 1 FROM comodo_certificate_order r WHERE r.renewal_of_id = o.id)
                FOR UPDATE OF o SKIP LOCKED""",
                             (SERVING_STATES, fields.Datetime.to_string(now), fields.Datetime.to_string(now)))
@@ -595,12 +601,12 @@ class ComodoCertificateOrder(models.Model):
               JOIN comodo_certificate_order o ON o.id = r.renewal_of_id
              WHERE r.state = 'awaiting_payment'
                AND o.term_ends_at > %s
-               AND o.term_ends_at <= %s::timestamp + %s * interval '1 day'
+               AND o.term_ends_at::date <= %s::date + %s
                FOR UPDATE OF r SKIP LOCKED""",
                             (fields.Datetime.to_string(now), fields.Datetime.to_string(now),
                              max(RENEWAL_REMINDER_DAYS)))
         for renewal in self.browse([row[0] for row in self.env.cr.fetchall()]):
-            days_left = (fields.Datetime.from_string(renewal.renewal_of_id.term_ends_at) - now).days
+            days_left = calendar_days_left(renewal.renewal_of_id.term_ends_at, now)
             if renewal._take_due_thresholds('renewal_reminders_sent', RENEWAL_REMINDER_DAYS, days_left):
                 renewal.with_context(days_left=days_left).message_post_with_template(
                     template.id, composition_mode='comment')
@@ -613,14 +619,14 @@ class ComodoCertificateOrder(models.Model):
             SELECT o.id FROM comodo_certificate_order o
              WHERE o.state IN %s
                AND o.term_ends_at > %s
-               AND o.term_ends_at <= %s::timestamp + %s * interval '1 day'
+               AND o.term_ends_at::date <= %s::date + %s
                FOR UPDATE OF o SKIP LOCKED""",
                             (SERVING_STATES, fields.Datetime.to_string(now), fields.Datetime.to_string(now),
                              max(EXPIRY_NOTICE_DAYS)))
         for order in self.browse([row[0] for row in self.env.cr.fetchall()]):
             if order._renewal_on_its_way():
                 continue
-            days_left = (fields.Datetime.from_string(order.term_ends_at) - now).days
+            days_left = calendar_days_left(order.term_ends_at, now)
             if order._take_due_thresholds('expiry_notices_sent', EXPIRY_NOTICE_DAYS, days_left):
                 order.message_post_with_template(template.id, composition_mode='comment')
 

@@ -279,6 +279,14 @@ class TestRenewal(TestCertificateTerm):
         self._daily_cron('2027-12-03')
         self.assertEqual((order.state, renewal.state), ('expired', 'issued'))
 
+    def test_days_left_are_whole_days_whatever_the_hour_of_the_cron(self):
+        order = self._buy_one_year_on('2026-12-02')  # the term ends on 2027-12-02, just after midnight
+        self._daily_cron('2027-11-02')
+        renewal = order.renewal_ids
+        self.env['comodo.certificate.order']._cron_after_issuance(now=datetime(2027, 11, 17, 3, 0))
+        self.assertEqual(self._reminders(renewal).mapped('subject'),
+                         ['Your SSL certificate for %s expires in 15 day(s): renewal not paid yet' % order.domain])
+
     def test_unpaid_renewal_lapses_and_nothing_is_ordered(self):
         order = self._buy_one_year_on('2026-12-02')
         self._daily_cron('2027-11-02')
