@@ -75,8 +75,8 @@ class ResPartner(models.Model):
             raise ComodoRefusal(_('You have %d certificates whose invoice is not paid yet. Please pay them '
                                   '(Your Documents > Invoices) before buying another one.') % unpaid)
         if free and max_free and free_recently >= max_free:
-            raise ComodoRefusal(_('You have had %d free certificates in the last %d days, the most your plan '
-                                  'allows. Please contact us for another one.')
+            raise ComodoRefusal(_('You have had %d free certificates in the last %d days, as many as we give '
+                                  'in that time. Please contact us for another one.')
                                 % (free_recently, FREE_ORDER_PERIOD.days))
 
     def _comodo_purchase_counts(self, free_since):

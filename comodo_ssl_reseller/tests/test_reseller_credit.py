@@ -19,55 +19,12 @@ from .portal_common import CSRF_TOKEN, PortalCase
 LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-class TestPortalPurchaseLimits(PortalCase):
-
-    def _company(self, **values):
-        with self.saved() as env:
-            env.ref('base.main_company').write(values)
-
-    def _sale_count(self):
-        return self.env['sale.order'].sudo().search_count([('partner_id', '=', self.customer.id)])
-
-    def test_a_revoked_certificate_whose_invoice_is_open_still_counts(self):
-        self._company(comodo_max_unpaid_orders=1)
-        self.authenticate('portal', 'portal')
-        _response, order = self._buy(unique_domain('instant'))
-        self._place(order)
-        self.assertEqual((order.state, order.invoice_ids.state), ('issued', 'open'))
-        revoked = self._post('/my/certificates/%d/revoke' % order.id, order.portal_url, reason='lost the key')
-        self.assertIn('Certificate revoked', revoked.text)
-        self.env.cache.invalidate()
-        self.assertEqual((order.state, order.invoice_ids.state), ('revoked', 'open'))
-        sales = self._sale_count()
-
-        refused, nothing = self._buy(unique_domain('never'))
-        self.assertEqual(refused.status_code, 400)
-        self.assertIn('1 certificates whose invoice is not paid yet', refused.text)
-        self.assertFalse(nothing)
-        self.assertEqual(self._sale_count(), sales, 'nothing written')
-
-    def test_free_certificates_are_limited_per_thirty_days(self):
-        self._company(comodo_max_free_orders=2)
-        with self.saved() as env:
-            self.business_plan.with_env(env).certificate_billing = False  # the plan bills certificates at zero
-        self.authenticate('portal', 'portal')
-        for _free in range(2):
-            _response, order = self._buy(unique_domain('never'))
-            self.assertEqual(order.sale_line_id.price_total, 0.0)
-        sales, ca_orders = self._sale_count(), len(self.sandbox.orders())
-
-        refused, nothing = self._buy(unique_domain('never'))
-        self.assertEqual(refused.status_code, 400)
-        self.assertIn('You have had 2 free certificates in the last 30 days', refused.text)
-        self.assertFalse(nothing)
-        self.assertEqual((self._sale_count(), len(self.sandbox.orders())), (sales, ca_orders),
-                         'nothing written, nothing ordered')
-
-
 class TestParallelPortalPurchases(unittest.TestCase):
     """Purchases POSTed at once by one customer, as a script sends them: each request runs in its own
     transaction (the test server outside HttpCase's shared cursor), so the customer's records and
-    what the requests make are committed here, and removed afterwards."""
+    what the requests make are committed here, and removed afterwards. (First in this file: its
+    committed requests also build the server's routes and page assets, which the HttpCase tests
+    below would otherwise each build inside their 10-second request time-out.)"""
 
     PURCHASES = 6
     MAX_UNPAID = 2
@@ -154,6 +111,51 @@ class TestParallelPortalPurchases(unittest.TestCase):
                          [response.status_code for response in responses])
         for response in refused:
             self.assertIn('%d certificates whose invoice is not paid yet' % self.MAX_UNPAID, response.text)
+
+
+class TestPortalPurchaseLimits(PortalCase):
+
+    def _company(self, **values):
+        with self.saved() as env:
+            env.ref('base.main_company').write(values)
+
+    def _sale_count(self):
+        return self.env['sale.order'].sudo().search_count([('partner_id', '=', self.customer.id)])
+
+    def test_a_revoked_certificate_whose_invoice_is_open_still_counts(self):
+        self._company(comodo_max_unpaid_orders=1)
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('instant'))
+        self._place(order)
+        self.assertEqual((order.state, order.invoice_ids.state), ('issued', 'open'))
+        revoked = self._post('/my/certificates/%d/revoke' % order.id, order.portal_url, reason='lost the key')
+        self.assertIn('Certificate revoked', revoked.text)
+        self.env.cache.invalidate()
+        self.assertEqual((order.state, order.invoice_ids.state), ('revoked', 'open'))
+        sales = self._sale_count()
+
+        refused, nothing = self._buy(unique_domain('never'))
+        self.assertEqual(refused.status_code, 400)
+        self.assertIn('1 certificates whose invoice is not paid yet', refused.text)
+        self.assertFalse(nothing)
+        self.assertEqual(self._sale_count(), sales, 'nothing written')
+
+    def test_free_certificates_are_limited_per_thirty_days(self):
+        self._company(comodo_max_free_orders=2)
+        with self.saved() as env:
+            self.business_plan.with_env(env).certificate_billing = False  # the plan bills certificates at zero
+        self.authenticate('portal', 'portal')
+        for _free in range(2):
+            _response, order = self._buy(unique_domain('never'))
+            self.assertEqual(order.sale_line_id.price_total, 0.0)
+        sales, ca_orders = self._sale_count(), len(self.sandbox.orders())
+
+        refused, nothing = self._buy(unique_domain('never'))
+        self.assertEqual(refused.status_code, 400)
+        self.assertIn('You have had 2 free certificates in the last 30 days', refused.text)
+        self.assertFalse(nothing)
+        self.assertEqual((self._sale_count(), len(self.sandbox.orders())), (sales, ca_orders),
+                         'nothing written, nothing ordered')
 
 
 class TestOrderedOnlyOnRealPayment(ComodoCase):
