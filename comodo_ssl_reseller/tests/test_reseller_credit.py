@@ -201,6 +201,16 @@ class TestOrderedOnlyOnRealPayment(ComodoCase):
         self._assert_not_ordered(order, domain)
         self.assertIn('not ordering from Comodo', order.message_ids[0].body)
 
+    def test_paid_orders_and_free_renewals_are_still_ordered(self):
+        order, domain = self._awaiting_payment()
+        bank = self.env['account.journal'].search([('type', '=', 'bank')], limit=1)
+        order.invoice_ids.pay_and_reconcile(bank, order.invoice_ids.amount_total)
+        self.assertEqual(order.state, 'issued')
+        self.plan.certificate_billing = False  # the plan bills certificates at zero
+        renewal = order._create_renewal()
+        self.assertEqual((renewal.invoice_ids.amount_total, renewal.invoice_ids.state), (0.0, 'paid'))
+        self.assertEqual(renewal.state, 'issued', "a free certificate's own 0.00 invoice is paid: ordered at once")
+
 
 class TestLinksOnlySomeUsersSet(ComodoCase):
     """A salesman may sell; renewals, hosting plans and web servers are someone else's to set."""
