@@ -257,7 +257,7 @@ class CertificatePortal(CustomerPortal):
             return refusal
         try:
             term = self._chosen_term(form)
-            partner._check_comodo_unpaid_limit()
+            partner._check_comodo_purchase_limits(term._customer_price(partner))
             if form.get('dcv_method') == 'EMAIL' and not form.get('dcv_email'):
                 # Email validation needs an approver address, which only the CA can list.
                 approvers = self._approvers(form.get('domain', ''))

@@ -1,4 +1,18 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+
+# Who may set what on a customer's subscription, and the reason a refusal gives. The plan sets what
+# the customer pays for hosting and certificates (a free plan gives certificates away): a price
+# decision, which a hosting billing product leaves to sales managers, and to SSL managers, who
+# configure the plans. The web server is where the customer's private keys are written as root:
+# only those who run the servers choose it (SSL managers, system administrators).
+HOSTING_FIELD_GROUPS = {
+    'hosting_plan_id': (('sales_team.group_sale_manager', 'comodo_ssl_reseller.group_ssl_manager'),
+                        'the plan sets what the customer pays; sales managers and SSL managers choose it.'),
+    'deploy_target_id': (('comodo_ssl_reseller.group_ssl_manager', 'base.group_system'),
+                         'certificates and their private keys are installed there; SSL managers and '
+                         'system administrators choose it.'),
+}
 
 
 class AccountAnalyticAccount(models.Model):
@@ -15,6 +29,16 @@ class AccountAnalyticAccount(models.Model):
         'comodo.deploy.target', string='Web Server', ondelete='restrict',
         help='Where the certificates bought for this hosting are installed.')
 
+    def _check_may_set_hosting(self, vals):
+        """Refuse setting a subscription's plan or web server to users who may not choose them (on
+        create: any value; on write: a change)."""
+        for name, (groups, reason) in HOSTING_FIELD_GROUPS.items():
+            if name not in vals or any(self.env.user.has_group(group) for group in groups):
+                continue
+            if self.filtered(lambda record: record[name].id != (vals[name] or False)) or (not self and vals[name]):
+                raise AccessError(_('You may not set the %s of a subscription: %s')
+                                  % (self._fields[name].string, reason))
+
     @api.onchange('hosting_plan_id')
     def _onchange_hosting_plan_id(self):
         if self.hosting_plan_id:
@@ -23,6 +47,7 @@ class AccountAnalyticAccount(models.Model):
 
     @api.model
     def create(self, vals):
+        self.browse()._check_may_set_hosting(vals)
         plan = self.env['hosting.plan'].browse(vals.get('hosting_plan_id'))
         if plan:
             vals.setdefault('contract_template_id', plan.contract_template_id.id)
@@ -33,6 +58,11 @@ class AccountAnalyticAccount(models.Model):
                 vals['recurring_invoice_line_ids'] = [
                     (0, 0, line._prepare_subscription_line()) for line in plan.recurring_invoice_line_ids]
         return super(AccountAnalyticAccount, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._check_may_set_hosting(vals)
+        return super(AccountAnalyticAccount, self).write(vals)
 
     def _is_running(self, date=None):
         self.ensure_one()

@@ -26,6 +26,15 @@ class AccountInvoice(models.Model):
                 invoice.type == 'out_invoice' and invoice.state == 'paid' and bool(settled_by)
                 and all(line.invoice_id.type == 'out_refund' for line in settled_by))
 
+    def _comodo_amount_paid(self):
+        """What payments settled of this customer invoice, in its currency: credit notes
+        reconciled with it are not payments."""
+        self.ensure_one()
+        refunds = self.sudo().payment_move_line_ids.mapped('invoice_id').filtered(
+            lambda invoice: invoice.type == 'out_refund')
+        return sum(value['amount'] for value in self.sudo()._get_payments_vals()
+                   if value['invoice_id'] not in refunds.ids)
+
     @api.multi
     def action_invoice_paid(self):
         result = super(AccountInvoice, self).action_invoice_paid()

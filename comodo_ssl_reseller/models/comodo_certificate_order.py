@@ -337,10 +337,37 @@ class ComodoCertificateOrder(models.Model):
 
     def _on_invoice_paid(self):
         waiting = self.filtered(lambda order: order.state == 'awaiting_payment')
-        waiting.write({'state': 'draft', 'next_check_at': fields.Datetime.now()})
-        for order in waiting:
+        paid = waiting.filtered(lambda order: order._paid_in_full())
+        for order in waiting - paid:
+            # Staff read why nothing happened: the reseller's credit is spent on money received only.
+            order.message_post(body=_(
+                'An invoice of this order is settled, but not the certificate\'s own invoice by payments '
+                'for its amount (a credit note or another invoice does not count): not ordering from '
+                'Comodo.'))
+        paid.write({'state': 'draft', 'next_check_at': fields.Datetime.now()})
+        for order in paid:
             order.message_post(body=_('Invoice paid: ordering from Comodo.'))
-        waiting._enqueue_ca_work()
+        paid._enqueue_ca_work()
+
+    def _paid_in_full(self):
+        """The invoice made with the certificate's sale line is paid, for the line's amount, by
+        payments: a credit note reconciled with it, or another invoice linked to the order (a 0.00
+        one is paid as soon as it is validated), pays nothing.
+
+        Its own invoice is the first one billing the sale line; a later one billing the line too
+        is not it.
+        """
+        self.ensure_one()
+        line = self.sudo().sale_line_id
+        invoice = line.invoice_lines.mapped('invoice_id').filtered(
+            lambda inv: inv.type == 'out_invoice' and inv.comodo_order_id == self).sorted('id')[:1]
+        if not invoice or invoice.state != 'paid':
+            return False
+        billed = sum(invoice.invoice_line_ids.filtered(lambda inv_line: line in inv_line.sale_line_ids)
+                     .mapped('price_total'))
+        currency = invoice.currency_id
+        return (currency.compare_amounts(billed, line.price_total) >= 0
+                and currency.compare_amounts(invoice._comodo_amount_paid(), invoice.amount_total) >= 0)
 
     def _enqueue_ca_work(self):
         """One job per order: place a new order, or poll a pending one.

@@ -119,16 +119,22 @@ class ResCompany(models.Model):
         string='Unpaid Certificates per Customer', default=3,
         help='A portal customer with this many certificate orders whose invoice is not paid cannot '
              'buy another one on the portal until they pay. 0: no limit. Staff can still confirm sales.')
+    comodo_max_free_orders = fields.Integer(
+        string='Free Certificates per Customer per 30 Days', default=5,
+        help='On a plan that bills certificates at zero, each one still costs the reseller its CA '
+             'order: a portal customer who had this many free certificates in the last 30 days '
+             'cannot buy another free one there. 0: no limit. Staff can still confirm sales.')
     comodo_portal_ca_calls_per_hour = fields.Integer(
         string='Portal Calls to Comodo per Hour', default=10,
         help='How many portal actions that call Comodo (listing approver addresses, resending the '
              'validation email, changing the validation method) a customer may make in an hour. '
              '0: no limit.')
 
-    @api.constrains('comodo_max_unpaid_orders', 'comodo_portal_ca_calls_per_hour')
+    @api.constrains('comodo_max_unpaid_orders', 'comodo_max_free_orders', 'comodo_portal_ca_calls_per_hour')
     def _check_comodo_portal_limits(self):
         for company in self:
-            if company.comodo_max_unpaid_orders < 0 or company.comodo_portal_ca_calls_per_hour < 0:
+            if min(company.comodo_max_unpaid_orders, company.comodo_max_free_orders,
+                   company.comodo_portal_ca_calls_per_hour) < 0:
                 raise ValidationError(_('The portal limits are 0 (no limit) or more.'))
 
     @api.constrains('comodo_timeout')

@@ -31,6 +31,7 @@ class ResConfigSettings(models.TransientModel):
     comodo_order_trigger = fields.Selection(related='company_id.comodo_order_trigger')
     comodo_keep_private_keys = fields.Boolean(related='company_id.comodo_keep_private_keys')
     comodo_max_unpaid_orders = fields.Integer(related='company_id.comodo_max_unpaid_orders')
+    comodo_max_free_orders = fields.Integer(related='company_id.comodo_max_free_orders')
     comodo_portal_ca_calls_per_hour = fields.Integer(related='company_id.comodo_portal_ca_calls_per_hour')
     comodo_reseller_program_url = fields.Char(
         string='Comodo Reseller Program',

@@ -1,9 +1,9 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..comodo_client import RequestError, check_csr, check_domains, refuse_private_key
 from ..exceptions import ComodoRefusal
-from .comodo_certificate_order import DCV_METHOD_SELECTION
+from .comodo_certificate_order import DCV_METHOD_SELECTION, SSL_MANAGERS
 
 # What the line sends to Comodo: once its certificate is ordered, changing them would change nothing
 # at the CA, so they stay as they were sent.
@@ -44,8 +44,30 @@ class SaleOrderLine(models.Model):
             except RequestError as error:
                 raise ValidationError(error.message)
 
+    @api.constrains('comodo_renewal_of_id', 'order_id')
+    def _check_comodo_renewal_customer(self):
+        """A line renews a term of its own customer only, whoever links it."""
+        for line in self.filtered('comodo_renewal_of_id'):
+            renewed = line.sudo().comodo_renewal_of_id
+            if renewed.partner_id.commercial_partner_id != line.order_id.partner_id.commercial_partner_id:
+                raise ValidationError(_('%s: certificate order %s is another customer\'s: a line renews a '
+                                        'certificate of its own customer only.') % (line.name, renewed.name))
+
+    def _check_may_link_renewal(self, vals):
+        """Linking a line to the term it renews takes that term's only renewal and orders from Comodo
+        once paid: the renewal cron does it, and SSL managers (who follow terms); not salesmen."""
+        if vals.get('comodo_renewal_of_id') and not self.env.user.has_group(SSL_MANAGERS):
+            raise AccessError(_('Only SSL managers may make a sale order line renew a certificate: '
+                                'renewals are invoiced automatically before a term ends.'))
+
+    @api.model
+    def create(self, vals):
+        self._check_may_link_renewal(vals)
+        return super(SaleOrderLine, self).create(vals)
+
     @api.multi
     def write(self, vals):
+        self._check_may_link_renewal(vals)
         for line in self.filtered('comodo_order_ids'):
             changed = [name for name in COMODO_REQUEST_FIELDS
                        if name in vals and (vals[name] or False) != (line[name] or False)]
@@ -78,6 +100,8 @@ class SaleOrderLine(models.Model):
 
     def _check_comodo_line_complete(self):
         """What confirmation needs on a certificate line, in words the salesperson can act on."""
+        # The quotation's customer may have changed since the line was linked to the term it renews.
+        self._check_comodo_renewal_customer()
         for line in self.filtered('comodo_term_id'):
             if line.product_uom_qty != 1:
                 raise ComodoRefusal(_('%s: a certificate line orders exactly one certificate.') % line.name)
