@@ -11,6 +11,7 @@ import ipaddress
 import math
 import os
 import random
+import shutil
 import subprocess
 import tempfile
 from collections import namedtuple
@@ -202,7 +203,7 @@ class _Corpus(object):
         self.domain = domain
         self.cases = []
         self._keys = {}
-        self._workdir = tempfile.mkdtemp(prefix='csr-corpus-')
+        self.workdir = tempfile.mkdtemp(prefix='csr-corpus-')
 
     def key(self, kind):
         if kind not in self._keys:
@@ -240,14 +241,14 @@ class _Corpus(object):
     def openssl(self, name, key_kind, arguments=(), flaw=None, config=None, text=False):
         """A request made by `openssl req` with the key of that kind and CN = name."""
         primary = self.name(name)
-        key_path = os.path.join(self._workdir, key_kind + '.pem')
+        key_path = os.path.join(self.workdir, key_kind + '.pem')
         if not os.path.exists(key_path):
             with open(key_path, 'wb') as handle:
                 handle.write(self.key(key_kind).private_bytes(
                     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
         command = ['openssl', 'req', '-new', '-key', key_path, '-subj', '/CN=' + primary] + list(arguments)
         if config:
-            config_path = os.path.join(self._workdir, name + '.cnf')
+            config_path = os.path.join(self.workdir, name + '.cnf')
             with open(config_path, 'w') as handle:
                 handle.write(config)
             command += ['-config', config_path]
@@ -303,10 +304,13 @@ _KEY_MAKERS = {
 def build(domain='corpus.example.com'):
     """The cases, each CN under `domain` (one label of its own per case)."""
     corpus = _Corpus(domain)
-    _accepted(corpus)
-    _unreadable(corpus)
-    _weak(corpus)
-    _badly_named(corpus)
+    try:
+        _accepted(corpus)
+        _unreadable(corpus)
+        _weak(corpus)
+        _badly_named(corpus)
+    finally:
+        shutil.rmtree(corpus.workdir, ignore_errors=True)  # the keys handed to openssl
     return corpus.cases
 
 
