@@ -1,6 +1,10 @@
 # The two commands a newcomer needs are `make run` (the demo) and `make test` (the whole suite).
 .PHONY: run test screenshots sandbox bench env postgres browser webservers clean
 
+# cryptography 44 warns on import that its Python 3.7 support is deprecated: the tools run here (and
+# every Python they start) silence that one warning.
+export PYTHONWARNINGS = ignore:Python 3.7 is no longer supported:UserWarning
+
 PORT ?= 8090
 DATA ?= .run/sandbox
 ARGS ?=

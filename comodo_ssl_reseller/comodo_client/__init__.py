@@ -7,8 +7,8 @@ from .client import ComodoClient
 from .costs import parse_cost, report_cost, report_refunded
 from .dcv import DCV_METHODS, dcv_instructions
 from .errors import ComodoError, ConfigurationError, RequestError, TransientError
-from .keys import (build_csr, certificate_matches_csr, check_csr, check_domains, clean_csr, decode_csr,
-                   generate_private_key, refuse_private_key)
+from .keys import (MAX_CSR_BYTES, build_csr, certificate_matches_csr, check_csr, check_domains, clean_csr,
+                   decode_csr, generate_private_key, refuse_private_key, repeated_domains)
 from .results import (CollectResult, CsrInfo, DcvInstructions, OrderStatus, PlacedOrder,
                       ReportCertificate, ReportEntry)
 from .soap import ComodoSoapClient
@@ -19,8 +19,8 @@ __all__ = [
     'OrderStatus', 'PlacedOrder', 'CollectResult', 'ReportEntry', 'ReportCertificate', 'CsrInfo',
     'DcvInstructions',
     'generate_private_key', 'build_csr', 'decode_csr', 'check_csr', 'check_domains', 'clean_csr',
-    'certificate_matches_csr', 'refuse_private_key', 'dcv_instructions',
-    'DCV_METHODS',
+    'certificate_matches_csr', 'refuse_private_key', 'repeated_domains', 'dcv_instructions',
+    'DCV_METHODS', 'MAX_CSR_BYTES',
     'build_pkcs12', 'full_chain_pem',
     'parse_cost', 'report_cost', 'report_refunded',
 ]

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from .errors import RequestError
-from .keys import csr_der
+from .keys import load_csr
 
 _PEM_CERTIFICATE = re.compile(
     r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----', re.DOTALL)
@@ -124,8 +124,8 @@ def csr_public_key_der(csr_pem):
     if not csr_pem:
         return None
     try:
-        csr = x509.load_der_x509_csr(csr_der(csr_pem))
-    except (RequestError, ValueError):
+        csr = load_csr(csr_pem)
+    except RequestError:
         return None
     return csr.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -8,7 +8,7 @@ from odoo.tools import consteq
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
-from ..comodo_client import ComodoError, RequestError
+from ..comodo_client import MAX_CSR_BYTES, ComodoError, RequestError
 from ..models.comodo_certificate_order import DCV_METHOD_SELECTION
 
 PEM_DOWNLOADS = {
@@ -19,6 +19,9 @@ PEM_DOWNLOADS = {
 }
 # What a share link (access token, no login) may fetch: public material only, never the key.
 SHARED_DOWNLOADS = ('certificate', 'chain', 'fullchain')
+# The buy form's largest honest body: a CSR (16 KB, somewhat more once URL-encoded) and a few hundred
+# names. A larger one is refused before any of its fields is looked at.
+MAX_BUY_FORM_BYTES = 48 * 1024
 
 
 
@@ -252,6 +255,14 @@ class CertificatePortal(CustomerPortal):
     @http.route(['/my/certificates/buy'], type='http', auth='user', website=True, methods=['POST'])
     def portal_certificate_buy(self, **form):
         partner = self._customer()
+        size = request.httprequest.content_length or 0
+        if size > MAX_BUY_FORM_BYTES:
+            # Nothing of it is sent back: the form starts again empty.
+            message = _('This order form is %d KB, far more than a certificate order needs (a CSR has %d KB '
+                        'at most): nothing was ordered. Check what was pasted into it.') % (
+                            -(-size // 1024), MAX_CSR_BYTES // 1024)
+            return request.render('comodo_ssl_reseller.portal_certificate_buy', self._buy_values(
+                partner, {'dcv_method': 'HTTP_CSR_HASH'}, error=message), status=413)
         refusal = self._gate(partner._check_comodo_ssl)
         if refusal:
             return refusal

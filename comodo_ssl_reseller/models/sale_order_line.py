@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..comodo_client import RequestError, check_csr, check_domains, refuse_private_key
+from ..comodo_client import RequestError, check_csr, check_domains, refuse_private_key, repeated_domains
 from ..exceptions import ComodoRefusal
 from .comodo_certificate_order import DCV_METHOD_SELECTION, SSL_MANAGERS
 
@@ -120,14 +120,15 @@ class SaleOrderLine(models.Model):
         makes the sale), so that a refusal leaves nothing behind.
         """
         cert_type = term.type_id
-        repeated = self._repeated_domains(domains)
-        if repeated:
-            # Each name is one SAN the CA lists (and may charge for): a repeat is a typing mistake.
-            raise ComodoRefusal(_('%s is entered more than once: name each domain once.') % ', '.join(repeated))
+        # The counts first: they bound the work of every check after them.
         if len(domains) > 1 and not cert_type.multi_domain:
             raise ComodoRefusal(_('%s covers one domain only: remove the further domains.') % cert_type.name)
         if len(domains) > cert_type.max_domains:
             raise ComodoRefusal(_('%s covers at most %d domains.') % (cert_type.name, cert_type.max_domains))
+        repeated = repeated_domains(domains)
+        if repeated:
+            # Each name is one SAN the CA lists (and may charge for): a repeat is a typing mistake.
+            raise ComodoRefusal(_('%s is entered more than once: name each domain once.') % ', '.join(repeated))
         if dcv_method == 'EMAIL' and len(domains) > 1:
             # Each domain would need its own approver address: file or DNS validation scale.
             raise ComodoRefusal(_('%s: validate several domains with a file or a DNS record, not by '
@@ -144,12 +145,6 @@ class SaleOrderLine(models.Model):
         except RequestError as error:
             # The client's words already name the domain or the CSR ("x is not a valid public ...").
             raise ComodoRefusal(error.message)
-
-    @api.model
-    def _repeated_domains(self, domains):
-        """The domains entered more than once (compared as the CA does: case and final dot aside)."""
-        names = [(domain or '').strip().lower().rstrip('.') for domain in domains]
-        return sorted({name for name in names if name and names.count(name) > 1})
 
     def _comodo_domains(self):
         return self._split_domains(self.comodo_domain, self.comodo_extra_domains)

@@ -76,6 +76,21 @@ def _csr_with_its_key(domain):
     return key_pem + build_csr(key_pem, [domain])
 
 
+def _csr_in_text_of(domain, kilobytes):
+    """A good CSR for the domain, pasted with so much text after it that the whole has that size."""
+    csr = _csr([domain])
+    return csr + 'x' * (kilobytes * 1024 - len(csr))
+
+
+def _domains_of(domain, kilobytes):
+    """Further domains, one per line, that fill that many KB."""
+    names, size = [], 0
+    while size < kilobytes * 1024:
+        names.append('site%d.%s' % (len(names), domain))
+        size += len(names[-1]) + 1
+    return '\n'.join(names)[:kilobytes * 1024]
+
+
 # line(test, domain): the certificate line as entered (sale.order.line field names; `term` a term
 # of the test, `customer` a key of its customers); expected: the message, or {way: message} where
 # the ways word it apart; ways: where the input can be given at all.
@@ -116,6 +131,14 @@ ROWS = [
          "in the CSR but not entered: mail."),
     _row('CSR: pasted with its private key', lambda t, d: {'comodo_csr': _csr_with_its_key(d)},
          'the private key must stay on your server'),
+    # -- sizes: refused before any work, the portal's form before a field is read ------------------
+    _row('CSR: 63 KB', lambda t, d: {'comodo_csr': _csr_in_text_of(d, 63)},
+         {BACKEND: 'The CSR is 63 KB long; a certificate request has 16 KB at most.',
+          XMLRPC: 'The CSR is 63 KB long; a certificate request has 16 KB at most.',
+          PORTAL: 'far more than a certificate order needs (a CSR has 16 KB at most): nothing was ordered'}),
+    _row('further domains: 62 KB', lambda t, d: {'term': t.multi_domain_term, 'comodo_extra_domains': _domains_of(d, 62)},
+         {BACKEND: 'covers at most 3 domains', XMLRPC: 'covers at most 3 domains',
+          PORTAL: 'far more than a certificate order needs (a CSR has 16 KB at most): nothing was ordered'}),
     # -- the domains -----------------------------------------------------------------------------
     _row('domain: raw unicode (IDN)', lambda t, d: {'comodo_domain': 'bücher-' + d},
          'enter its xn-- form: xn--bcher-'),
@@ -294,7 +317,7 @@ class TestBadInputAtConfirmation(BadInputCatalogue, ComodoCase):
 
     def test_every_bad_request_is_refused_with_its_message_and_leaves_no_trace(self):
         cases = self._run_catalogue({BACKEND: self._refusal_backend})
-        self.assertGreaterEqual(cases, 37)
+        self.assertGreaterEqual(cases, 39)
 
     @contextmanager
     def _taken_back(self):
@@ -375,14 +398,14 @@ class TestBadInputOverHttp(BadInputCatalogue, PortalCase):
                 'extra_domains': values.get('comodo_extra_domains', ''), 'dcv_method': values['comodo_dcv_method'],
                 'dcv_email': values.get('comodo_dcv_email', ''), 'csr': values.get('comodo_csr', '')}
         response = self._post('/my/certificates/buy', '/my/home', **form)
-        if response.status_code not in (400, 403):
+        if response.status_code not in (400, 403, 413):
             return 'HTTP %d: not refused' % response.status_code
         shown = PORTAL_MESSAGE.search(response.text)
         return html.unescape(TAG.sub(' ', shown.group(1))) if shown else 'no message on the page'
 
     def test_every_bad_request_is_refused_with_its_message_and_leaves_no_trace(self):
         cases = self._run_catalogue({XMLRPC: self._refusal_xmlrpc, PORTAL: self._refusal_portal})
-        self.assertGreaterEqual(cases, 71)
+        self.assertGreaterEqual(cases, 75)
 
     def _issued_order(self):
         self.authenticate('portal', 'portal')
