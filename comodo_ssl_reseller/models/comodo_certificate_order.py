@@ -178,9 +178,6 @@ class ComodoCertificateOrder(models.Model):
 
     invoice_ids = fields.One2many('account.invoice', 'comodo_order_id', string='Billing', readonly=True)
     invoice_count = fields.Integer(compute='_compute_invoice_count')
-    access_token = fields.Char(copy=False, default=lambda self: str(uuid.uuid4()),
-                               groups='comodo_ssl_reseller.group_ssl_user',
-                               help='Lets a share link show this order without a login.')
     customer_page_url = fields.Char(
         compute='_compute_customer_page_url',
         help='The full address of this certificate\'s page on the customer portal, for mails.')
