@@ -239,7 +239,8 @@ class CertificatePortal(CustomerPortal):
 
     def _offered_terms(self, partner):
         terms = request.env['comodo.certificate.term'].sudo().search([('available', '=', True)])
-        return [(term, term._customer_price(partner)) for term in terms]
+        pricelist, company = partner.sudo().property_product_pricelist, request.env.user.company_id
+        return [(term, term._sale_price(partner, pricelist, company)) for term in terms]
 
     def _buy_values(self, partner, form, error=None, approvers=None):
         values = self._prepare_portal_layout_values()
@@ -250,7 +251,7 @@ class CertificatePortal(CustomerPortal):
             'form': form,
             'error': error,
             'approvers': approvers,
-            'currency': request.env.user.company_id.currency_id,
+            'currency': partner.sudo().property_product_pricelist.currency_id,
             'keys_kept': request.env.user.company_id.comodo_keep_private_keys,
         })
         return values

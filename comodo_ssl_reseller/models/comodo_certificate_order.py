@@ -575,7 +575,8 @@ class ComodoCertificateOrder(models.Model):
     def _prepare_renewal_line(self):
         return {
             'product_id': self.term_id.product_id.id,
-            'price_unit': self.term_id._customer_price(self.partner_id),
+            'price_unit': self.term_id._sale_price(self.partner_id, self.partner_id.property_product_pricelist,
+                                                   self.company_id),
             'product_uom_qty': 1,
             'comodo_domain': self.domain,
             'comodo_extra_domains': self.extra_domains,
