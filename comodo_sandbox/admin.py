@@ -1,7 +1,8 @@
 """The admin page and JSON endpoints, for demos and tests: see orders, decide them by hand, read the
 log of API calls.
 
-They need no login: the sandbox listens on 127.0.0.1 by default and holds test data only.
+They need the admin token printed at start (admin_access.py: the X-Sandbox-Admin-Token header, or
+the cookie of GET/POST /admin/login), and refuse requests from other web sites.
     GET  /admin/                               HTML list of orders with Approve / Reject buttons
     GET  /admin/orders.json                    the orders
     GET  /admin/calls.json                     every API call received, in order
@@ -35,7 +36,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from comodo_sandbox import csr_checks, dcv, faults, products, scenarios
+from comodo_sandbox import admin_access, csr_checks, dcv, faults, products, scenarios
 from comodo_sandbox.clock import parse_time
 from comodo_sandbox.lifecycle import UNDECIDED
 from comodo_sandbox.protocol import ApiError, Form, parse_integer
@@ -50,39 +51,50 @@ HTML_TYPE = 'text/html; charset=utf-8'
 TEXT_TYPE = 'text/plain; charset=utf-8'
 
 
-def handle(app, method, path, accept, body=b''):
+def handle(app, method, path, headers, body=b'', secure=False):
     """(status, content type, body bytes, extra headers) for one /admin request."""
+    form = Form(parse_qsl((body or b'').decode('utf-8', 'replace'), keep_blank_values=True))
+    if path == admin_access.LOGIN_PATH and method in ('GET', 'POST'):
+        return admin_access.login(app.admin_token, method, headers, form, secure)
+    action = _action(app, method, path, headers.get('Accept', ''), body, form)
+    if action is None:
+        return 404, TEXT_TYPE, b'Not found\n', {}
+    refusal = admin_access.refusal(app.admin_token, method, path, headers, form)
+    return refusal or action()
+
+
+def _action(app, method, path, accept, body, form):
+    """What the request asks for, to run once it is allowed; None for no such page."""
     if path in ('/admin', '/admin/') and method == 'GET':
-        return _page(app.lifecycle.all_orders())
+        return lambda: _page(app.lifecycle.all_orders(), admin_access.csrf_token(app.admin_token))
     if path == '/admin/orders.json' and method == 'GET':
-        return _json(200, [order_summary(order) for order in app.lifecycle.all_orders()])
+        return lambda: _json(200, [order_summary(order) for order in app.lifecycle.all_orders()])
     if path == '/admin/calls.json' and method == 'GET':
-        return _json(200, app.store.calls())
+        return lambda: _json(200, app.store.calls())
     if path == '/admin/calls/reset' and method == 'POST':
-        return _json(200, {'cleared': app.store.reset_calls()})
+        return lambda: _json(200, {'cleared': app.store.reset_calls()})
     if path == '/admin/faults.json' and method == 'GET':
-        return _json(200, app.faults.pending())
+        return lambda: _json(200, app.faults.pending())
     if path == '/admin/faults/clear' and method == 'POST':
-        return _json(200, {'cleared': app.faults.clear()})
+        return lambda: _json(200, {'cleared': app.faults.clear()})
     if path == '/admin/faults' and method == 'POST':
-        return _plan_fault(app, body)
+        return lambda: _plan_fault(app, body)
     if path == '/admin/clock.json' and method == 'GET':
-        return _json(200, _clock_summary(app.clock))
+        return lambda: _json(200, _clock_summary(app.clock))
     decision = _DECISION_PATH.match(path)
     if decision and method == 'POST':
-        return _decide(app, int(decision.group(1)), decision.group(2), JSON_TYPE in accept)
-    form = Form(parse_qsl((body or b'').decode('utf-8', 'replace'), keep_blank_values=True))
+        return lambda: _decide(app, int(decision.group(1)), decision.group(2), JSON_TYPE in accept)
     if path == '/admin/clock' and method == 'POST':
-        return _set_clock(app.clock, form.get('now'))
+        return lambda: _set_clock(app.clock, form.get('now'))
     if path == '/admin/orders' and method == 'POST':
-        return _knob(lambda: _place_unseen_order(app, form))
+        return lambda: _knob(lambda: _place_unseen_order(app, form))
     knob = _KNOB_PATH.match(path)
     if knob and method == 'POST':
         order_number = int(knob.group(1))
         if knob.group(2) == 'cost':
-            return _knob(lambda: app.lifecycle.set_cost(order_number, _cost(form)))
-        return _knob(lambda: app.lifecycle.move_placement(order_number, _unix_time(form, 'placedAt')))
-    return 404, TEXT_TYPE, b'Not found\n', {}
+            return lambda: _knob(lambda: app.lifecycle.set_cost(order_number, _cost(form)))
+        return lambda: _knob(lambda: app.lifecycle.move_placement(order_number, _unix_time(form, 'placedAt')))
+    return None
 
 
 def _set_clock(clock, now_text):
@@ -222,16 +234,17 @@ form {{ display: inline; }}
 _ROW = """<tr><td>{number}</td><td>{domains}</td><td>{product}</td><td>{cost}</td><td>{status}</td><td>{placed}</td>
 <td>{due}</td><td>{buttons}</td></tr>"""
 
-_BUTTON = '<form method="post" action="/admin/orders/{number}/{verb}"><button>{label}</button></form>'
+_BUTTON = ('<form method="post" action="/admin/orders/{number}/{verb}">'
+           '<input type="hidden" name="csrf_token" value="{csrf}"><button>{label}</button></form>')
 
 
-def _page(orders):
+def _page(orders, csrf):
     rows = []
     for order in reversed(orders):
         product = products.PRODUCTS[order.product]
         buttons = ''
         if order.status in UNDECIDED:
-            buttons = ' '.join(_BUTTON.format(number=order.order_number, verb=verb, label=label)
+            buttons = ' '.join(_BUTTON.format(number=order.order_number, verb=verb, label=label, csrf=csrf)
                                for verb, label in (('approve', 'Approve'), ('reject', 'Reject')))
         rows.append(_ROW.format(
             number=order.order_number,

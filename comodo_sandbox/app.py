@@ -3,6 +3,7 @@ import os
 import random
 import threading
 
+from comodo_sandbox.admin_access import load_or_create_token
 from comodo_sandbox.ca import CertificateAuthority
 from comodo_sandbox.faults import FaultPlan
 from comodo_sandbox.clock import Clock
@@ -24,6 +25,7 @@ class SandboxApp(object):
         self._random = random.Random(settings.seed)
         self._random_lock = threading.Lock()
         self.faults = FaultPlan()
+        self.admin_token = getattr(settings, 'admin_token', None) or load_or_create_token(settings.data)
 
     def fails_randomly(self):
         """True for a share --fail-rate of calls (repeatable with --seed)."""

@@ -6,6 +6,7 @@ import ssl
 import sys
 import threading
 
+from comodo_sandbox import admin_access
 from comodo_sandbox.app import SandboxApp
 from comodo_sandbox.clock import parse_time
 from comodo_sandbox.server import SandboxServer
@@ -59,6 +60,9 @@ def build_parser():
     parser.add_argument('--now', type=_moment, default=None, metavar='TIME',
                         help='start the clock at this Unix time or date (2026-12-02); it keeps running '
                              '(default: real time; POST /admin/clock moves it later)')
+    parser.add_argument('--admin-token', default=None, metavar='TOKEN',
+                        help='the token the admin pages ask for (default: one made at the first start '
+                             'and kept in DATA/admin-token); printed at start')
     parser.add_argument('--tls', action='store_true', help='serve HTTPS with a certificate from the sandbox CA')
     parser.add_argument('--require-https', action='store_true', help='answer -1 to API calls over plain HTTP')
     return parser
@@ -81,8 +85,10 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     host, port = server.server_address[:2]
-    print('comodo-sandbox listening on %s://%s:%d/products/' % ('https' if settings.tls else 'http', host, port),
-          flush=True)
+    scheme = 'https' if settings.tls else 'http'
+    print('comodo-sandbox listening on %s://%s:%d/products/' % (scheme, host, port), flush=True)
+    print('comodo-sandbox admin token: %s (log in at %s://%s:%d/admin/, or send it in the %s header)'
+          % (app.admin_token, scheme, host, port, admin_access.HEADER), flush=True)
     try:
         server.serve_forever()
     finally:

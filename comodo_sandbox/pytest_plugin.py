@@ -3,7 +3,8 @@ need their own (other options, a restart, ...).
 
 The sandbox runs as a subprocess (`python -m comodo_sandbox`): tests reach it over HTTP only, like the
 addon does, and nothing of the server is imported here. The shared one is exported to the code under
-test as COMODO_SANDBOX_URL (the API base, `.../products/`) and COMODO_SANDBOX_ADMIN (`http://host:port`).
+test as COMODO_SANDBOX_URL (the API base, `.../products/`), COMODO_SANDBOX_ADMIN (`http://host:port`)
+and COMODO_SANDBOX_ADMIN_TOKEN (what its admin pages ask for, in the X-Sandbox-Admin-Token header).
 """
 import os
 import queue
@@ -17,9 +18,11 @@ import requests
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 READY_PREFIX = 'comodo-sandbox listening on '
+ADMIN_TOKEN_PREFIX = 'comodo-sandbox admin token: '
 START_TIMEOUT = 30
 STOP_TIMEOUT = 5
 HTTP_TIMEOUT = 10
+ADMIN_TOKEN_HEADER = 'X-Sandbox-Admin-Token'
 # Orders stay pending for an hour unless a test approves them or uses an instant-/reject- domain.
 SHARED_OPTIONS = {'issue_after': 3600}
 
@@ -27,9 +30,15 @@ SHARED_OPTIONS = {'issue_after': 3600}
 class SandboxAdmin(object):
     """A running sandbox's admin endpoints: decide orders by hand, read its orders and API calls."""
 
-    def __init__(self, admin_base, admin_verify=True):
+    def __init__(self, admin_base, admin_token, admin_verify=True):
         self.admin_base = admin_base.rstrip('/')
+        self.admin_token = admin_token
         self.admin_verify = admin_verify
+
+    @property
+    def admin_headers(self):
+        """The header that opens the admin endpoints, for requests made by hand."""
+        return {ADMIN_TOKEN_HEADER: self.admin_token}
 
     def approve(self, order_number):
         return self._admin('post', '/admin/orders/%s/approve' % order_number)
@@ -75,7 +84,8 @@ class SandboxAdmin(object):
         return self._admin('post', '/admin/clock', {'now': '' if now is None else str(now)})
 
     def _admin(self, method, path, data=None):
-        response = requests.request(method, self.admin_base + path, headers={'Accept': 'application/json'},
+        response = requests.request(method, self.admin_base + path,
+                                    headers=dict(self.admin_headers, Accept='application/json'),
                                     data=data, timeout=HTTP_TIMEOUT, verify=self.admin_verify)
         response.raise_for_status()
         return response.json()
@@ -89,6 +99,7 @@ class SandboxProcess(SandboxAdmin):
         self.data_dir = str(data_dir)
         self.port = port
         self.options = options
+        self.admin_token = None
         self._process = None
         self._log = None
 
@@ -118,7 +129,7 @@ class SandboxProcess(SandboxAdmin):
 
     def start(self):
         """Starts the sandbox and waits for its "listening on" line; the port it reports is kept, so a
-        restart reuses it."""
+        restart reuses it. The admin token is read from the line after it."""
         command = [sys.executable, '-m', 'comodo_sandbox', '--port', str(self.port), '--data', self.data_dir]
         for name, value in sorted(self.options.items()):
             flag = '--' + name.replace('_', '-')
@@ -129,13 +140,14 @@ class SandboxProcess(SandboxAdmin):
         os.makedirs(self.data_dir, exist_ok=True)
         self._log = open(self.log_path, 'ab')
         self._process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=self._log)
-        line = self._first_line()
-        if not line.startswith(READY_PREFIX):
+        line, token_line = self._next_line(), self._next_line()
+        if not line.startswith(READY_PREFIX) or not token_line.startswith(ADMIN_TOKEN_PREFIX):
             self.stop()
             raise RuntimeError('The Comodo sandbox did not start: no "listening on" line within %ds.\n'
                                'Command: %s\nIts stdout: %r\nIts stderr:\n%s'
-                               % (START_TIMEOUT, ' '.join(command), line, self._log_tail()))
+                               % (START_TIMEOUT, ' '.join(command), line + token_line, self._log_tail()))
         self.port = urlsplit(line[len(READY_PREFIX):].strip()).port
+        self.admin_token = token_line[len(ADMIN_TOKEN_PREFIX):].split()[0]
         return self
 
     def stop(self):
@@ -165,8 +177,9 @@ class SandboxProcess(SandboxAdmin):
     def admin_verify(self):
         return self.root_pem
 
-    def _first_line(self):
-        """The first stdout line, or '' if none comes within START_TIMEOUT (reading in a thread, as a
+
+    def _next_line(self):
+        """The next stdout line, or '' if none comes within START_TIMEOUT (reading in a thread, as a
         pipe read cannot time out by itself)."""
         lines = queue.Queue()
         reader = threading.Thread(target=lambda: lines.put(self._process.stdout.readline()), daemon=True)
@@ -183,9 +196,11 @@ class SandboxProcess(SandboxAdmin):
 
 @pytest.fixture(scope='session', autouse=True)
 def comodo_sandbox(tmp_path_factory):
-    """The session's shared sandbox, exported as COMODO_SANDBOX_URL and COMODO_SANDBOX_ADMIN."""
+    """The session's shared sandbox, exported as COMODO_SANDBOX_URL, COMODO_SANDBOX_ADMIN and
+    COMODO_SANDBOX_ADMIN_TOKEN."""
     sandbox = SandboxProcess(tmp_path_factory.mktemp('comodo-sandbox'), **SHARED_OPTIONS).start()
-    exported = {'COMODO_SANDBOX_URL': sandbox.url, 'COMODO_SANDBOX_ADMIN': sandbox.base}
+    exported = {'COMODO_SANDBOX_URL': sandbox.url, 'COMODO_SANDBOX_ADMIN': sandbox.base,
+                'COMODO_SANDBOX_ADMIN_TOKEN': sandbox.admin_token}
     previous = {name: os.environ.get(name) for name in exported}
     os.environ.update(exported)
     try:

@@ -82,7 +82,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             self._send(status, content_type, content, {})
         elif path == '/admin' or path.startswith('/admin/'):
             status, content_type, content, headers = admin.handle(
-                self.server.app, method, path, self.headers.get('Accept', ''), body)
+                self.server.app, method, path, self.headers, body, isinstance(self.connection, ssl.SSLSocket))
             log.info('admin %s %s -> %d', method, path, status)
             self._send(status, content_type, content, headers)
         elif path == '/':

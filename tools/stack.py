@@ -40,6 +40,7 @@ DEMO_HTTP_PORT = 8069
 # Where the demo's mail sink keeps what Odoo sent, one .eml file a message.
 DEMO_MAIL_DIR = os.path.join(RUN_DIR, 'mail')
 SANDBOX_PORT = 8090
+SANDBOX_TOKEN_PREFIX = 'comodo-sandbox admin token: '
 # The demo customer's web server: sshd and nginx (and Apache) of webserver_rig on loopback.
 DEMO_SSH_PORT = 8022
 DEMO_NGINX_PORT = 8443
@@ -245,8 +246,14 @@ def install_addon(config, database):
 # -- processes -------------------------------------------------------------------------------------
 
 def start_sandbox(port, data_dir):
+    """The sandbox CA's process, and the admin token it printed after its "listening on" line."""
     command = [PYTHON, '-m', 'comodo_sandbox', '--port', str(port), '--data', data_dir]
-    return start_listening(command, 'the sandbox CA did not start (%s): run `make sandbox` to see why.')
+    process = start_listening(command, 'the sandbox CA did not start (%s): run `make sandbox` to see why.')
+    printed = process.stdout.readline()
+    if not printed.startswith(SANDBOX_TOKEN_PREFIX):
+        stop(process)
+        raise StackError('the sandbox CA printed no admin token (%r): run `make sandbox` to see why.' % printed)
+    return process, printed[len(SANDBOX_TOKEN_PREFIX):].split()[0]
 
 
 def start_mail_sink(port, folder):
@@ -375,11 +382,12 @@ def command_run():
         mail_sink = start_mail_sink(mail_port, DEMO_MAIL_DIR)
         webservers = start_demo_webservers()
         point_demo_customer_at(config, webservers)
-        sandbox = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'))
+        sandbox, sandbox_token = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'))
         odoo = subprocess.Popen([ODOO, '-c', config, '-d', DEMO_DB, '--log-level=info',
                                  '--logfile', os.path.join(RUN_DIR, 'odoo.log')])
         wait_for_http(DEMO_HTTP_PORT, odoo)
-        print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT, 'mail': DEMO_MAIL_DIR,
+        print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT, 'sandbox_token': sandbox_token,
+                             'mail': DEMO_MAIL_DIR,
                              'site': DEMO_SITE, 'nginx': DEMO_NGINX_PORT, 'ssh': DEMO_SSH_PORT,
                              'log': os.path.join(RUN_DIR, 'odoo.log')}, flush=True)
         odoo.wait()
@@ -399,6 +407,7 @@ DEMO_BANNER = """
     back office:                  admin / admin
     portal customer:              portal / portal   (http://127.0.0.1:%(port)d/my)
   Sandbox CA (admin page):        http://127.0.0.1:%(sandbox)d/admin/
+    admin token:                  %(sandbox_token)s   (also in .run/sandbox/admin-token)
   Mails sent (one .eml each):     %(mail)s/
   Demo customer's web server:     nginx on 127.0.0.1:%(nginx)d (SSH 127.0.0.1:%(ssh)d), site %(site)s
     what it serves:               curl -vk --resolve %(site)s:%(nginx)d:127.0.0.1 https://%(site)s:%(nginx)d/

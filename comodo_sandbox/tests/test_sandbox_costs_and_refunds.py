@@ -74,10 +74,13 @@ def test_admin_places_an_order_nobody_ordered_and_changes_costs(api, comodo_sand
 
 def test_admin_knobs_refuse_bad_values(comodo_sandbox):
     base = comodo_sandbox.base + '/admin/orders'
-    assert requests.post(base, data={'product': 287}, timeout=10).status_code == 400
-    assert requests.post(base, data={'commonName': 'x.example.com', 'product': 1}, timeout=10).status_code == 400
+
+    def post(url, data):
+        return requests.post(url, data=data, headers=comodo_sandbox.admin_headers, timeout=10)
+
+    assert post(base, {'product': 287}).status_code == 400
+    assert post(base, {'commonName': 'x.example.com', 'product': 1}).status_code == 400
     order_number = comodo_sandbox.place_unseen('knobs.example.com')['orderNumber']
-    assert requests.post('%s/%d/cost' % (base, order_number), data={'cost': 'free'}, timeout=10).status_code == 400
-    assert requests.post('%s/%d/placed-at' % (base, order_number), data={'placedAt': 'soon'},
-                         timeout=10).status_code == 400
-    assert requests.post(base + '/1/cost', data={'cost': '1.00'}, timeout=10).status_code == 404
+    assert post('%s/%d/cost' % (base, order_number), {'cost': 'free'}).status_code == 400
+    assert post('%s/%d/placed-at' % (base, order_number), {'placedAt': 'soon'}).status_code == 400
+    assert post(base + '/1/cost', {'cost': '1.00'}).status_code == 404

@@ -113,7 +113,8 @@ def test_faults_are_listed_and_cleared(sandbox):
     {'kind': 'hang', 'seconds': '1000'}, {'kind': 'hang', 'after': 'Y'}, {'kind': 'drop', 'after': 'maybe'},
 ])
 def test_bad_fault_plans_are_refused(sandbox, fields):
-    answer = requests.post(sandbox.base + '/admin/faults', data=fields, timeout=HTTP_TIMEOUT)
+    answer = requests.post(sandbox.base + '/admin/faults', data=fields, headers=sandbox.admin_headers,
+                           timeout=HTTP_TIMEOUT)
     assert answer.status_code == 400 and answer.json()['error']
     assert sandbox.planned_faults() == []
 

@@ -78,9 +78,11 @@ def test_reissues_are_free_inside_the_term_and_refused_after_it(api, comodo_sand
 def test_clock_moves_by_the_admin_call_and_keeps_running(comodo_sandbox, clock):
     moved = clock('2027-04-01T10:00:00')
     assert moved['moved'] is True and unix('2027-04-01') + 10 * 3600 <= moved['now'] < unix('2027-04-01') + 10 * 3600 + 60
-    read_later = requests.get(comodo_sandbox.base + '/admin/clock.json', timeout=10).json()
+    read_later = requests.get(comodo_sandbox.base + '/admin/clock.json', headers=comodo_sandbox.admin_headers,
+                              timeout=10).json()
     assert read_later['now'] >= moved['now']
-    refused = requests.post(comodo_sandbox.base + '/admin/clock', data={'now': 'next tuesday'}, timeout=10)
+    refused = requests.post(comodo_sandbox.base + '/admin/clock', data={'now': 'next tuesday'},
+                            headers=comodo_sandbox.admin_headers, timeout=10)
     assert refused.status_code == 400 and 'now:' in refused.json()['error']
     back = clock(None)
     assert back['moved'] is False and abs(back['now'] - datetime.datetime.now().timestamp()) < 60

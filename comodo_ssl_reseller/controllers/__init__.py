@@ -1,2 +1,3 @@
+from . import chatter
 from . import portal
 from . import status_push

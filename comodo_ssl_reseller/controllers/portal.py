@@ -1,14 +1,17 @@
-"""The customer's certificates on the Odoo portal: list, follow, buy, validate, download."""
-from werkzeug.urls import url_encode
+"""The customer's certificates on the Odoo portal: list, follow, buy, validate, download.
+
+Every page needs the customer's login (there are no share links), and everything that changes
+something (the key's download too, which may delete it) is a POST carrying Odoo's CSRF token.
+"""
+import logging
 
 from odoo import _, fields, http
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
-from odoo.tools import consteq
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
-from ..comodo_client import MAX_CSR_BYTES, ComodoError, RequestError
+from ..comodo_client import MAX_CSR_BYTES, ComodoError, RequestError, TransientError
 from ..models.comodo_certificate_order import DCV_METHOD_SELECTION
 
 PEM_DOWNLOADS = {
@@ -17,12 +20,14 @@ PEM_DOWNLOADS = {
     'fullchain': '%s.fullchain.pem',
     'key': '%s.key',
 }
-# What a share link (access token, no login) may fetch: public material only, never the key.
-SHARED_DOWNLOADS = ('certificate', 'chain', 'fullchain')
 # The buy form's largest honest body: a CSR (16 KB, somewhat more once URL-encoded) and a few hundred
 # names. A larger one is refused before any of its fields is looked at.
 MAX_BUY_FORM_BYTES = 48 * 1024
+# What a GET may fetch: public material only. The private key is a POST (it may be deleted once
+# downloaded), as is the .pfx that holds it.
+PUBLIC_DOWNLOADS = ('certificate', 'chain', 'fullchain')
 
+_logger = logging.getLogger(__name__)
 
 
 def state_words():
@@ -40,6 +45,22 @@ def state_words():
         'revoked': _('Revoked: this certificate is no longer trusted.'),
         'reissue': _('A new certificate is being made for you, free, inside the term you paid for.'),
         'expired': _('Expired: the term has ended.'),
+    }
+
+
+def notice_words():
+    """What a finished action says on the certificate's page, by the code its redirect carries
+    (?message=...). Only these sentences are ever shown: an unknown code shows nothing, and no text
+    of the address reaches the page."""
+    return {
+        'dcv_resent': _('Validation email sent again.'),
+        'dcv_changed': _('Validation method changed.'),
+        'domain_fixed': _('Domain corrected: validate the new domain below.'),
+        'reissue_started': _('A new key and certificate are on their way; the current certificate works '
+                             'until then.'),
+        'revoked': _('Certificate revoked.'),
+        'auto_renew_on': _('Auto-renewal turned on.'),
+        'auto_renew_off': _('Auto-renewal turned off.'),
     }
 
 
@@ -63,18 +84,12 @@ class CertificatePortal(CustomerPortal):
     def _own_orders_domain(self):
         return [('partner_id', 'child_of', self._customer().commercial_partner_id.id)]
 
-    def _certificate_order(self, order_id, access_token=None):
-        """The order, as superuser, once the user may see it (its owner, or a valid share link)."""
+    def _certificate_order(self, order_id):
+        """The order, as superuser, once the logged-in customer is found to own it."""
         order = self._own_orders().browse(order_id).exists()
         if order and self._is_owner(order):
             return order
-        if order and access_token and consteq(order.access_token or '', access_token):
-            return order
         raise AccessError(_('This certificate order is not yours.'))
-
-    def _layout_values(self):
-        # A share link's visitor has no documents of its own to count (and may not read them).
-        return {} if request.env.user._is_public() else self._prepare_portal_layout_values()
 
     def _customer(self):
         return request.env.user.partner_id
@@ -85,14 +100,14 @@ class CertificatePortal(CustomerPortal):
         return ', '.join(filter(None, [company.email, company.phone])) or company.name
 
     def _refusal(self, message, status=403):
-        values = self._layout_values()
+        values = self._prepare_portal_layout_values()
         values.update({'message': message, 'page_name': 'certificates', 'contact': self._company_contact()})
         return request.render('comodo_ssl_reseller.portal_certificate_refused', values, status=status)
 
     def _not_found(self):
         """Another customer's certificate, or none at all: the portal's own page, in its layout."""
-        values = self._layout_values()
-        values.update({'page_name': 'certificates', 'no_breadcrumbs': request.env.user._is_public()})
+        values = self._prepare_portal_layout_values()
+        values['page_name'] = 'certificates'
         return request.render('comodo_ssl_reseller.portal_certificate_not_found', values, status=404)
 
     def _gate(self, check):
@@ -132,19 +147,21 @@ class CertificatePortal(CustomerPortal):
         })
         return request.render('comodo_ssl_reseller.portal_my_certificates', values)
 
-    @http.route(['/my/certificates/<int:order_id>'], type='http', auth='public', website=True)
-    def portal_my_certificate(self, order_id, access_token=None, message=None, error=None, **kw):
+    @http.route(['/my/certificates/<int:order_id>'], type='http', auth='user', website=True)
+    def portal_my_certificate(self, order_id, message=None, **kw):
         try:
-            order = self._certificate_order(order_id, access_token)
+            order = self._certificate_order(order_id)
         except AccessError:
             return self._not_found()
-        values = self._layout_values()
+        return self._certificate_page(order, notice=notice_words().get(message))
+
+    def _certificate_page(self, order, notice=None, error=None, status=200):
+        """The order's page; `notice` (green) and `error` (red) are sentences of ours, never the URL's."""
+        values = self._prepare_portal_layout_values()
         values.update({
             'order': order,
             'delay_notice': self._delay_notice(order),
             'page_name': 'certificate',
-            'access_token': access_token,
-            'no_breadcrumbs': request.env.user._is_public(),
             'state_words': state_words(),
             'timeline': self._timeline(order),
             'valid_from': self._local_time(order, order.valid_from),
@@ -155,16 +172,14 @@ class CertificatePortal(CustomerPortal):
             'dcv': order._dcv_instructions() if order.state == 'pending' else [],
             'dcv_methods': DCV_METHOD_SELECTION,
             'invoices': order.invoice_ids.filtered(lambda inv: inv.state in ('open', 'paid')),
-            'is_owner': self._is_owner(order),
             'ssl_module': bool(order.partner_id._ssl_plans()),
-            'message': message,
+            'message': notice,
             'error': error,
         })
-        return request.render('comodo_ssl_reseller.portal_my_certificate', values)
+        return request.render('comodo_ssl_reseller.portal_my_certificate', values, status=status)
 
     def _is_owner(self, order):
-        return (not request.env.user._is_public()
-                and order.partner_id.commercial_partner_id == self._customer().commercial_partner_id)
+        return order.partner_id.commercial_partner_id == self._customer().commercial_partner_id
 
     def _local_time(self, order, value):
         """A stored (UTC) datetime as the viewer's local time, with its zone (UTC for a viewer
@@ -227,7 +242,8 @@ class CertificatePortal(CustomerPortal):
 
     def _offered_terms(self, partner):
         terms = request.env['comodo.certificate.term'].sudo().search([('available', '=', True)])
-        return [(term, term._customer_price(partner)) for term in terms]
+        pricelist, company = partner.sudo().property_product_pricelist, request.env.user.company_id
+        return [(term, term._sale_price(partner, pricelist, company)) for term in terms]
 
     def _buy_values(self, partner, form, error=None, approvers=None):
         values = self._prepare_portal_layout_values()
@@ -238,7 +254,7 @@ class CertificatePortal(CustomerPortal):
             'form': form,
             'error': error,
             'approvers': approvers,
-            'currency': request.env.user.company_id.currency_id,
+            'currency': partner.sudo().property_product_pricelist.currency_id,
             'keys_kept': request.env.user.company_id.comodo_keep_private_keys,
         })
         return values
@@ -304,7 +320,10 @@ class CertificatePortal(CustomerPortal):
             with company._comodo_client() as client:
                 return client.dcv_emails(domain.strip().lower())
         except RequestError as error:
-            raise UserError(_('%s: %s') % (domain, error.message))
+            # The CA's own text may quote its parameters: the log has it, the customer plain words.
+            _logger.info('The CA listed no approver address for %s: %s', domain, error)
+            raise UserError(_('%s: the certificate authority lists no approver address for this domain. '
+                              'Check the domain, or choose validation by file or DNS.') % domain)
         except ComodoError:
             raise UserError(_('The certificate authority cannot list approver addresses right now; '
                               'choose validation by file or DNS, or try again later.'))
@@ -343,13 +362,34 @@ class CertificatePortal(CustomerPortal):
             order = self._certificate_order(order_id)
         except AccessError:
             return None, self._not_found()
-        if not self._is_owner(order):
-            return None, self._not_found()
         return order, self._gate(self._customer()._check_ssl_module)
 
-    def _back(self, order, message=None, error=None):
-        query = {'message': message} if message else {'error': error}
-        return request.redirect('%s?%s' % (order.portal_url, url_encode(query)))
+    def _back(self, order, notice):
+        """After an action: its page, saying the sentence of `notice` (a key of notice_words)."""
+        return request.redirect('%s?message=%s' % (order.portal_url, notice))
+
+    def _failed(self, order, error, action):
+        """The order's page saying, in the customer's words, why `action` did not happen. The CA's own
+        code and text (about the reseller's account, its parameters, its network) go to the staff, in
+        the order's chatter."""
+        if isinstance(error, (UserError, ValidationError)):
+            # Our own words, written for the customer.
+            words = error.name
+        else:
+            order.message_post(body=_('The customer asked to %s; the certificate authority answered: %s')
+                               % (action, error))
+            words = self._ca_failure_words(error)
+        return self._certificate_page(order, error=words, status=400)
+
+    def _ca_failure_words(self, error):
+        if isinstance(error, TransientError):
+            return _('The certificate authority could not be reached just now. Please try again in a few '
+                     'minutes.')
+        if isinstance(error, RequestError):
+            return _('The certificate authority did not accept this request. Check what you entered, or '
+                     'contact us: %s.') % self._company_contact()
+        return _('This cannot be done right now; our staff has been told. Contact us if it is urgent: '
+                 '%s.') % self._company_contact()
 
     @http.route(['/my/certificates/<int:order_id>/dcv/resend'], type='http', auth='user', website=True,
                 methods=['POST'])
@@ -362,8 +402,8 @@ class CertificatePortal(CustomerPortal):
             # The order is read as superuser: the chatter credits the customer who asked.
             order._resend_dcv_email(author=self._customer())
         except (UserError, ComodoError) as error:
-            return self._back(order, error=getattr(error, 'name', None) or str(error))
-        return self._back(order, message=_('Validation email sent again.'))
+            return self._failed(order, error, _('resend the validation email'))
+        return self._back(order, 'dcv_resent')
 
     @http.route(['/my/certificates/<int:order_id>/dcv/change'], type='http', auth='user', website=True,
                 methods=['POST'])
@@ -375,8 +415,8 @@ class CertificatePortal(CustomerPortal):
             request.env['comodo.portal.ca.call']._reserve(self._customer(), 'change validation method')
             order._change_dcv(dcv_method, dcv_email or None, author=self._customer())
         except (UserError, ComodoError) as error:
-            return self._back(order, error=getattr(error, 'name', None) or str(error))
-        return self._back(order, message=_('Validation method changed.'))
+            return self._failed(order, error, _('change the validation method'))
+        return self._back(order, 'dcv_changed')
 
     @http.route(['/my/certificates/<int:order_id>/domain/fix'], type='http', auth='user', website=True,
                 methods=['POST'])
@@ -389,8 +429,8 @@ class CertificatePortal(CustomerPortal):
             with request.env.cr.savepoint():
                 order._fix_domain(domain)
         except (UserError, ValidationError, ComodoError) as error:
-            return self._back(order, error=getattr(error, 'name', None) or str(error))
-        return self._back(order, message=_('Domain corrected: validate the new domain below.'))
+            return self._failed(order, error, _('correct the domain'))
+        return self._back(order, 'domain_fixed')
 
     # -- the term: reissue, revoke, auto-renewal ---------------------------------------------------
 
@@ -404,9 +444,8 @@ class CertificatePortal(CustomerPortal):
             request.env['comodo.portal.ca.call']._reserve(self._customer(), 'reissue')
             order._customer_reissue()
         except (UserError, ComodoError) as error:
-            return self._back(order, error=getattr(error, 'name', None) or str(error))
-        return self._back(order, message=_('A new key and certificate are on their way; the current '
-                                           'certificate works until then.'))
+            return self._failed(order, error, _('reissue the certificate'))
+        return self._back(order, 'reissue_started')
 
     @http.route(['/my/certificates/<int:order_id>/revoke'], type='http', auth='user', website=True,
                 methods=['POST'])
@@ -418,8 +457,8 @@ class CertificatePortal(CustomerPortal):
             request.env['comodo.portal.ca.call']._reserve(self._customer(), 'revoke')
             order._customer_revoke((reason or '').strip()[:512] or None)
         except (UserError, ComodoError) as error:
-            return self._back(order, error=getattr(error, 'name', None) or str(error))
-        return self._back(order, message=_('Certificate revoked.'))
+            return self._failed(order, error, _('revoke the certificate'))
+        return self._back(order, 'revoked')
 
     @http.route(['/my/certificates/<int:order_id>/auto-renew'], type='http', auth='user', website=True,
                 methods=['POST'])
@@ -430,24 +469,25 @@ class CertificatePortal(CustomerPortal):
         try:
             order._set_auto_renew(auto_renew == '1')
         except UserError as error:
-            return self._back(order, error=error.name)
-        return self._back(order, message=_('Auto-renewal turned on.') if order.auto_renew
-                          else _('Auto-renewal turned off.'))
+            return self._failed(order, error, _('change auto-renewal'))
+        return self._back(order, 'auto_renew_on' if order.auto_renew else 'auto_renew_off')
 
     # -- downloads ---------------------------------------------------------------------------------
 
-    @http.route(['/my/certificates/<int:order_id>/download/<string:kind>'], type='http', auth='public',
-                website=True)
-    def portal_certificate_download(self, order_id, kind, access_token=None, **kw):
-        if kind not in PEM_DOWNLOADS:
+    @http.route(['/my/certificates/<int:order_id>/download/<string:kind>'], type='http', auth='user',
+                website=True, methods=['GET'])
+    def portal_certificate_download(self, order_id, kind, **kw):
+        if kind not in PUBLIC_DOWNLOADS:
             return self._not_found()
-        try:
-            order = self._certificate_order(order_id, access_token)
-        except AccessError:
-            return self._not_found()
-        if not self._is_owner(order) and kind not in SHARED_DOWNLOADS:
-            return self._not_found()
-        refusal = self._gate(order.partner_id._check_ssl_module)
+        return self._pem_download(order_id, kind)
+
+    @http.route(['/my/certificates/<int:order_id>/download/key'], type='http', auth='user', website=True,
+                methods=['POST'])
+    def portal_certificate_key(self, order_id, **kw):
+        return self._pem_download(order_id, 'key')
+
+    def _pem_download(self, order_id, kind):
+        order, refusal = self._owned_order_or_refusal(order_id)
         if refusal:
             return refusal
         try:
@@ -467,8 +507,11 @@ class CertificatePortal(CustomerPortal):
             return refusal
         try:
             pfx = order._certificate_pkcs12(password or '')
-        except (UserError, RequestError) as error:
-            return self._back(order, error=getattr(error, 'name', None) or error.message)
+        except UserError as error:
+            return self._failed(order, error, _('download a .pfx file'))
+        except RequestError as error:
+            # Raised by our own check of the password (the CA is not asked): the customer's words.
+            return self._certificate_page(order, error=error.message, status=400)
         order._forget_private_key_unless_kept()
         return self._attachment(pfx, '%s.pfx' % order.domain.replace('*', 'wildcard'), 'application/x-pkcs12')
 

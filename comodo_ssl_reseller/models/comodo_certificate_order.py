@@ -184,9 +184,6 @@ class ComodoCertificateOrder(models.Model):
 
     invoice_ids = fields.One2many('account.invoice', 'comodo_order_id', string='Billing', readonly=True)
     invoice_count = fields.Integer(compute='_compute_invoice_count')
-    access_token = fields.Char(copy=False, default=lambda self: str(uuid.uuid4()),
-                               groups='comodo_ssl_reseller.group_ssl_user',
-                               help='Lets a share link show this order without a login.')
     customer_page_url = fields.Char(
         compute='_compute_customer_page_url',
         help='The full address of this certificate\'s page on the customer portal, for mails.')
@@ -611,7 +608,8 @@ class ComodoCertificateOrder(models.Model):
     def _prepare_renewal_line(self):
         return {
             'product_id': self.term_id.product_id.id,
-            'price_unit': self.term_id._customer_price(self.partner_id),
+            'price_unit': self.term_id._sale_price(self.partner_id, self.partner_id.property_product_pricelist,
+                                                   self.company_id),
             'product_uom_qty': 1,
             'comodo_domain': self.domain,
             'comodo_extra_domains': self.extra_domains,

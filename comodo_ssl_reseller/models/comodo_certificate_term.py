@@ -85,6 +85,12 @@ class ComodoCertificateTerm(models.Model):
             return self.reseller_price
         return min(plan._certificate_price(self) for plan in plans)
 
+    def _sale_price(self, partner, pricelist, company, date=None):
+        """_customer_price, which is in the company's currency, in the pricelist's currency (the
+        currency of the sale order and its invoice), at the rate of `date` (default today)."""
+        price = self._customer_price(partner)
+        return company.currency_id.with_context(date=date).compute(price, pricelist.currency_id)
+
     def _prepare_product_values(self):
         self.ensure_one()
         return {

@@ -1,13 +1,24 @@
+import hmac
 import secrets
 
 from odoo import api, fields, models
-from odoo.tools import consteq
 
 PUSH_PATH = '/comodo/push/'
 
 
 def _new_token():
     return secrets.token_urlsafe(32)
+
+
+def tokens_match(expected, given):
+    """Constant-time comparison of a stored token with one from a request, whatever it holds.
+
+    Compared as UTF-8 bytes: Odoo's consteq (hmac.compare_digest on str) raises TypeError for a
+    non-ASCII str, which would turn a caller's odd token into an error page instead of a refusal.
+    """
+    if not isinstance(expected, str) or not isinstance(given, str):
+        return False
+    return hmac.compare_digest(expected.encode('utf-8'), given.encode('utf-8', 'surrogatepass'))
 
 
 class ComodoPushToken(models.Model):
@@ -51,6 +62,6 @@ class ComodoPushToken(models.Model):
         (every token is compared, so the time says nothing about which one nearly matched)."""
         found = self.env['res.company']
         for record in self.sudo().search([]):
-            if consteq(record.token, token or '') and not found:
+            if tokens_match(record.token, token) and not found:
                 found = record.company_id
         return found

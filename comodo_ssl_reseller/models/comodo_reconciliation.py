@@ -15,6 +15,15 @@ _logger = logging.getLogger(__name__)
 
 CSV_COLUMNS = ['Mismatch', 'CA Order Number', 'Certificate Order', 'Customer', 'Domain', 'CA Date',
                'CA Cost', 'Odoo Cost', 'Currency', 'Customer Invoice', 'Note']
+# A spreadsheet reads a cell starting with one of these as a formula (tab and CR too, once it trims
+# them): customer names and the CA's report are anyone's text.
+FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
+
+
+def csv_text_cell(value):
+    """`value` as a cell a spreadsheet shows as text: a leading quote before a would-be formula."""
+    value = value or ''
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 class ComodoReconciliation(models.Model):
@@ -230,11 +239,13 @@ class ComodoReconciliation(models.Model):
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
         for line in self.line_ids:
+            # The amounts are ours ('%.2f'): a negative one stays a number.
             writer.writerow([
-                line.kind_label, line.ca_order_number or '', line.order_id.name or '',
-                line.partner_id.display_name or '', line.domain or '', line.ca_date or '',
-                '%.2f' % line.ca_cost, '%.2f' % line.odoo_cost, line.currency_id.name,
-                line.invoice_id.number or '', line.note or '',
+                csv_text_cell(line.kind_label), csv_text_cell(line.ca_order_number),
+                csv_text_cell(line.order_id.name), csv_text_cell(line.partner_id.display_name),
+                csv_text_cell(line.domain), csv_text_cell(line.ca_date),
+                '%.2f' % line.ca_cost, '%.2f' % line.odoo_cost, csv_text_cell(line.currency_id.name),
+                csv_text_cell(line.invoice_id.number), csv_text_cell(line.note),
             ])
         return buffer.getvalue()
 

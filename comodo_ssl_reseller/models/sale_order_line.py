@@ -95,7 +95,8 @@ class SaleOrderLine(models.Model):
         # Certificates cost what the customer's plan says (Odoo calls this for new lines too).
         term = product.comodo_term_id
         if term:
-            return term._customer_price(self.order_id.partner_id)
+            order = self.order_id
+            return term._sale_price(order.partner_id, order.pricelist_id, order.company_id, order.date_order)
         return super(SaleOrderLine, self)._get_display_price(product)
 
     def _check_comodo_line_complete(self):

@@ -24,3 +24,5 @@ from . import test_certificate_install
 from . import test_portal_install
 from . import test_sale_order_certificates
 from . import test_customer_mails
+from . import test_portal_forgery
+from . import test_pricelist_currency

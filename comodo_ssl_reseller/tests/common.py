@@ -1,7 +1,8 @@
 """Shared set-up for the Odoo tests: a reseller account on the test session's sandbox CA.
 
 The sandbox is started by the pytest plugin `comodo_sandbox.pytest_plugin` (loaded by the
-repository's conftest.py), which exports its address in COMODO_SANDBOX_URL / COMODO_SANDBOX_ADMIN.
+repository's conftest.py), which exports its address in COMODO_SANDBOX_URL / COMODO_SANDBOX_ADMIN
+and its admin token in COMODO_SANDBOX_ADMIN_TOKEN.
 """
 import importlib.util
 import os
@@ -42,7 +43,7 @@ class Sandbox(SandboxLookups, SandboxAdmin):
     """The session sandbox's admin endpoints."""
 
     def __init__(self):
-        super(Sandbox, self).__init__(os.environ['COMODO_SANDBOX_ADMIN'])
+        super(Sandbox, self).__init__(os.environ['COMODO_SANDBOX_ADMIN'], os.environ['COMODO_SANDBOX_ADMIN_TOKEN'])
 
 
 def load_migration(version, step='post-migration'):

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from odoo.tests import common
 from odoo.tests.common import HttpCase
 
-from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, Sandbox, sandbox_url
+from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, Sandbox, sandbox_url, unique_domain
 
 # Every frontend page carries the session's CSRF token in its head.
 CSRF_TOKEN = re.compile(r'csrf_token: "([^"]+)"')
@@ -73,6 +73,14 @@ class PortalCase(HttpCase):
             yield self.env
         finally:
             cursor.release()
+
+    def _issued_order(self):
+        """A certificate the demo customer (logged in here) bought on the portal, issued."""
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('instant'))
+        self._place(order)
+        self.assertEqual(order.state, 'issued')
+        return order
 
     def _place(self, order):
         """Run the order's queued CA job (the job runner's work)."""

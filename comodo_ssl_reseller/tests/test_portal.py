@@ -46,7 +46,7 @@ class TestCertificatePortal(PortalCase):
         certificate_pem = self.url_open('/my/certificates/%d/download/certificate' % order.id)
         self.assertEqual(certificate_pem.headers['Content-Type'], 'application/x-pem-file')
         certificate = x509.load_pem_x509_certificate(certificate_pem.content, default_backend())
-        key_pem = self.url_open('/my/certificates/%d/download/key' % order.id).content
+        key_pem = self._post('/my/certificates/%d/download/key' % order.id, order.portal_url).content
         key = serialization.load_pem_private_key(key_pem, None, default_backend())
         self.assertEqual(_public_key(key), _public_key(certificate), 'the key Odoo made fits')
         full_chain = self.url_open('/my/certificates/%d/download/fullchain' % order.id).text
@@ -161,9 +161,9 @@ class TestCertificatePortal(PortalCase):
         _response, order = self._buy(unique_domain('instant'))
         self._place(order)
         self.authenticate('portal_nossl', 'portal_nossl')
-        for path in ('', '/download/certificate', '/download/key'):
+        for path in ('', '/download/certificate'):
             self.assertEqual(self.url_open(order.portal_url + path).status_code, 404, path)
-        for path in ('/dcv/resend', '/dcv/change', '/download/pfx'):
+        for path in ('/dcv/resend', '/dcv/change', '/download/key', '/download/pfx'):
             response = self._post(order.portal_url + path, '/my/home', password='long enough', dcv_method='EMAIL')
             self.assertEqual(response.status_code, 404, path)
         self.assertEqual(self.url_open('/my/certificates/999999999').status_code, 404)
@@ -171,23 +171,19 @@ class TestCertificatePortal(PortalCase):
         self.assertIn('o_comodo_not_found', page, "the portal's own 404 page, not werkzeug's bare one")
         self.assertNotIn(order.domain, page)
 
-    def test_share_link_shows_the_certificate_but_never_the_key(self):
+    def test_a_logged_out_visitor_is_asked_to_log_in(self):
+        # No share links: the customer's mails link to pages that need the customer's login.
         self.authenticate('portal', 'portal')
         _response, order = self._buy(unique_domain('instant'))
         self._place(order)
-        token = order.access_token
         self.authenticate(None, None)
         self.opener.cookies.clear()
-        self.assertEqual(self.url_open(order.portal_url).status_code, 404, 'no token, no page')
-        self.assertEqual(self.url_open('%s?access_token=wrong' % order.portal_url).status_code, 404)
-        shared = self.url_open('%s?access_token=%s' % (order.portal_url, token))
-        self.assertEqual(shared.status_code, 200)
-        self.assertIn(order.domain, shared.text)
-        self.assertNotIn('download/key', shared.text)
-        certificate = self.url_open('/my/certificates/%d/download/certificate?access_token=%s' % (order.id, token))
-        self.assertIn(b'BEGIN CERTIFICATE', certificate.content)
-        key = self.url_open('/my/certificates/%d/download/key?access_token=%s' % (order.id, token))
-        self.assertEqual(key.status_code, 404)
+        for path in ('', '/download/certificate', '/download/chain', '/download/fullchain'):
+            response = self.url_open(order.portal_url + path)
+            self.assertEqual(response.status_code, 200, path)
+            self.assertIn('/web/login', response.url, path)
+            self.assertNotIn(order.domain, response.text, path)
+            self.assertNotIn('BEGIN CERTIFICATE', response.text, path)
 
     def test_plan_losing_ssl_keeps_issued_certificates_visible(self):
         self.authenticate('portal', 'portal')

@@ -79,10 +79,10 @@ class TestPortalGuards(PortalCase):
         self._place(order)
         self.assertEqual(order.state, 'issued')
         download = '/my/certificates/%d/download/key' % order.id
-        self.assertIn('PRIVATE KEY', self.url_open(download).text)
+        self.assertIn('PRIVATE KEY', self._post(download, order.portal_url).text)
         self.env.cache.invalidate()
         self.assertFalse(self.env['comodo.certificate.key'].sudo().search([('order_id', '=', order.id)]))
-        again = self.url_open(download)
+        again = self._post(download, order.portal_url)
         self.assertEqual(again.status_code, 404)
         self.assertIn('no longer kept', again.text)
         pfx = self._post('/my/certificates/%d/download/pfx' % order.id, order.portal_url, password='s3cret-pfx')

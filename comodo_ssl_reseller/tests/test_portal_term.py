@@ -10,18 +10,11 @@ ISSUED_STEP = re.compile(r'o_comodo_step_(\w+)">\s*<i class="[^"]*"></i>\s*Issue
 
 class TestPortalTerm(PortalCase):
 
-    def _issued(self):
-        self.authenticate('portal', 'portal')
-        _response, order = self._buy(unique_domain('instant'))
-        self._place(order)
-        self.assertEqual(order.state, 'issued')
-        return order
-
     def _keys(self, order):
         return self.env['comodo.certificate.key'].sudo().search([('order_id', '=', order.id)])
 
     def test_the_owner_reissues_with_a_new_key(self):
-        order = self._issued()
+        order = self._issued_order()
         page = self.url_open(order.portal_url).text
         self.assertIn('o_comodo_term_certificates', page)
         self.assertIn(order.serial_number, page)
@@ -50,7 +43,7 @@ class TestPortalTerm(PortalCase):
         self.assertIn(order.certificate_id.serial_number, self.url_open(order.portal_url).text)
 
     def test_the_owner_revokes_and_turns_auto_renewal_off(self):
-        order = self._issued()
+        order = self._issued_order()
         turned_off = self._post('/my/certificates/%d/auto-renew' % order.id, order.portal_url, auto_renew='0')
         self.assertIn('Auto-renewal turned off', turned_off.text)
         self.env.cache.invalidate()
@@ -68,7 +61,7 @@ class TestPortalTerm(PortalCase):
     def test_auto_renewal_is_not_offered_again_once_the_renewal_was_cancelled(self):
         with self.saved() as env:
             env.ref('base.main_company').comodo_renewal_days = 45
-        order = self._issued()
+        order = self._issued_order()
         self.assertIn('invoiced 45 days before this one ends',
                       ' '.join(self.url_open(order.portal_url).text.split()), 'the company\'s setting, not a fixed 30')
         with self.saved() as env:
@@ -87,7 +80,7 @@ class TestPortalTerm(PortalCase):
         self.assertFalse(order.auto_renew)
 
     def test_auto_renewal_off_after_the_renewal_was_paid_leaves_that_renewal(self):
-        order = self._issued()
+        order = self._issued_order()
         with self.saved() as env:
             renewal = order.with_env(env)._create_renewal()
             renewal.write({'state': 'pending'})  # paid and ordered from Comodo
@@ -102,7 +95,7 @@ class TestPortalTerm(PortalCase):
     def test_reissue_and_revoke_count_against_the_hourly_limit(self):
         with self.saved() as env:
             env.ref('base.main_company').comodo_portal_ca_calls_per_hour = 1
-        order = self._issued()
+        order = self._issued_order()
         self._post('/my/certificates/%d/reissue' % order.id, order.portal_url)
         refused = self._post('/my/certificates/%d/revoke' % order.id, order.portal_url)
         self.assertIn('limit of 1 requests to the certificate authority', refused.text)
@@ -134,7 +127,7 @@ class TestPortalTerm(PortalCase):
         self.assertIn('is not waiting for validation', refused.text)
 
     def test_another_customer_can_do_none_of_it(self):
-        order = self._issued()
+        order = self._issued_order()
         pending = self._buy(unique_domain('never'))[1]
         self._place(pending)
         calls = len(self.sandbox.calls())

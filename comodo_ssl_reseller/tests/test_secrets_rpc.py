@@ -186,10 +186,10 @@ class TestSecretsOverRpc(PortalCase):
         with self.saved() as env:
             order.with_env(env).write({'state': 'issued', 'certificate_pem': '-'})
         self.authenticate('portal', 'portal')
-        downloaded = self.url_open('/my/certificates/%d/download/key' % order.id)
+        downloaded = self._post('/my/certificates/%d/download/key' % order.id, order.portal_url)
         self.assertEqual(downloaded.status_code, 200)
         self.assertEqual(downloaded.text, self.keys[0])
         self.assertIsNone(self._call('portal', 'comodo.certificate.order', 'read', [order.id], ['domain']),
                           'customers have no RPC access to certificate orders at all')
         self.authenticate('portal_nossl', 'portal_nossl')
-        self.assertEqual(self.url_open('/my/certificates/%d/download/key' % order.id).status_code, 404)
+        self.assertEqual(self._post('/my/certificates/%d/download/key' % order.id, '/my/home').status_code, 404)

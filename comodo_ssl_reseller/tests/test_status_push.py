@@ -1,3 +1,5 @@
+import logging
+
 from odoo.exceptions import AccessError
 
 from .common import unique_domain
@@ -62,6 +64,36 @@ class TestStatusPush(PortalCase):
             self.assertEqual(self._push(token=token).status_code, 404)
         self.assertFalse(self._push_jobs())
         self.assertFalse(self.order.push_received_at)
+
+    def test_malformed_tokens_are_not_found(self):
+        token = self.push_token.token
+        for odd in ('é', 'é' * len(token), token[:-1] + 'é', '\u2603' * 3, 'x' * 2000, token + '%00', '%FF'):
+            response = self._push(token=odd)
+            self.assertEqual(response.status_code, 404, odd)
+            response = self._push(token=odd, method='POST')
+            self.assertEqual(response.status_code, 404, odd)
+        self.assertFalse(self._push_jobs())
+
+    def test_the_request_log_never_shows_the_token(self):
+        request_log = logging.getLogger('werkzeug')
+        lines = []
+        recorder = logging.Handler()
+        recorder.emit = lambda record: lines.append(recorder.format(record))
+        request_log.addHandler(recorder)
+        level = request_log.level
+        request_log.setLevel(logging.INFO)
+        try:
+            self.assertEqual(self._push(certificateID='77').status_code, 200)
+            self.assertEqual(self._push(token='not-the-token').status_code, 404)
+        finally:
+            request_log.removeHandler(recorder)
+            request_log.setLevel(level)
+        pushes = [line for line in lines if '/comodo/push/' in line]
+        self.assertEqual(len(pushes), 2, 'each push has its line in the log: %s' % lines)
+        self.assertIn('orderNumber=%s' % self.order.ca_order_number, pushes[0], 'the rest of the line stays')
+        for line in pushes:
+            self.assertNotIn(self.push_token.token, line)
+            self.assertIn('/comodo/push/***', line)
 
     def test_orders_not_waiting_or_unknown(self):
         self.assertEqual(self._push(orderNumber='123456789012').text.strip(), 'unknown order')
