@@ -3,7 +3,7 @@
     'name': 'Comodo SSL Reseller',
     'summary': 'Resell Comodo (Sectigo) SSL certificates to hosting customers: '
                'order, follow, invoice and install them from Odoo',
-    'version': '11.0.1.3.0',
+    'version': '11.0.1.4.0',
     'category': 'Sales',
     'website': 'https://github.com/comodo-ssl-reseller/comodo_ssl_reseller',
     'author': 'comodo_ssl_reseller developers',
@@ -57,11 +57,13 @@
         'views/portal_install_templates.xml',
         'views/comodo_certificate_order_mail_templates.xml',
         'views/comodo_hosted_domain_views.xml',
+        'views/portal_hosted_domain_templates.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',
         'demo/res_company_demo.xml',
         'demo/hosting_plan_demo.xml',
         'demo/comodo_ca_vendor_demo.xml',
+        'demo/comodo_hosted_domain_demo.xml',
     ],
 }
