@@ -248,16 +248,17 @@ class CertificatePortal(CustomerPortal):
         return request.env['comodo.hosted.domain'].sudo()._held_by(self._customer(), request.env.user.company_id)
 
     def _domain_choices(self, hosted_domains):
-        """(label, [(value, label)]) groups for the buy form's list of domains: each domain; the www
-        and bare names together (multi-domain certificates); a wildcard over each domain (wildcard
-        certificates)."""
+        """(kind, label, [(value, label)]) groups for the buy form's list of domains: each domain
+        ('single'); the www and bare names together ('pair', multi-domain certificates); a wildcard
+        over each domain ('wildcard', wildcard certificates). The form offers the kinds the chosen
+        certificate can carry."""
         names = hosted_domains.mapped('name')
         pairs = [('%s %s' % (name, name[4:]), _('%s and %s') % (name, name[4:]))
                  for name in names if name.startswith('www.') and name[4:] in names]
         wildcards = [('*.' + name, '*.' + name) for name in names if not name.startswith('www.')]
-        return [(_('Your domains'), [(name, name) for name in names]),
-                (_('Both names (multi-domain certificates)'), pairs),
-                (_('Every name under a domain (wildcard certificates)'), wildcards)]
+        return [('single', _('Your domains'), [(name, name) for name in names]),
+                ('pair', _('Both names (multi-domain certificates)'), pairs),
+                ('wildcard', _('Every name under a domain (wildcard certificates)'), wildcards)]
 
     def _requested_names(self, form):
         """The names asked for: one of the customer's domains (or a pair of them) from the list, or

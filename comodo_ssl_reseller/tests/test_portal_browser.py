@@ -579,7 +579,16 @@ class TestRefusalsInBrowser(PortalBrowserCase):
     def test_wildcard_name_on_a_single_domain_certificate(self):
         self._login('portal')
         domain = '*.' + unique_domain('www')
-        error = self._refused(self._fill_buy_form(domain, term=self.term), domain,
+        self._hold(self.customer, domain[2:])
+        self._open('/my/certificates/buy')
+        Select(self._find('select[name=term_id]')).select_by_value(str(self.term.id))
+        wildcards = self._find('select[name=domain] optgroup[data-kind=wildcard]')
+        self.assertFalse(wildcards.find_element(By.TAG_NAME, 'option').is_enabled(),
+                         'a single-name certificate is not offered a wildcard')
+        # A form sent all the same (an older page, a script) is refused by the server.
+        self.browser.execute_script('arguments[0].disabled = false', wildcards)
+        Select(self._find('select[name=domain]')).select_by_value(domain)
+        error = self._refused(self._find('button.o_comodo_buy_submit'), domain,
                               'is a wildcard name, which this product does not allow')
         self.assertEqual(error.text.count(domain), 1, 'the domain is named once, not "%s: %s is..."')
         self.assertEqual(Select(self._find('select[name=term_id]')).first_selected_option.get_attribute('value'),
