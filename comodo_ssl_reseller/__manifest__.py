@@ -57,11 +57,13 @@
         'views/portal_install_templates.xml',
         'views/comodo_certificate_order_mail_templates.xml',
         'views/comodo_hosted_domain_views.xml',
+        'views/portal_hosted_domain_templates.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',
         'demo/res_company_demo.xml',
         'demo/hosting_plan_demo.xml',
         'demo/comodo_ca_vendor_demo.xml',
+        'demo/comodo_hosted_domain_demo.xml',
     ],
 }

@@ -4,7 +4,7 @@ Builds a throw-away copy of the demo (the template database, the addon installed
 data), starts it on a free port with queue_job's job runner and its own sandbox CA, and uses it in
 headless Chromium as the demo's customer (`portal`) and administrator (`admin`) would:
 
-    docs/portal-buy.png       the buy form, filled in for a multi-domain certificate
+    docs/portal-buy.png       the buy form, filled in for a multi-domain certificate (www and bare name)
     docs/portal-pending.png   that order waiting for validation, with the DNS records to add
     docs/portal-issued.png    an issued order with its downloads and the .pfx form
     docs/async-manager.png    the back office's Async Manager listing the orders Comodo still decides
@@ -134,14 +134,15 @@ class Customer(object):
         self.type('input[name=password]', password)
         self.submit('form.oe_login_form button[type=submit]', then)
 
-    def buy(self, term_xmlid, domain, method, extra_domains=(), picture=None):
+    def buy(self, term_xmlid, domain, method, picture=None, elsewhere=False):
+        """`domain`: one the form lists (the customer's), or `elsewhere`, one typed in its own box."""
         self.open('/my/certificates/buy')
         self.choose('select[name=term_id]', self.demo.ref(term_xmlid))
-        self.type('input[name=domain]', domain)
-        if extra_domains:
-            self.type('textarea[name=extra_domains]', '\n'.join(extra_domains))
+        if elsewhere:
+            self.type('input[name=external_domain]', domain)
+        else:
+            self.choose('select[name=domain]', domain)
         self.choose('select[name=dcv_method]', method)
-        self.find('input[name=domain]').click()  # the focus where a person leaves it
         if picture:
             self.picture(picture)
         self.submit('button.o_comodo_buy_submit', '.o_comodo_state_words')
@@ -199,13 +200,14 @@ def take_pictures(demo, sandbox):
     try:
         customer.log_in('portal', 'portal', '#o_logout')
 
-        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_multidomain_365', 'www.mysite.example.com',
-                     'CNAME_CSR_HASH', ['shop.mysite.example.com', 'mail.mysite.example.com'],
-                     picture='portal-buy.png')
+        # The customer's www and bare names together, as the form offers them for multi-domain products.
+        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_multidomain_365',
+                     'www.mysite.example.com mysite.example.com', 'CNAME_CSR_HASH', picture='portal-buy.png')
         customer.wait_for('.o_comodo_cname_name', refresh=True)
         customer.picture('portal-pending.png')
 
-        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_365', 'shop.example.org', 'HTTP_CSR_HASH')
+        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_365', 'shop.example.org', 'HTTP_CSR_HASH',
+                     elsewhere=True)
         customer.wait_for('.o_comodo_file_url', refresh=True)
         # Decided by hand on the sandbox's admin page, then checked from the Async Manager.
         order = demo.order('shop.example.org')
@@ -216,8 +218,9 @@ def take_pictures(demo, sandbox):
         customer.picture('portal-issued.png')
 
         # Two more orders for the Async Manager to follow.
-        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_365', 'blog.example.net', 'HTTPS_CSR_HASH')
-        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_wildcard_365', '*.example.com',
+        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_365', 'blog.example.net', 'HTTPS_CSR_HASH',
+                     elsewhere=True)
+        customer.buy('comodo_ssl_reseller.certificate_term_positivessl_wildcard_365', '*.mysite.example.com',
                      'CNAME_CSR_HASH')
         deadline = time.time() + WAIT
         while demo.call('comodo.certificate.order', 'search_count', [('state', '=', 'draft')]):

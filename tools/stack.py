@@ -46,6 +46,8 @@ DEMO_SSH_PORT = 8022
 DEMO_NGINX_PORT = 8443
 DEMO_APACHE_PORT = 8444
 DEMO_SITE = 'www.mysite.example.com'
+# The demo data's hosted domains, served by the demo nginx.
+DEMO_HOSTED_DOMAINS = ('mysite.example.com', 'www.mysite.example.com', 'www.othersite.example.com')
 DEMO_TARGET_NAME = 'Demo web server (local nginx)'
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
 CA_CHANNEL_CAPACITY = 4
@@ -330,6 +332,13 @@ def start_demo_webservers():
     return rig
 
 
+def demo_hosted_domain_values(rig):
+    """Where the demo customers' domains live on the rig's nginx: its certificate folder (its sites
+    read their files there) and a document root each."""
+    return {name: {'certificate_folder': rig.certificate_folder('nginx'),
+                   'document_root': rig.path('nginx', 'htdocs', name)} for name in DEMO_HOSTED_DOMAINS}
+
+
 def point_demo_customer_at(config, rig):
     """The demo database's target for the local nginx, with this run's key (the host key is new
     too, so the pin is emptied: the first install pins it again)."""
@@ -341,7 +350,10 @@ def point_demo_customer_at(config, rig):
         "target = Target.search([('name', '=', values['name'])], limit=1) or Target.create(values)\n"
         "target.write(values)\n"
         "env.ref('comodo_ssl_reseller.subscription_portal_business').deploy_target_id = target\n"
-        "env.cr.commit()\n" % values)
+        "env.ref('comodo_ssl_reseller.subscription_portal2_business').deploy_target_id = target\n"
+        "for name, domain_values in %r.items():\n"
+        "    env['comodo.hosted.domain'].search([('name', '=', name)]).write(dict(domain_values, deploy_target_id=target.id))\n"
+        "env.cr.commit()\n" % (values, demo_hosted_domain_values(rig)))
     result = subprocess.run([ODOO, 'shell', '-c', config, '-d', DEMO_DB, '--no-http', '--log-level=warn'],
                             input=code.encode(), stdout=subprocess.DEVNULL)
     if result.returncode:
@@ -406,6 +418,7 @@ DEMO_BANNER = """
   Odoo with comodo_ssl_reseller:  http://127.0.0.1:%(port)d/web
     back office:                  admin / admin
     portal customer:              portal / portal   (http://127.0.0.1:%(port)d/my)
+    a second portal customer:     portal2 / portal2 (same web server, domains of its own)
   Sandbox CA (admin page):        http://127.0.0.1:%(sandbox)d/admin/
     admin token:                  %(sandbox_token)s   (also in .run/sandbox/admin-token)
   Mails sent (one .eml each):     %(mail)s/

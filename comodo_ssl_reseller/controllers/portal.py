@@ -144,6 +144,7 @@ class CertificatePortal(CustomerPortal):
             'default_url': '/my/certificates',
             'state_words': state_words(),
             'can_buy': bool(self._customer()._comodo_ssl_plans()),
+            'hosted_domains': self._hosted_domains(),
         })
         return request.render('comodo_ssl_reseller.portal_my_certificates', values)
 
@@ -256,8 +257,36 @@ class CertificatePortal(CustomerPortal):
             'approvers': approvers,
             'currency': partner.sudo().property_product_pricelist.currency_id,
             'keys_kept': request.env.user.company_id.comodo_keep_private_keys,
+            'domain_choices': self._domain_choices(self._hosted_domains()),
+            'external_allowed': request.env.user.company_id.sudo()._comodo_allows_external_domains(),
         })
         return values
+
+    def _hosted_domains(self):
+        """The customer's own domains (as superuser: customers have no access to the model)."""
+        return request.env['comodo.hosted.domain'].sudo()._held_by(self._customer(), request.env.user.company_id)
+
+    def _domain_choices(self, hosted_domains):
+        """(kind, label, [(value, label)]) groups for the buy form's list of domains: each domain
+        ('single'); the www and bare names together ('pair', multi-domain certificates); a wildcard
+        over each domain ('wildcard', wildcard certificates). The form offers the kinds the chosen
+        certificate can carry."""
+        names = hosted_domains.mapped('name')
+        pairs = [('%s %s' % (name, name[4:]), _('%s and %s') % (name, name[4:]))
+                 for name in names if name.startswith('www.') and name[4:] in names]
+        wildcards = [('*.' + name, '*.' + name) for name in names if not name.startswith('www.')]
+        return [('single', _('Your domains'), [(name, name) for name in names]),
+                ('pair', _('Both names (multi-domain certificates)'), pairs),
+                ('wildcard', _('Every name under a domain (wildcard certificates)'), wildcards)]
+
+    def _requested_names(self, form):
+        """The names asked for: one of the customer's domains (or a pair of them) from the list, or
+        one hosted elsewhere typed in its own box."""
+        chosen = (form.get('domain') or '').lower().split()
+        external = (form.get('external_domain') or '').lower().split()
+        if chosen and external:
+            raise UserError(_('Choose one of your domains or enter a domain hosted elsewhere, not both.'))
+        return chosen or external
 
     @http.route(['/my/certificates/buy'], type='http', auth='user', website=True, methods=['GET'])
     def portal_certificate_buy_form(self, **kw):
@@ -287,7 +316,7 @@ class CertificatePortal(CustomerPortal):
             partner._check_comodo_purchase_limits(term._customer_price(partner))
             if form.get('dcv_method') == 'EMAIL' and not form.get('dcv_email'):
                 # Email validation needs an approver address, which only the CA can list.
-                approvers = self._approvers(form.get('domain', ''))
+                approvers = self._approvers(self._requested_names(form)[0])
                 return request.render('comodo_ssl_reseller.portal_certificate_buy',
                                       self._buy_values(partner, form, approvers=approvers))
             order = self._place_purchase(partner, term, form)
@@ -307,8 +336,8 @@ class CertificatePortal(CustomerPortal):
         term = request.env['comodo.certificate.term'].sudo().browse(term_id).exists()
         if not term or not term.available:
             raise UserError(_('Choose one of the certificates offered.'))
-        if not (form.get('domain') or '').strip():
-            raise UserError(_('Enter the domain the certificate is for.'))
+        if not self._requested_names(form):
+            raise UserError(_('Choose the domain the certificate is for.'))
         if form.get('dcv_method') not in dict(DCV_METHOD_SELECTION):
             raise UserError(_('Choose how the domain is validated.'))
         return term
@@ -335,10 +364,11 @@ class CertificatePortal(CustomerPortal):
         behind (no quotation, no half-made order).
         """
         lines = request.env['sale.order.line'].sudo()
+        names = self._requested_names(form)
         line_values = {
             'product_id': term.product_id.id,
-            'comodo_domain': form.get('domain', '').strip().lower(),
-            'comodo_extra_domains': form.get('extra_domains') or False,
+            'comodo_domain': names[0],
+            'comodo_extra_domains': '\n'.join(names[1:] + (form.get('extra_domains') or '').split()) or False,
             'comodo_dcv_method': form['dcv_method'],
             'comodo_dcv_email': form.get('dcv_email') or False,
             'comodo_csr': (form.get('csr') or '').strip() or False,
@@ -346,6 +376,9 @@ class CertificatePortal(CustomerPortal):
         lines._check_comodo_request(
             term, lines._split_domains(line_values['comodo_domain'], line_values['comodo_extra_domains']),
             line_values['comodo_dcv_method'], line_values['comodo_dcv_email'], line_values['comodo_csr'])
+        request.env['comodo.hosted.domain']._check_certificate_names(
+            partner, request.env.user.company_id,
+            lines._split_domains(line_values['comodo_domain'], line_values['comodo_extra_domains']))
         sale = request.env['sale.order'].sudo().create({
             'partner_id': partner.id,
             'origin': _('Customer portal'),

@@ -30,3 +30,6 @@ from . import comodo_reconciliation_line
 from . import comodo_margin_report
 from . import comodo_hosted_domain
 from . import comodo_certificate_order_hosted_domain
+from . import res_company_hosted_domain
+from . import account_analytic_account_hosted_domain
+from . import res_partner_hosted_domain

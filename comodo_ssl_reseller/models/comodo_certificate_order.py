@@ -461,6 +461,8 @@ class ComodoCertificateOrder(models.Model):
         """New key and CSR, then AutoReplaceSSL in a job: the current certificate serves until the
         new one is issued. The caller holds the order's row lock (state 'issued')."""
         self.ensure_one()
+        # The customer may have given up the domain since the certificate was ordered.
+        self._check_held_names()
         self._prepare_key_material()
         self.write({
             'state': 'reissue',
@@ -1110,8 +1112,9 @@ class ComodoCertificateOrder(models.Model):
             raise UserError(_('Enter the corrected domain.'))
         self.env['sale.order.line']._check_comodo_request(self.term_id, [domain], self.dcv_method,
                                                           self.dcv_email, None)
+        hosted_domain = self._check_held_names([domain])
         previous = self.domain
-        self.write({'domain': domain, 'unique_value': uuid.uuid4().hex[:20]})
+        self.write({'domain': domain, 'unique_value': uuid.uuid4().hex[:20], 'hosted_domain_id': hosted_domain.id})
         self._prepare_key_material()
         with self.company_id._comodo_client() as client:
             client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,

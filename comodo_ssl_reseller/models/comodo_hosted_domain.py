@@ -1,7 +1,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..comodo_client import RequestError, check_domains
 from ..comodo_client.keys import normalise_domain
+from ..exceptions import ComodoRefusal
 
 SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
 
@@ -60,6 +62,16 @@ class ComodoHostedDomain(models.Model):
             vals = dict(vals, name=normalise_domain(vals['name']))
         return vals
 
+    @api.constrains('name')
+    def _check_name(self):
+        # A hosted domain is a host name a certificate can carry: never a wildcard (its base name
+        # is held instead), never a typing mistake that no certificate could be ordered for.
+        for domain in self:
+            try:
+                check_domains([domain.name])
+            except RequestError as error:
+                raise ValidationError(error.message)
+
     @api.constrains('subscription_id', 'partner_id')
     def _check_subscription_partner(self):
         for domain in self.filtered('subscription_id'):
@@ -88,3 +100,49 @@ class ComodoHostedDomain(models.Model):
         """The hosted domain `name` of this customer, or an empty recordset."""
         name = normalise_domain(name)
         return self._held_by(partner, company).filtered(lambda domain: domain.name == name)[:1]
+
+    @api.model
+    def _check_certificate_names(self, partner, company, names):
+        """The one rule for every path that orders a certificate: each name (a wildcard by its
+        base name) must be a hosted domain of `partner` in `company`, or, where the company allows
+        it, a name no customer's hosting holds ("hosted elsewhere"). Returns the hosted domain of
+        the first name (empty for a name hosted elsewhere); else raises a refusal naming the name."""
+        held = {domain.name: domain for domain in self._held_by(partner, company)}
+        allows_external = company._comodo_allows_external_domains()
+        first = self.browse()
+        for index, name in enumerate(names):
+            base = normalise_domain(name)
+            wildcard = base.startswith('*.')
+            base = base[2:] if wildcard else base
+            hosted = held.get(base)
+            if not hosted and (not allows_external or self._held_by_anyone(company, base)):
+                raise ComodoRefusal(self._not_held_message(partner, name, base, wildcard))
+            if wildcard and self._others_under(partner, company, base):
+                # The wildcard would also be valid for a site another customer's hosting serves.
+                raise ComodoRefusal(_('%s would also cover domains hosted for another customer: order '
+                                      'certificates for your own names instead.') % name)
+            if index == 0:
+                first = hosted or first
+        return first
+
+    @api.model
+    def _not_held_message(self, partner, name, base, wildcard):
+        customer = partner.commercial_partner_id.display_name
+        if wildcard:
+            return _('%s needs %s, which is not one of the domains hosted for %s: a certificate is '
+                     'ordered only for a domain of the customer\'s hosting. Ask us to add it first.') % (
+                name, base, customer)
+        return _('%s is not one of the domains hosted for %s: a certificate is ordered only for a '
+                 'domain of the customer\'s hosting. Ask us to add it first.') % (name, customer)
+
+    @api.model
+    def _held_by_anyone(self, company, name):
+        return bool(self.sudo().search_count([('name', '=', name), ('company_id', '=', company.id)]))
+
+    @api.model
+    def _others_under(self, partner, company, base):
+        """The hosted domains of other customers that a wildcard for `base` covers (one label under it)."""
+        suffix = '.' + base
+        return self.sudo().search([('name', '=like', '%' + suffix), ('company_id', '=', company.id)]).filtered(
+            lambda domain: domain.name.endswith(suffix) and '.' not in domain.name[:-len(suffix)]
+            and domain.partner_id.commercial_partner_id != partner.commercial_partner_id)

@@ -112,6 +112,8 @@ class SaleOrderLine(models.Model):
                 raise ComodoRefusal(_('%s: enter the domain the certificate is for.') % line.name)
             self._check_comodo_request(line.comodo_term_id, line._comodo_domains(), line.comodo_dcv_method,
                                        line.comodo_dcv_email, line.comodo_csr)
+            self.env['comodo.hosted.domain']._check_certificate_names(
+                line.order_id.partner_id, line.order_id.company_id, line._comodo_domains())
 
     @api.model
     def _check_comodo_request(self, term, domains, dcv_method, dcv_email, csr):

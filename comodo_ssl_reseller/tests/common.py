@@ -91,6 +91,15 @@ class ComodoCase(SavepointCase):
         cls.subscription = cls._subscribe(cls.customer, cls.plan)
 
     @classmethod
+    def _hold(cls, *names, **values):
+        """The customer's hosting holds these domains, as staff enter them (Hosted Domains)."""
+        domains = cls.env['comodo.hosted.domain']
+        for name in names:
+            domains |= domains.create(dict({'name': name, 'partner_id': cls.customer.id,
+                                            'subscription_id': cls.subscription.id}, **values))
+        return domains
+
+    @classmethod
     def _use_certificate_manager(cls):
         """The company orders through the sandbox's Certificate Manager (SOAP) service instead."""
         cls.company.write({

@@ -82,6 +82,12 @@ class PortalCase(HttpCase):
         self.assertEqual(order.state, 'issued')
         return order
 
+    def _hold(self, partner, *names):
+        """`partner`'s hosting holds these domains, as staff enter them (Hosted Domains)."""
+        with self.saved() as env:
+            for name in names:
+                env['comodo.hosted.domain'].create({'name': name, 'partner_id': partner.id})
+
     def _place(self, order):
         """Run the order's queued CA job (the job runner's work)."""
         with self.saved() as env:

@@ -402,7 +402,9 @@ class TestCertificateManagerBackend(ComodoCase):
         cls._use_certificate_manager()
 
     def test_issued_through_soap(self):
-        order = self._buy(unique_domain('instant'))
+        domain = unique_domain('instant')
+        self._hold(domain)
+        order = self._buy(domain)
         self.assertEqual(order.state, 'issued')
         self.assertIn('BEGIN CERTIFICATE', order.certificate_pem)
         self.assertTrue(self.sandbox.find_calls('soap.enroll', order.ca_order_number))
@@ -411,7 +413,9 @@ class TestCertificateManagerBackend(ComodoCase):
     def test_no_answer_is_left_to_a_person(self):
         # The SOAP service cannot find an order whose answer was lost: never retried by itself.
         self.company.comodo_wsdl_url = 'http://127.0.0.1:9/ws/EPKIManagerSSL?wsdl'
-        order = self._buy(unique_domain('never'))
+        domain = unique_domain('never')
+        self._hold(domain)
+        order = self._buy(domain)
         self.assertEqual(order.state, 'error')
         self.assertIn('check the Certificate Manager', order.last_error)
         self.assertFalse(self.env['queue.job'].search([('identity_key', 'like', 'comodo-place-%d-%%' % order.id)]))

@@ -139,7 +139,9 @@ class TestValidationByTheAccount(CustomerMailCase):
         cls._use_certificate_manager()
 
     def test_no_validation_mail(self):
-        order = self._buy(unique_domain('www'), comodo_dcv_method='HTTP_CSR_HASH')
+        domain = unique_domain('www')
+        self._hold(domain)
+        order = self._buy(domain, comodo_dcv_method='HTTP_CSR_HASH')
         self.assertEqual(order.state, 'pending')
         order.action_check()
         self.assertFalse(self._mails(order, VALIDATION_SUBJECT))

@@ -149,4 +149,6 @@ class TestHostingPlans(ComodoCase):
             nossl._check_ssl_module()
         business = self.env.ref('comodo_ssl_reseller.hosting_plan_business')
         self.assertEqual(self.term._customer_price(portal), 7.95)
-        self.assertEqual(business.subscription_count, 1)
+        portal2 = self.env.ref('comodo_ssl_reseller.user_portal2').partner_id
+        portal2._check_comodo_ssl()
+        self.assertEqual(business.subscription_count, 2, 'portal and portal2, on one web server')

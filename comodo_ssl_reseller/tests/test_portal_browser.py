@@ -157,17 +157,26 @@ class PortalBrowserCase(PortalCase):
         self.browser.delete_all_cookies()
 
     def _fill_buy_form(self, domain, term=None, method='CNAME_CSR_HASH', extra_domains=None, csr=None):
-        """The buy form, filled in as a customer does; returns its submit button."""
+        """The buy form, filled in as a customer does, for a domain its hosting holds (a wildcard:
+        its base name); returns its submit button."""
+        base = domain[2:] if domain.startswith('*.') else domain
+        with self.stored() as env:
+            held = env['comodo.hosted.domain'].search([('name', '=', base)])
+        if not held:
+            self._hold(self.customer, base)
         self._open('/my/certificates/buy')
         self._wait_for('form.o_comodo_buy_form')
         Select(self._find('select[name=term_id]')).select_by_value(str((term or self.term).id))
-        self._type('input[name=domain]', domain)
+        Select(self._find('select[name=domain]')).select_by_value(domain)
         if extra_domains:
             self._type('textarea[name=extra_domains]', '\n'.join(extra_domains))
         Select(self._find('select[name=dcv_method]')).select_by_value(method)
         if csr:
             self._type('textarea[name=csr]', csr)
         return self._find('button.o_comodo_buy_submit')
+
+    def _chosen_domain(self):
+        return Select(self._find('select[name=domain]')).first_selected_option.get_attribute('value')
 
     def _buy(self, domain, **form):
         """Buy through the form; returns the order, its page open in the browser."""
@@ -261,18 +270,34 @@ class TestBuyingInBrowser(PortalBrowserCase):
 
     def test_buy_form_shows_every_box(self):
         self._open('/my/certificates/buy')
-        for box in ('select[name=term_id]', 'input[name=domain]', 'textarea[name=extra_domains]',
-                    'select[name=dcv_method]', 'textarea[name=csr]'):
+        for box in ('select[name=term_id]', 'select[name=domain]', 'input[name=external_domain]',
+                    'textarea[name=extra_domains]', 'select[name=dcv_method]', 'textarea[name=csr]'):
             self.assertTrue(self._find(box).is_displayed(), box)
         offer = Select(self._find('select[name=term_id]')).first_selected_option
         self.assertIn('7.95', offer.get_attribute('textContent'), "the customer's plan price")
+
+    def test_the_form_offers_the_customers_own_domains(self):
+        """The demo's hosted domains: `portal` is offered its own names (the www / bare pair together,
+        a wildcard over the bare one), never those of `portal2` on the same web server; a name hosted
+        elsewhere goes in its own box."""
+        self._open('/my/certificates/buy')
+        offered = [option.get_attribute('value') for option in Select(self._find('select[name=domain]')).options]
+        self.assertEqual(offered, ['', 'mysite.example.com', 'www.mysite.example.com',
+                                   'www.mysite.example.com mysite.example.com', '*.mysite.example.com'])
+        elsewhere = unique_domain('www')
+        self._type('input[name=external_domain]', elsewhere)
+        self._submit(self._find('button.o_comodo_buy_submit'), '.o_comodo_state_words')
+        order = self._order(elsewhere)
+        self.assertEqual(self._placed(order).domains, [elsewhere])
+        with self.stored():
+            self.assertFalse(order.hosted_domain_id, 'hosted elsewhere: no hosted domain')
 
     def test_email_validation_asks_for_the_approver_then_resends(self):
         domain = unique_domain('www')
         button = self._fill_buy_form(domain, method='EMAIL')
         approvers = self._submit(button, '.o_comodo_approvers select[name=dcv_email]')
         self._assert_nothing_ordered(domain)
-        self.assertEqual(self._find('input[name=domain]').get_attribute('value'), domain, 'the form is kept')
+        self.assertEqual(self._chosen_domain(), domain, 'the form is kept')
         approver = 'admin@' + domain
         self.assertIn(approver, [option.get_attribute('value') for option in Select(approvers).options],
                       'the addresses the CA accepts')
@@ -551,12 +576,21 @@ class TestRefusalsInBrowser(PortalBrowserCase):
             self._refused(self._fill_buy_form(domain, csr=csr), domain, message)
             self.assertEqual(self._find('textarea[name=csr]').get_attribute('value').strip(), csr.strip(),
                              'the pasted CSR is still in its box, to correct')
-            self.assertEqual(self._find('input[name=domain]').get_attribute('value'), domain)
+            self.assertEqual(self._chosen_domain(), domain)
 
     def test_wildcard_name_on_a_single_domain_certificate(self):
         self._login('portal')
         domain = '*.' + unique_domain('www')
-        error = self._refused(self._fill_buy_form(domain, term=self.term), domain,
+        self._hold(self.customer, domain[2:])
+        self._open('/my/certificates/buy')
+        Select(self._find('select[name=term_id]')).select_by_value(str(self.term.id))
+        wildcards = self._find('select[name=domain] optgroup[data-kind=wildcard]')
+        self.assertFalse(wildcards.find_element(By.TAG_NAME, 'option').is_enabled(),
+                         'a single-name certificate is not offered a wildcard')
+        # A form sent all the same (an older page, a script) is refused by the server.
+        self.browser.execute_script('arguments[0].disabled = false', wildcards)
+        Select(self._find('select[name=domain]')).select_by_value(domain)
+        error = self._refused(self._find('button.o_comodo_buy_submit'), domain,
                               'is a wildcard name, which this product does not allow')
         self.assertEqual(error.text.count(domain), 1, 'the domain is named once, not "%s: %s is..."')
         self.assertEqual(Select(self._find('select[name=term_id]')).first_selected_option.get_attribute('value'),
