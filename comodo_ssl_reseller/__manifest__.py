@@ -3,7 +3,7 @@
     'name': 'Comodo SSL Reseller',
     'summary': 'Resell Comodo (Sectigo) SSL certificates to hosting customers: '
                'order, follow, invoice and install them from Odoo',
-    'version': '11.0.1.3.0',
+    'version': '11.0.1.4.0',
     'category': 'Sales',
     'website': 'https://github.com/comodo-ssl-reseller/comodo_ssl_reseller',
     'author': 'comodo_ssl_reseller developers',
@@ -56,6 +56,7 @@
         'views/portal_term_templates.xml',
         'views/portal_install_templates.xml',
         'views/comodo_certificate_order_mail_templates.xml',
+        'security/comodo_company_security.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',
