@@ -5,12 +5,18 @@ over XML-RPC (search_read, search_count, read_group, read): private keys, certif
 temporary CA, poll runs, portal calls to Comodo, hosting plans, reconciliations and their lines,
 reseller accounts, push URLs. Each check also finds company B's own record, so an empty answer
 means the company rule and not a missing right.
+
+Company B's portal customer buys on the portal: the sale, its invoice and the certificate order
+are company B's. Company A's reseller password is one the sandbox refuses, so the order reaching
+the CA shows it went out on company B's account.
 """
+import re
 import xmlrpc.client
 
 from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, sandbox_url, unique_domain
 from .portal_common import PortalCase
 
+LOGIN_CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 CUSTOMER_B = 'portal_company_b'
 # Company B's staff: login -> groups. Each model below is read by the one its access list admits.
 STAFF_B = {
@@ -170,3 +176,30 @@ class TestCompaniesKeepApart(PortalCase):
         if any(line in keys for key in self.keys_of_a for line in key.splitlines()[1:3]):
             failures.append("ssl_manager_b reads company A's private keys in clear")
         self.assertEqual(failures, [])
+
+    # -- the portal as company B's customer ---------------------------------------------------------
+
+    def _log_in(self, login):
+        # Through the login page: HttpCase.authenticate reads the user on the test's own cursor,
+        # which does not see a user made on the cursor the server's requests use.
+        self.opener.cookies.clear()
+        # The server's first page builds the frontend's assets: slow on a busy machine.
+        token = LOGIN_CSRF_TOKEN.search(self.url_open('/web/login', timeout=60).text).group(1)
+        self.url_open('/web/login', data={'login': login, 'password': login, 'csrf_token': token})
+
+    def test_company_b_customer_buys_from_company_b_on_its_account(self):
+        self._log_in(CUSTOMER_B)
+        response, order = self._buy(unique_domain('never'))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(order), 1, 'the purchase made one certificate order')
+        self._place(order)
+        company_b = self.company_b.with_env(self.env)
+        self.assertEqual(order.company_id, company_b)
+        self.assertEqual(order.sale_order_id.company_id, company_b)
+        invoice = order.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual((invoice.company_id, invoice.journal_id.company_id, invoice.account_id.company_id),
+                         (company_b, company_b, company_b), "invoiced in company B's books")
+        self.assertEqual(invoice.invoice_line_ids.account_id.company_id, company_b)
+        self.assertEqual(order.state, 'pending', order.last_error)
+        self.assertTrue(order.ca_order_number, "ordered on company B's reseller account")
