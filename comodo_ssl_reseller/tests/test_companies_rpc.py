@@ -4,7 +4,8 @@ Company B's staff, each with a group that may read the model, find none of compa
 over XML-RPC (search_read, search_count, read_group, read): private keys, certificate orders, the
 temporary CA, poll runs, portal calls to Comodo, hosting plans, reconciliations and their lines,
 reseller accounts, push URLs. Each check also finds company B's own record, so an empty answer
-means the company rule and not a missing right.
+means the company rule and not a missing right. Each company's poll digest goes to its own SSL
+managers only.
 
 Company B's portal customer buys on the portal: the sale, its invoice and the certificate order
 are company B's. Company A's reseller password is one the sandbox refuses, so the order reaching
@@ -73,7 +74,8 @@ class TestCompaniesKeepApart(PortalCase):
     @staticmethod
     def _user(env, company, login, groups):
         return env['res.users'].with_context(no_reset_password=True).create({
-            'name': login, 'login': login, 'password': login, 'company_id': company.id,
+            'name': login, 'login': login, 'password': login, 'email': '%s@example.com' % login,
+            'company_id': company.id,
             'company_ids': [(6, 0, [company.id])], 'groups_id': [(6, 0, [env.ref(group).id for group in groups])]})
 
     def _customer_of(self, env, company):
@@ -176,6 +178,14 @@ class TestCompaniesKeepApart(PortalCase):
         if any(line in keys for key in self.keys_of_a for line in key.splitlines()[1:3]):
             failures.append("ssl_manager_b reads company A's private keys in clear")
         self.assertEqual(failures, [])
+
+    def test_each_poll_digest_goes_to_its_own_company_s_ssl_managers(self):
+        ids_a, ids_b = self.records['comodo.poll.run']
+        runs = self.env['comodo.poll.run']
+        manager_b = self.env['res.users'].search([('login', '=', 'ssl_manager_b')]).partner_id
+        self.assertNotIn(manager_b, runs.browse(ids_a).mapped('digest_partner_ids'),
+                         "company B's SSL manager is not mailed company A's orders")
+        self.assertIn(manager_b, runs.browse(ids_b).mapped('digest_partner_ids'))
 
     # -- the portal as company B's customer ---------------------------------------------------------
 
