@@ -58,6 +58,7 @@
         'views/comodo_certificate_order_mail_templates.xml',
         'views/comodo_hosted_domain_views.xml',
         'views/portal_hosted_domain_templates.xml',
+        'security/comodo_company_security.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

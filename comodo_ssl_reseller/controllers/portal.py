@@ -94,9 +94,10 @@ class CertificatePortal(CustomerPortal):
     def _customer(self):
         return request.env.user.partner_id
 
-    def _company_contact(self):
-        """How a customer reaches us, for pages that say "contact us": the company's email and phone."""
-        company = request.env.user.company_id.sudo()
+    def _company_contact(self, company=None):
+        """How a customer reaches us, for pages that say "contact us": the email and phone of the
+        company selling (an order's, else the customer's own)."""
+        company = (company or request.env.user.company_id).sudo()
         return ', '.join(filter(None, [company.email, company.phone])) or company.name
 
     def _refusal(self, message, status=403):
@@ -236,7 +237,8 @@ class CertificatePortal(CustomerPortal):
             return _('Download your certificate below, or ask us to install it.')
         if order.state == 'error':
             # The CA's own words may be about the reseller's account: staff see them, not customers.
-            return _('Contact us (%s): we could not order this certificate as it is.') % self._company_contact()
+            return _('Contact us (%s): we could not order this certificate as it is.') % self._company_contact(
+                order.company_id)
         return ''
 
     # -- buying ------------------------------------------------------------------------------------
@@ -379,7 +381,9 @@ class CertificatePortal(CustomerPortal):
         request.env['comodo.hosted.domain']._check_certificate_names(
             partner, request.env.user.company_id,
             lines._split_domains(line_values['comodo_domain'], line_values['comodo_extra_domains']))
-        sale = request.env['sale.order'].sudo().create({
+        # The customer's own company sells, on its reseller account: request.env.user is the
+        # customer here (a superuser environment's user would be the administrator).
+        sale = request.env['sale.order']._create_in_company(request.env.user.company_id, {
             'partner_id': partner.id,
             'origin': _('Customer portal'),
             'order_line': [(0, 0, line_values)],

@@ -17,6 +17,8 @@ class ComodoCertificateKey(models.Model):
     _rec_name = 'order_id'
 
     order_id = fields.Many2one('comodo.certificate.order', required=True, index=True, ondelete='cascade')
+    # Stored for the company record rule: an SSL manager reads the keys of his own companies only.
+    company_id = fields.Many2one(related='order_id.company_id', store=True, readonly=True, index=True)
     encrypted_private_key = fields.Text(readonly=True, copy=False)
     private_key_pem = fields.Text(string='Private Key', compute='_compute_private_key_pem',
                                   inverse='_inverse_private_key_pem')

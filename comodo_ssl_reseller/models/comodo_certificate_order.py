@@ -595,9 +595,8 @@ class ComodoCertificateOrder(models.Model):
     def _create_renewal(self):
         """A renewal sale order and its invoice at the current price of the customer's plan."""
         self.ensure_one()
-        sale = self.env['sale.order'].sudo().create({
+        sale = self.env['sale.order']._create_in_company(self.company_id, {
             'partner_id': self.partner_id.id,
-            'company_id': self.company_id.id,
             'origin': self.name,
             'order_line': [(0, 0, self._prepare_renewal_line())],
         })

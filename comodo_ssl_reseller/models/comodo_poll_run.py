@@ -25,13 +25,16 @@ DIGEST_RECHECK_SECONDS = 60
 
 
 class ComodoPollRun(models.Model):
-    """One pass of the scheduled poll: which orders it queued, and its digest to the administrators."""
+    """One company's part of a pass of the scheduled poll: which of its orders it queued, and its
+    digest to that company's SSL managers (runs are per company so that no company reads, or is
+    mailed, another's orders)."""
 
     _name = 'comodo.poll.run'
     _description = 'Comodo Poll Run'
     _order = 'id desc'
     _rec_name = 'started_at'
 
+    company_id = fields.Many2one('res.company', required=True, readonly=True, index=True, ondelete='cascade')
     started_at = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
     order_ids = fields.One2many('comodo.certificate.order', 'poll_run_id', string='Orders Polled',
                                 readonly=True)
@@ -44,7 +47,7 @@ class ComodoPollRun(models.Model):
     rejected_order_ids = fields.Many2many('comodo.certificate.order', compute='_compute_completed')
     completed_count = fields.Integer(compute='_compute_completed')
     digest_partner_ids = fields.Many2many('res.partner', compute='_compute_digest_partner_ids',
-                                          help='The SSL managers with an email address.')
+                                          help="The company's SSL managers with an email address.")
 
     @api.depends('order_ids.state')
     def _compute_completed(self):
@@ -56,29 +59,43 @@ class ComodoPollRun(models.Model):
     def _compute_digest_partner_ids(self):
         managers = self.env.ref('comodo_ssl_reseller.group_ssl_manager').users
         for run in self:
-            run.digest_partner_ids = managers.mapped('partner_id').filtered('email')
+            run.digest_partner_ids = managers.filtered(
+                lambda user: run.company_id in user.company_ids).mapped('partner_id').filtered('email')
 
     # -- the run -----------------------------------------------------------------------------------
 
     @api.model
     def _run(self):
-        run = self.create({})
-        run._work()
-        return run
+        """A run for each company with orders to poll or time out; returns the runs."""
+        # One budget for the whole pass, so that it fits the cron's limits whatever the number of
+        # companies; a company reached after it is spent still makes one step, then a job continues.
+        deadline = time.time() + self._time_budget()
+        runs = self.browse()
+        for company in self._companies_to_poll():
+            run = self.create({'company_id': company.id})
+            run._work(deadline)
+            runs |= run
+        return runs
+
+    def _companies_to_poll(self):
+        self.env.cr.execute("""
+            SELECT DISTINCT company_id FROM comodo_certificate_order
+             WHERE state IN ('draft', 'pending', 'reissue') ORDER BY company_id""")
+        return self.env['res.company'].browse([row[0] for row in self.env.cr.fetchall()])
 
     @job(default_channel=CA_CHANNEL)
     def _job_continue(self):
         """Continue a poll run that spent its time budget."""
         self.ensure_one()
-        self._work()
+        self._work(time.time() + self._time_budget())
         return _('%d orders queued so far, %d timed out') % (self.queued_count, self.timed_out_count)
 
-    def _work(self):
-        """Time out, then queue, the due orders until done or out of time; a job continues after.
+    def _work(self, deadline):
+        """Time out, then queue, the company's due orders until done or until `deadline` (a
+        time.time()); a job continues after.
 
-        Each step makes progress before the budget is looked at, so even a zero budget finishes.
+        Each step makes progress before the deadline is looked at, so even a zero budget finishes.
         """
-        deadline = time.time() + self._time_budget()
         finished = self._mark_timed_out(deadline) and self._queue_due_orders(deadline)
         if finished:
             self.with_delay(channel=CA_CHANNEL, priority=50,
@@ -120,10 +137,10 @@ class ComodoPollRun(models.Model):
             self.env.cr.execute("""
                 SELECT o.id FROM comodo_certificate_order o
                   JOIN res_company c ON c.id = o.company_id
-                 WHERE o.state = 'pending'
+                 WHERE o.company_id = %s AND o.state = 'pending'
                    AND o.waiting_since < (now() at time zone 'UTC') - c.comodo_timeout_hours * interval '1 hour'
                  LIMIT %s
-                   FOR UPDATE OF o SKIP LOCKED""", (TIMEOUT_BATCH_SIZE,))
+                   FOR UPDATE OF o SKIP LOCKED""", (self.company_id.id, TIMEOUT_BATCH_SIZE))
             timed_out = self.env['comodo.certificate.order'].browse(
                 [row[0] for row in self.env.cr.fetchall()])
             if not timed_out:
@@ -153,14 +170,14 @@ class ComodoPollRun(models.Model):
             self.env.cr.execute("""
                 SELECT o.id, o.state FROM comodo_certificate_order o
                   JOIN res_company c ON c.id = o.company_id
-                 WHERE o.state IN ('draft', 'pending', 'reissue')
+                 WHERE o.company_id = %s AND o.state IN ('draft', 'pending', 'reissue')
                    AND o.next_check_at <= (now() at time zone 'UTC')
                    AND (o.check_queued_at IS NULL OR o.check_queued_at < o.next_check_at
                         OR o.check_queued_at < (now() at time zone 'UTC')
                                                - c.comodo_poll_interval_hours * interval '1 hour')
                  ORDER BY o.next_check_at
                  LIMIT %s
-                   FOR UPDATE OF o SKIP LOCKED""", (CHECK_BATCH_SIZE,))
+                   FOR UPDATE OF o SKIP LOCKED""", (self.company_id.id, CHECK_BATCH_SIZE))
             rows = self.env.cr.fetchall()
             if not rows:
                 return True
@@ -200,7 +217,7 @@ class ComodoPollRun(models.Model):
             lambda order: order.state in ('draft', 'pending')
             and (not order.last_check_at or order.last_check_at < self.started_at))
         deadline = fields.Datetime.from_string(self.started_at) + timedelta(
-            hours=self.env.user.company_id.comodo_poll_interval_hours)
+            hours=self.company_id.comodo_poll_interval_hours)
         if waiting and datetime.utcnow() < deadline:
             raise RetryableJobError(_('%d orders of this run are still being checked') % len(waiting),
                                     seconds=DIGEST_RECHECK_SECONDS, ignore_retry=True)

@@ -22,13 +22,16 @@ class ComodoPortalCaCall(models.Model):
     partner_id = fields.Many2one('res.partner', string='Customer', required=True, index=True,
                                  ondelete='cascade')
     action = fields.Char(required=True)
+    # The company whose reseller account the call uses (the customer's): its staff read its calls only.
+    company_id = fields.Many2one('res.company', required=True, readonly=True, index=True, ondelete='cascade')
 
     @api.model
     def _reserve(self, partner, action):
         """Count one call to Comodo for the customer's company, or refuse it (UserError, nothing
         written) when the hour's limit is reached."""
         customer = partner.commercial_partner_id
-        limit = self.env.user.company_id.comodo_portal_ca_calls_per_hour
+        company = self.env.user.company_id
+        limit = company.comodo_portal_ca_calls_per_hour
         if not limit:
             return
         # Two requests of one customer at once must not both take the last call of the hour.
@@ -40,4 +43,4 @@ class ComodoPortalCaCall(models.Model):
             raise UserError(_('You have reached the limit of %d requests to the certificate authority '
                               'in an hour. Please try again later.') % limit)
         (calls - recent).unlink()
-        self.sudo().create({'partner_id': customer.id, 'action': action})
+        self.sudo().create({'partner_id': customer.id, 'action': action, 'company_id': company.id})

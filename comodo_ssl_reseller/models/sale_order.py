@@ -35,10 +35,23 @@ class SaleOrder(models.Model):
             action.update({'views': [(False, 'form')], 'res_id': self.comodo_order_ids.id})
         return action
 
+    @api.model
+    def _create_in_company(self, company, values):
+        """A sale order made as superuser (a portal purchase, a renewal) in the customer's company.
+
+        The superuser's own company would otherwise pick its number sequence and the customer's
+        pricelist, and the invoice's journal and accounts after it: the context names the company
+        for every default and company-dependent property read on the way.
+        """
+        in_company = self.sudo().with_context(force_company=company.id, company_id=company.id)
+        return in_company.create(dict(values, company_id=company.id))
+
     def _invoice_comodo_line(self, line):
         """Each certificate gets its own invoice: one billing entry to cancel or credit on its own."""
-        invoice = self.env['account.invoice'].create(self._prepare_invoice())
-        line.invoice_line_create(invoice.id, line.qty_to_invoice)
+        # The sale's company, not the confirming user's, chooses the journal and the accounts.
+        sale = self.with_context(force_company=self.company_id.id, company_id=self.company_id.id)
+        invoice = sale.env['account.invoice'].create(sale._prepare_invoice())
+        line.with_env(sale.env).invoice_line_create(invoice.id, line.qty_to_invoice)
         invoice.compute_taxes()
         return invoice
 
