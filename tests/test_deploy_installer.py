@@ -1,13 +1,15 @@
 """The installer against real sshd, nginx and Apache (webserver_rig), over SSH with a generated key."""
 import logging
+import os
 import uuid
 
+import paramiko
 import pytest
 
-from deploy import (FAILED, POSTPONED, ROLLED_BACK, VERIFIED, DeployTarget, install_certificate,
-                    restore_previous)
+from deploy import (FAILED, POSTPONED, ROLLED_BACK, VERIFIED, DeployTarget, fetch_host_key,
+                    install_certificate, restore_previous)
 from deploy.verify import leaf_sha256
-from webserver_rig.rig import free_port, self_signed_pair
+from webserver_rig.rig import LOOPBACK, free_port, self_signed_pair
 
 KINDS = ['nginx', 'apache']
 
@@ -204,3 +206,78 @@ def test_no_key_in_logs_or_reports(webservers, caplog):
     key_lines = [line for secret in secrets for line in secret.splitlines() if 'PRIVATE KEY' not in line]
     written = caplog.text + repr(report.steps) + repr(the_target) + webservers.sshd_log()
     assert not [line for line in key_lines if line in written]
+
+
+def logins(webservers):
+    """Logins sshd accepted so far (it logs each one at INFO)."""
+    return webservers.sshd_log().count('Accepted publickey')
+
+
+@pytest.mark.parametrize('install', [
+    lambda the_target, domain, certificate, key: install_certificate(the_target, domain, certificate, None, key),
+    lambda the_target, domain, certificate, key: restore_previous(the_target, domain),
+], ids=['install', 'restore'])
+def test_no_pinned_host_key_is_refused_before_logging_in(webservers, install):
+    """The rig's sshd answers with a host key nobody confirmed: nothing is sent, nothing written."""
+    domain = new_domain()
+    original = webservers.add_site(domain)['nginx']
+    certificate, key = self_signed_pair(domain)
+    before = logins(webservers)
+
+    report = install(target(webservers, 'nginx', host_fingerprint=None), domain, certificate, key)
+
+    assert report.state == FAILED
+    assert report.failed_step == 'preflight'
+    assert 'no SSH host key is pinned' in report.error
+    assert report.host_fingerprint is None, 'no connection was made'
+    assert logins(webservers) == before
+    assert webservers.read('nginx', domain + '.fullchain.pem') == original
+    assert key not in webservers.read('nginx', domain + '.key')
+    with pytest.raises(IOError):
+        webservers.read('nginx', domain + '.fullchain.pem.previous')
+
+
+def test_fetch_host_key_reads_the_key_without_logging_in(webservers):
+    before = logins(webservers)
+
+    assert fetch_host_key(LOOPBACK, webservers.ssh_port) == ('ED25519', webservers.host_fingerprint)
+    assert logins(webservers) == before
+
+
+def test_fetch_host_key_of_nothing_says_so():
+    with pytest.raises(Exception, match='cannot reach'):
+        fetch_host_key(LOOPBACK, free_port())
+
+
+def test_key_files_are_never_open_to_other_users_while_written(webservers, monkeypatch):
+    """Before every permission change and rename the installer makes, no key file in the folder
+    can be opened by another user: created with its mode, or where only the SSH user can enter."""
+    domain = new_domain()
+    webservers.add_site(domain)
+    certificate, key = self_signed_pair(domain)
+    folder = webservers.certificate_folder('nginx')
+    exposed = []
+
+    def check_folder():
+        for parent, _folders, names in os.walk(folder):
+            parent_open = parent == folder or os.stat(parent).st_mode & 0o077
+            for name in names:
+                mode = os.stat(os.path.join(parent, name)).st_mode & 0o777
+                if '.key' in name and parent_open and mode & 0o077:
+                    exposed.append('%s %o' % (os.path.relpath(os.path.join(parent, name), folder), mode))
+
+    def checked(method):
+        def call(self, *args, **kwargs):
+            check_folder()
+            return method(self, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(paramiko.SFTPClient, 'chmod', checked(paramiko.SFTPClient.chmod))
+    monkeypatch.setattr(paramiko.SFTPClient, 'posix_rename', checked(paramiko.SFTPClient.posix_rename))
+
+    report = install_certificate(target(webservers, 'nginx'), domain, certificate, None, key)
+
+    assert report.state == VERIFIED, report.steps
+    assert exposed == []
+    assert webservers.file_mode('nginx', domain + '.key') == 0o600
+    assert not [name for name in os.listdir(folder) if name.endswith('.tmp')], 'nothing left behind'

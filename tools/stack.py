@@ -340,10 +340,9 @@ def demo_hosted_domain_values(rig):
 
 
 def point_demo_customer_at(config, rig):
-    """The demo database's target for the local nginx, with this run's key (the host key is new
-    too, so the pin is emptied: the first install pins it again)."""
-    values = dict(rig.target_values('nginx'), name=DEMO_TARGET_NAME, host_fingerprint=False,
-                  verify_delay=1.0)
+    """The demo database's target for the local nginx, with this run's key and the fingerprint of
+    this run's host key (new at every run, known to the rig, so pinned here)."""
+    values = dict(rig.target_values('nginx'), name=DEMO_TARGET_NAME, verify_delay=1.0)
     code = (
         "Target = env['comodo.deploy.target']\n"
         "values = %r\n"

@@ -1,4 +1,5 @@
 """sshd + nginx + Apache on loopback high ports, one SNI site per test domain."""
+import base64
 import datetime
 import hashlib
 import os
@@ -70,6 +71,12 @@ def openssh_key_pair():
     return private, public
 
 
+def openssh_fingerprint(public_key_line):
+    """ssh-keygen -l's SHA256:<base64 without padding> of an OpenSSH public key line."""
+    digest = hashlib.sha256(base64.b64decode(public_key_line.split()[1])).digest()
+    return 'SHA256:' + base64.b64encode(digest).decode('ascii').rstrip('=')
+
+
 def write(path, text, mode=0o644):
     with open(path, 'w') as handle:
         handle.write(text)
@@ -79,12 +86,15 @@ def write(path, text, mode=0o644):
 class WebServerRig(object):
     """Start with `start()`, stop with `stop()`. `add_site(domain)` gives nginx and Apache an SNI
     site for `domain` serving a self-signed 'original' certificate; `target_values(kind)` are the
-    values of a deployment target that reaches them."""
+    values of a deployment target that reaches them, its host key pinned."""
 
     def __init__(self, folder=None, ssh_port=None, nginx_port=None, apache_port=None):
         self.folder = folder or tempfile.mkdtemp(prefix='comodo-webservers-')
         self.user = os.environ.get('USER') or subprocess.check_output(['id', '-un']).decode().strip()
         self.client_key, self.client_public_key = openssh_key_pair()
+        # The server's own key, known to the rig: what a person confirms before pinning it.
+        self.host_key, host_public_key = openssh_key_pair()
+        self.host_fingerprint = openssh_fingerprint(host_public_key)
         self.ssh_port = ssh_port or free_port()
         self.nginx_port = nginx_port or free_port()
         self.apache_port = apache_port or free_port()
@@ -113,7 +123,7 @@ class WebServerRig(object):
         test_command, reload_command = self.commands(kind)
         return {
             'host': LOOPBACK, 'port': self.ssh_port, 'user': self.user,
-            'private_key_pem': self.client_key, 'kind': kind,
+            'private_key_pem': self.client_key, 'host_fingerprint': self.host_fingerprint, 'kind': kind,
             'certificate_folder': self.certificate_folder(kind),
             'test_command': test_command, 'reload_command': reload_command,
             'check_host': LOOPBACK, 'check_port': self.check_port(kind),
@@ -217,8 +227,7 @@ class WebServerRig(object):
             'certs': self.certificate_folder('apache')})
 
     def _start_sshd(self):
-        host_key, _ = openssh_key_pair()
-        write(self.path('ssh_host_ed25519_key'), host_key, 0o600)
+        write(self.path('ssh_host_ed25519_key'), self.host_key, 0o600)
         write(self.path('authorized_keys'), self.client_public_key + '\n', 0o600)
         write(self.path('sshd_config'), SSHD_CONF % {
             'port': self.ssh_port, 'folder': self.folder, 'user': self.user})
@@ -266,7 +275,7 @@ StrictModes no
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
-Subsystem sftp internal-sftp
+Subsystem sftp internal-sftp -u 0022
 LogLevel INFO
 """
 

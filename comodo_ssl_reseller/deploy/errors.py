@@ -18,3 +18,8 @@ class TargetUnreachable(DeployError):
 
 class HostKeyMismatch(DeployError):
     """The server's SSH host key is not the pinned one: refused before anything was sent."""
+
+
+class HostKeyNotPinned(DeployError):
+    """No host key is pinned for the server: refused before connecting (a person confirms the
+    fingerprint first; the first server to answer is never trusted)."""

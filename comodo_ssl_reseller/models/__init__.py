@@ -9,6 +9,8 @@ from . import comodo_certificate_order
 from . import comodo_certificate
 from . import comodo_certificate_key
 from . import comodo_deploy_target
+from . import comodo_deploy_target_key
+from . import comodo_deploy_target_host_key
 from . import comodo_temporary_ca
 from . import comodo_certificate_install
 from . import comodo_certificate_order_install

@@ -63,8 +63,10 @@ class ComodoCertificateInstall(models.Model):
     @api.multi
     def name_get(self):
         # Breadcrumbs and links say what was installed where, not "comodo.certificate.install,2".
+        # The server's name only: SSL users may read no more of it.
         purposes = dict(self._fields['purpose']._description_selection(self.env))
-        return [(install.id, _('%s on %s (%s)') % (install.domain, install.target_id.name, purposes[install.purpose]))
+        return [(install.id, _('%s on %s (%s)') % (install.domain, install.target_id.sudo().name,
+                                                   purposes[install.purpose]))
                 for install in self]
 
     @api.model
@@ -74,9 +76,11 @@ class ComodoCertificateInstall(models.Model):
         install = self.sudo().create({
             'order_id': order.id, 'target_id': target.id, 'domain': order.domain, 'purpose': purpose,
             'certificate_pem': certificate_pem, 'chain_pem': chain_pem,
-            'encrypted_private_key': self.env['comodo.encryption']._encrypt(private_key_pem),
             'expected_sha256': certificate_pem and leaf_sha256(certificate_pem),
         })
+        # Encrypted once the record exists: the token is bound to it.
+        install.encrypted_private_key = self.env['comodo.encryption']._encrypt(
+            install, 'encrypted_private_key', private_key_pem)
         install._enqueue()
         return install
 
@@ -103,7 +107,8 @@ class ComodoCertificateInstall(models.Model):
         else:
             report = install_certificate(
                 target, install.domain, install.certificate_pem, install.chain_pem,
-                self.env['comodo.encryption']._decrypt(install.encrypted_private_key))
+                self.env['comodo.encryption']._decrypt(install, 'encrypted_private_key',
+                                                       install.encrypted_private_key))
         install._record(report)
         return _('%s: %s') % (install.domain, install.state)
 
@@ -122,7 +127,6 @@ class ComodoCertificateInstall(models.Model):
                     'encrypted_private_key': False})
 
     def _record(self, report):
-        self.target_id._pin_host_key(report.host_fingerprint)
         values = {
             'attempts': self.attempts + 1,
             'failed_step': report.failed_step or False,

@@ -34,9 +34,9 @@ class ComodoCertificateKey(models.Model):
     def _compute_private_key_pem(self):
         encryption = self.env['comodo.encryption']
         for key in self:
-            key.private_key_pem = encryption._decrypt(key.encrypted_private_key)
+            key.private_key_pem = encryption._decrypt(key, 'encrypted_private_key', key.encrypted_private_key)
 
     def _inverse_private_key_pem(self):
         encryption = self.env['comodo.encryption']
         for key in self:
-            key.encrypted_private_key = encryption._encrypt(key.private_key_pem)
+            key.encrypted_private_key = encryption._encrypt(key, 'encrypted_private_key', key.private_key_pem)

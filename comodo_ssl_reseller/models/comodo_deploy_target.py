@@ -1,19 +1,24 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
-from ..deploy import KINDS, DeployTarget
+from ..deploy import (KINDS, DeployError, DeployTarget, check_connection, describe_private_key,
+                      fetch_host_key, generate_private_key)
 
 KIND_SELECTION = [('nginx', 'nginx'), ('apache', 'Apache')]
 assert {code for code, _label in KIND_SELECTION} == set(KINDS)
+DEPLOY_ADMINS = 'comodo_ssl_reseller.group_deploy_admin'
+MASK = '\u2022\u2022\u2022\u2022'
 
 
 class ComodoDeployTarget(models.Model):
     """A web server certificates are installed on, over SSH with a key.
 
-    Only SSL managers may access this model: its access list is what guards the SSH private key on
-    every path (see comodo.certificate.key why a field's groups= is not enough in Odoo 11). The
-    key's column holds a Fernet token (comodo.encryption), never the PEM. The server's host key is
-    pinned on first use and checked at every later connection.
+    Only deployment administrators may access this model: whoever sets a server's user, host,
+    fingerprint or commands runs commands there, often as root. Its access list is what guards
+    these on every path (Odoo 11 checks a field's groups= in read() and write() only); others see a
+    server's name on the records that name it. The SSH private key lives in
+    comodo.deploy.target.key, which no user may read: here it is write-only, shown by its type and
+    fingerprint. No connection logs in before a person has pinned the server's host key.
     """
 
     _name = 'comodo.deploy.target'
@@ -26,15 +31,21 @@ class ComodoDeployTarget(models.Model):
     host = fields.Char(required=True, help='Name or address of the server for SSH.')
     port = fields.Integer(string='SSH Port', required=True, default=22)
     user = fields.Char(string='SSH User', required=True)
-    encrypted_private_key = fields.Text(readonly=True, copy=False)
+    # Write-only: reads answer nothing; a value written replaces the stored key.
     private_key_pem = fields.Text(string='SSH Private Key', compute='_compute_private_key_pem',
-                                  inverse='_inverse_private_key_pem',
-                                  help='Unencrypted RSA, ECDSA or Ed25519 key whose public half is in '
-                                       'the user\'s authorized_keys. Stored encrypted.')
+                                  inverse='_inverse_private_key_pem')
+    generate_key_pair = fields.Boolean(
+        string='Generate a Key Pair', compute='_compute_generate_key_pair', inverse='_inverse_generate_key_pair',
+        help='Odoo makes a new Ed25519 key; add its public half to the SSH user\'s authorized_keys.')
+    ssh_key_summary = fields.Char(string='SSH Key', compute='_compute_ssh_key_summary')
+    ssh_public_key = fields.Char(string='SSH Public Key', readonly=True, copy=False,
+                                 help='The line to add to the SSH user\'s authorized_keys on the server.')
+    ssh_key_fingerprint = fields.Char(readonly=True, copy=False)
+    ssh_key_type = fields.Char(readonly=True, copy=False)
     host_fingerprint = fields.Char(
         string='Pinned Host Key', copy=False,
-        help='SHA-256 fingerprint of the server\'s SSH host key, recorded at the first connection '
-             'and required at every later one. Empty it to trust a new host key.')
+        help='SHA-256 fingerprint of the server\'s SSH host key, required at every connection. Set it '
+             'with Fetch host key once the fingerprint is confirmed.')
     certificate_folder = fields.Char(
         required=True, default='/etc/ssl/comodo',
         help='Where <domain>.fullchain.pem and <domain>.key are written; the server\'s configuration '
@@ -50,32 +61,105 @@ class ComodoDeployTarget(models.Model):
     check_port = fields.Integer(default=443)
     verify_attempts = fields.Integer(default=5, help='Handshakes tried before the install is failed.')
     verify_delay = fields.Float(string='Seconds Between Checks', default=2.0)
+    connection_tested_at = fields.Datetime(string='Connection Tested', readonly=True, copy=False)
+    connection_test_result = fields.Text(readonly=True, copy=False)
 
-    @api.depends('encrypted_private_key')
     def _compute_private_key_pem(self):
-        encryption = self.env['comodo.encryption']
         for target in self:
-            target.private_key_pem = encryption._decrypt(target.encrypted_private_key)
+            target.private_key_pem = False
 
     def _inverse_private_key_pem(self):
-        encryption = self.env['comodo.encryption']
+        for target in self.filtered('private_key_pem'):
+            target._store_private_key(target.private_key_pem)
+        # Not even the cache keeps the key written: a read in the same transaction answers nothing.
+        self.invalidate_cache(['private_key_pem'], self.ids)
+
+    def _compute_generate_key_pair(self):
         for target in self:
-            target.encrypted_private_key = encryption._encrypt(target.private_key_pem)
+            target.generate_key_pair = False
+
+    def _inverse_generate_key_pair(self):
+        for target in self.filtered('generate_key_pair'):
+            target._store_private_key(generate_private_key())
+
+    @api.depends('ssh_key_fingerprint', 'ssh_key_type')
+    def _compute_ssh_key_summary(self):
+        for target in self:
+            target.ssh_key_summary = target.ssh_key_fingerprint and _('%s set (%s, %s)') % (
+                MASK, target.ssh_key_type, target.ssh_key_fingerprint) or _('No key')
+
+    @api.model
+    def create(self, vals):
+        if not vals.get('private_key_pem') and not vals.get('generate_key_pair'):
+            raise ValidationError(_('A web server needs the SSH private key Odoo logs in with: paste one, '
+                                    'or create the server with "Generate a key pair" ticked.'))
+        return super(ComodoDeployTarget, self).create(vals)
+
+    def _store_private_key(self, private_key_pem):
+        self.ensure_one()
+        try:
+            key_type, fingerprint, public_key = describe_private_key(private_key_pem)
+        except DeployError as error:
+            raise ValidationError(_('The SSH private key of %s is refused: %s.') % (self.name, error.message))
+        self.env['comodo.deploy.target.key'].sudo()._store(self, private_key_pem)
+        self.write({'ssh_key_type': key_type, 'ssh_key_fingerprint': fingerprint, 'ssh_public_key': public_key})
 
     def _deploy_target(self):
-        """The plain-Python view of this target for the installer."""
+        """The plain-Python view of this target for the installer, with the decrypted key."""
         self.ensure_one()
-        if not self.encrypted_private_key:
+        private_key_pem = self.env['comodo.deploy.target.key'].sudo()._private_key_pem(self)
+        if not private_key_pem:
             raise UserError(_('The deployment target %s has no SSH private key.') % self.name)
         return DeployTarget(
-            host=self.host, port=self.port, user=self.user, private_key_pem=self.private_key_pem,
+            host=self.host, port=self.port, user=self.user, private_key_pem=private_key_pem,
             kind=self.kind, certificate_folder=self.certificate_folder,
             host_fingerprint=self.host_fingerprint or None, test_command=self.test_command or None,
             reload_command=self.reload_command or None, use_sudo=self.use_sudo,
             check_host=self.check_host or None, check_port=self.check_port,
             verify_attempts=self.verify_attempts, verify_delay=self.verify_delay)
 
-    def _pin_host_key(self, fingerprint):
-        """Trust on first use: the first fingerprint seen is kept."""
-        if fingerprint and not self.host_fingerprint:
-            self.host_fingerprint = fingerprint
+    # -- buttons (deployment administrators: the access list stops everyone else) ---------------
+
+    @api.multi
+    def action_fetch_host_key(self):
+        """Reads the server's host key without logging in and asks a person to confirm it."""
+        self.ensure_one()
+        self._check_deploy_admin()
+        try:
+            key_type, fingerprint = fetch_host_key(self.host, self.port)
+        except DeployError as error:
+            raise UserError(_('Fetching the host key of %s failed: %s') % (self.name, error.message))
+        confirmation = self.env['comodo.deploy.target.host.key'].create({
+            'target_id': self.id, 'host': self.host, 'port': self.port, 'key_type': key_type,
+            'fingerprint': fingerprint})
+        return {
+            'type': 'ir.actions.act_window', 'res_model': confirmation._name, 'res_id': confirmation.id,
+            'view_mode': 'form', 'target': 'new', 'name': _('Confirm the host key of %s') % self.name,
+        }
+
+    @api.multi
+    def action_test_connection(self):
+        """Logs in with the key and the pinned host key, checks the folder, runs the config test."""
+        self.ensure_one()
+        self._check_deploy_admin()
+        try:
+            lines = check_connection(self._deploy_target())
+        except DeployError as error:
+            raise UserError(_('Testing the connection to %s failed: %s\n%s') % (
+                self.name, error.message, error.output))
+        self.write({'connection_tested_at': fields.Datetime.now(), 'connection_test_result': '\n'.join(lines)})
+        self.env.user.notify_info(_('%s: the connection works.') % self.name)
+        return True
+
+    @api.multi
+    def action_generate_key_pair(self):
+        """Replaces the SSH key with a new Ed25519 key; its public half is shown for authorized_keys."""
+        self.ensure_one()
+        self._check_deploy_admin()
+        self._store_private_key(generate_private_key())
+        return True
+
+    def _check_deploy_admin(self):
+        # A button is a method call: RPC checks no access right before running it.
+        self.check_access_rights('write')
+        self.check_access_rule('write')

@@ -1,9 +1,12 @@
+import logging
 import os
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from odoo import _, api, models, tools
 from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 CONFIG_OPTION = 'comodo_key_encryption_key'
 ENVIRONMENT_VARIABLE = 'COMODO_KEY_ENCRYPTION_KEY'
@@ -12,10 +15,16 @@ ENCRYPTED_FIELDS = [
     ('comodo.certificate.key', 'encrypted_private_key'),
     ('comodo.reseller.account', 'encrypted_password'),
     ('comodo.reseller.account', 'encrypted_secret_key'),
-    ('comodo.deploy.target', 'encrypted_private_key'),
+    ('comodo.deploy.target.key', 'encrypted_private_key'),
     ('comodo.certificate.install', 'encrypted_private_key'),
     ('comodo.temporary.ca', 'encrypted_private_key'),
 ]
+# Every plaintext starts with the record it belongs to: "comodo-bound:<model>/<column>/<id>\n".
+BINDING_PREFIX = 'comodo-bound:'
+
+
+def binding(model, column, record_id):
+    return '%s%s/%s/%d\n' % (BINDING_PREFIX, model, column, record_id)
 
 
 class ComodoEncryption(models.AbstractModel):
@@ -25,6 +34,10 @@ class ComodoEncryption(models.AbstractModel):
     opens it): `comodo_key_encryption_key` in the Odoo configuration file, or the environment
     variable COMODO_KEY_ENCRYPTION_KEY. Several keys, comma-separated, allow rotation: the first
     encrypts, every one decrypts, and _rotate re-encrypts everything with the first.
+
+    Each value is bound to its model, column and record: the plaintext starts with them, and
+    decrypting for any other record refuses. A token copied from one record into another (the
+    temporary CA's key into a web server's, one company's password into another's) opens nothing.
     """
 
     _name = 'comodo.encryption'
@@ -47,15 +60,32 @@ class ComodoEncryption(models.AbstractModel):
                               'bytes, as Fernet.generate_key() makes.') % CONFIG_OPTION)
 
     @api.model
-    def _encrypt(self, text):
+    def _encrypt(self, record, column, text):
+        """A token of `text` that only `record`'s `column` opens (the record must exist)."""
         if not text:
             return False
-        return self._fernet().encrypt(text.encode('utf-8')).decode('ascii')
+        record.ensure_one()
+        plaintext = binding(record._name, column, record.id) + text
+        return self._fernet().encrypt(plaintext.encode('utf-8')).decode('ascii')
 
     @api.model
-    def _decrypt(self, token):
+    def _decrypt(self, record, column, token):
+        """The text of `token`, stored in `record`'s `column`; refuses a token made for another."""
         if not token:
             return False
+        record.ensure_one()
+        plaintext = self._open(token)
+        expected = binding(record._name, column, record.id)
+        if not plaintext.startswith(expected):
+            _logger.warning('Refused to decrypt %s of %s #%d: the value was encrypted for another '
+                            'record', column, record._name, record.id)
+            raise UserError(_('The secret stored in %s of %s #%d was not encrypted for this record: '
+                              'it was copied from elsewhere, and is refused. Enter it again.')
+                            % (column, record._name, record.id))
+        return plaintext[len(expected):]
+
+    @api.model
+    def _open(self, token):
         try:
             return self._fernet().decrypt(token.encode('ascii')).decode('utf-8')
         except InvalidToken:

@@ -39,17 +39,21 @@ class ComodoResellerAccount(models.Model):
     @api.depends('encrypted_password')
     def _compute_password(self):
         for account in self:
-            account.password = self.env['comodo.encryption']._decrypt(account.encrypted_password)
+            account.password = self.env['comodo.encryption']._decrypt(
+                account, 'encrypted_password', account.encrypted_password)
 
     @api.depends('encrypted_secret_key')
     def _compute_secret_key(self):
         for account in self:
-            account.secret_key = self.env['comodo.encryption']._decrypt(account.encrypted_secret_key)
+            account.secret_key = self.env['comodo.encryption']._decrypt(
+                account, 'encrypted_secret_key', account.encrypted_secret_key)
 
     def _inverse_password(self):
         for account in self:
-            account.encrypted_password = self.env['comodo.encryption']._encrypt(account.password)
+            account.encrypted_password = self.env['comodo.encryption']._encrypt(
+                account, 'encrypted_password', account.password)
 
     def _inverse_secret_key(self):
         for account in self:
-            account.encrypted_secret_key = self.env['comodo.encryption']._encrypt(account.secret_key)
+            account.encrypted_secret_key = self.env['comodo.encryption']._encrypt(
+                account, 'encrypted_secret_key', account.secret_key)

@@ -31,13 +31,14 @@ class ComodoTemporaryCa(models.Model):
         ca = self.sudo().search([('company_id', '=', company.id)])
         if not ca:
             certificate_pem, key_pem = make_temporary_ca(company.name)
-            ca = self.sudo().create({
-                'company_id': company.id, 'certificate_pem': certificate_pem,
-                'encrypted_private_key': self.env['comodo.encryption']._encrypt(key_pem)})
+            ca = self.sudo().create({'company_id': company.id, 'certificate_pem': certificate_pem})
+            # Encrypted once the record exists: the token is bound to it.
+            ca.encrypted_private_key = self.env['comodo.encryption']._encrypt(ca, 'encrypted_private_key', key_pem)
         return ca
 
     def _sign(self, private_key_pem, domains):
         self.ensure_one()
         return sign_temporary_certificate(
-            self.certificate_pem, self.env['comodo.encryption']._decrypt(self.encrypted_private_key),
+            self.certificate_pem,
+            self.env['comodo.encryption']._decrypt(self, 'encrypted_private_key', self.encrypted_private_key),
             private_key_pem, domains)

@@ -1,6 +1,6 @@
 """Installing certificates on real web servers (sshd, nginx, Apache from webserver_rig)."""
 from cryptography import x509
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from webserver_rig import shared_rig
 from webserver_rig.rig import free_port
@@ -50,7 +50,7 @@ class TestCertificateInstall(ComodoCase):
         self.assertEqual(self.rig.file_mode('nginx', domain + '.key'), 0o600)
         self.assertEqual(self.rig.read('nginx', domain + '.key'), order.private_key_pem)
         self.assertFalse(install.sudo().encrypted_private_key, 'the key is dropped once installed')
-        self.assertTrue(self.target.host_fingerprint.startswith('SHA256:'), 'pinned on first use')
+        self.assertEqual(self.target.host_fingerprint, self.rig.host_fingerprint, 'the pin it was set up with')
         self.assertIn('Installed on Rig nginx and verified', self._messages(order))
         self.assertEqual(order.deploy_target_id, self.target, 'taken from the customer\'s hosting')
         self.assertEqual(install.display_name, '%s on Rig nginx (Install)' % domain)
@@ -209,7 +209,9 @@ class TestCertificateInstall(ComodoCase):
         written = '\n'.join([self._messages(order)] + order.install_ids.mapped(lambda i: i.log or '')
                             + [body or '' for body in mails])
         self.assertFalse([line for line in key_lines if line in written])
-        self.assertNotIn(self.rig.client_key, self.target.encrypted_private_key)
+        stored = self.env['comodo.deploy.target.key'].search([('target_id', '=', self.target.id)])
+        self.assertTrue(stored.encrypted_private_key)
+        self.assertNotIn(key_lines[0], stored.encrypted_private_key)
 
     def test_only_ssl_managers_reach_targets_and_buttons(self):
         domain = unique_domain('instant')
@@ -220,3 +222,119 @@ class TestCertificateInstall(ComodoCase):
         with self.assertRaises(UserError):
             order.sudo(self.ssl_user).action_reinstall()
         self.assertEqual(order.sudo(self.ssl_user).install_state, 'verified')
+
+
+class TestHostKeyAndSshKey(ComodoCase):
+    """No trust on first use; the SSH key is write-only and bound to its server."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestHostKeyAndSshKey, cls).setUpClass()
+        cls.rig = shared_rig()
+        users = cls.env['res.users'].with_context(no_reset_password=True)
+        cls.deploy_admin = users.create({
+            'name': 'Server Admin', 'login': 'deploy_admin_test', 'email': 'servers@example.com',
+            'groups_id': [(6, 0, [cls.env.ref('comodo_ssl_reseller.group_deploy_admin').id])]})
+
+    def _target(self, **overrides):
+        values = dict(self.rig.target_values('nginx'), name='Rig nginx', verify_attempts=20, verify_delay=0.2)
+        values.update(overrides)
+        return self.env['comodo.deploy.target'].sudo(self.deploy_admin).create(values)
+
+    def _logins(self):
+        return self.rig.sshd_log().count('Accepted publickey')
+
+    def test_install_without_a_pinned_host_key_is_refused_and_nothing_sent(self):
+        target = self._target(host_fingerprint=False)
+        self.subscription.deploy_target_id = target
+        domain = unique_domain('instant')
+        original = self.rig.add_site(domain)['nginx']
+        logins = self._logins()
+
+        order = self._buy(domain)
+
+        install, temporary = order.install_ids
+        for attempt in (install, temporary):
+            self.assertEqual((attempt.state, attempt.failed_step), ('failed', 'preflight'), attempt.log)
+            self.assertIn('no SSH host key is pinned', attempt.error)
+        self.assertIn('Fetch the host key', self._messages(order))
+        self.assertFalse(target.host_fingerprint, 'nothing pinned')
+        self.assertEqual(self._logins(), logins, 'the SSH key was never offered')
+        self.assertEqual(self.rig.read('nginx', domain + '.fullchain.pem'), original)
+        self.assertNotIn(order.private_key_pem, self.rig.read('nginx', domain + '.key'))
+
+    def _messages(self, order):
+        return '\n'.join(order.message_ids.mapped('body'))
+
+    def test_fetch_host_key_pins_only_what_a_person_confirms(self):
+        target = self._target(host_fingerprint=False).sudo(self.deploy_admin)
+        logins = self._logins()
+
+        action = target.action_fetch_host_key()
+
+        confirmation = self.env[action['res_model']].sudo(self.deploy_admin).browse(action['res_id'])
+        self.assertEqual((confirmation.key_type, confirmation.fingerprint), ('ED25519', self.rig.host_fingerprint))
+        self.assertFalse(target.host_fingerprint, 'not pinned before the person confirms')
+        self.assertEqual(self._logins(), logins, 'read without logging in')
+        confirmation.action_pin()
+        self.assertEqual(target.host_fingerprint, self.rig.host_fingerprint)
+
+        domain = unique_domain('instant')
+        self.rig.add_site(domain)
+        self.subscription.deploy_target_id = target
+        order = self._buy(domain)
+        self.assertEqual(order.install_ids[0].state, 'verified', order.install_ids[0].log)
+
+    def test_test_connection_says_what_it_checked(self):
+        target = self._target().sudo(self.deploy_admin)
+        self.assertTrue(target.action_test_connection())
+        self.assertIn('the server showed the pinned host key %s' % self.rig.host_fingerprint,
+                      target.connection_test_result)
+        self.assertIn('$ %s' % self.rig.commands('nginx')[0], target.connection_test_result)
+        unpinned = self._target(host_fingerprint=False).sudo(self.deploy_admin)
+        with self.assertRaisesRegex(UserError, 'no SSH host key is pinned'):
+            unpinned.action_test_connection()
+        wrong_folder = self._target(certificate_folder='/nonexistent/certs').sudo(self.deploy_admin)
+        with self.assertRaisesRegex(UserError, 'does not exist'):
+            wrong_folder.action_test_connection()
+
+    def test_the_ssh_key_is_write_only_and_shown_masked(self):
+        target = self._target().sudo(self.deploy_admin)
+
+        self.assertFalse(target.read(['private_key_pem'])[0]['private_key_pem'])
+        self.assertFalse(target.sudo().read(['private_key_pem'])[0]['private_key_pem'], 'not even for the superuser')
+        summary = target.ssh_key_summary
+        self.assertTrue(summary.startswith('\u2022\u2022\u2022\u2022 set (ED25519, SHA256:'), summary)
+        self.assertEqual(target.ssh_public_key, self.rig.client_public_key)
+        with self.assertRaises(AccessError):
+            self.env['comodo.deploy.target.key'].sudo(self.deploy_admin).search_read([], ['encrypted_private_key'])
+
+    def test_a_web_server_needs_a_key_and_can_make_its_own(self):
+        values = dict(self.rig.target_values('nginx'), name='No key')
+        del values['private_key_pem']
+        with self.assertRaisesRegex(ValidationError, 'needs the SSH private key'):
+            with self.cr.savepoint():
+                self.env['comodo.deploy.target'].sudo(self.deploy_admin).create(values)
+        with self.assertRaisesRegex(ValidationError, 'is refused'):
+            with self.cr.savepoint():
+                self._target(private_key_pem='not a key')
+
+        generated = self.env['comodo.deploy.target'].sudo(self.deploy_admin).create(
+            dict(values, generate_key_pair=True))
+
+        self.assertTrue(generated.ssh_public_key.startswith('ssh-ed25519 '))
+        self.assertNotEqual(generated.ssh_public_key, self.rig.client_public_key)
+        with self.assertRaisesRegex(UserError, 'authorized_keys'):
+            generated.action_test_connection()  # the rig does not know the new key yet
+        before = generated.ssh_public_key
+        generated.action_generate_key_pair()
+        self.assertNotEqual(generated.ssh_public_key, before)
+
+    def test_a_key_copied_from_another_record_opens_nothing(self):
+        """The temporary CA's key token copied into a web server's key decrypts to nothing."""
+        target = self._target()
+        ca = self.env['comodo.temporary.ca']._for_company(self.company)
+        stored = self.env['comodo.deploy.target.key'].search([('target_id', '=', target.id)])
+        stored.encrypted_private_key = ca.encrypted_private_key
+        with self.assertRaisesRegex(UserError, 'not encrypted for this record'):
+            target._deploy_target()

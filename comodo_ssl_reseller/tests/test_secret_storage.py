@@ -5,7 +5,14 @@ from odoo import tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..comodo_client import build_csr, generate_private_key
+from ..deploy import generate_private_key as generate_ssh_key
 from .common import ComodoCase, load_migration, unique_domain
+
+
+def table_columns(cr, table):
+    cr.execute('SELECT column_name FROM information_schema.columns WHERE table_name = %s', (table,))
+    return {row[0] for row in cr.fetchall()}
+
 
 class TestSecretStorage(ComodoCase):
 
@@ -18,8 +25,7 @@ class TestSecretStorage(ComodoCase):
             'groups_id': [(6, 0, [cls.env.ref('comodo_ssl_reseller.group_ssl_manager').id])]})
 
     def _columns(self, table):
-        self.env.cr.execute('SELECT column_name FROM information_schema.columns WHERE table_name = %s', (table,))
-        return {row[0] for row in self.env.cr.fetchall()}
+        return table_columns(self.env.cr, table)
 
     def test_secrets_are_stored_in_their_own_tables_only(self):
         self.assertFalse({'comodo_password', 'comodo_secret_key', 'comodo_login'} & self._columns('res_company'))
@@ -167,6 +173,72 @@ class TestEncryptionAtRest(ComodoCase):
         self._use_keys(Fernet.generate_key().decode())
         with self.assertRaisesRegex(UserError, 'encrypted with a key that'):
             order.private_key_pem
+
+    def test_a_token_copied_into_another_record_opens_nothing(self):
+        first, second = self._key(self._buy(unique_domain('never'))), self._key(self._buy(unique_domain('never')))
+        second.encrypted_private_key = first.encrypted_private_key
+        with self.assertRaisesRegex(UserError, 'not encrypted for this record'):
+            second.private_key_pem
+        self.assertIn('PRIVATE KEY', first.private_key_pem)
+        account = self.env['comodo.reseller.account'].search([('company_id', '=', self.company.id)])
+        other = self.env['comodo.reseller.account'].create({
+            'company_id': self.env['res.company'].create({'name': 'Other Host'}).id})
+        other.encrypted_password = account.encrypted_password
+        with self.assertRaisesRegex(UserError, 'not encrypted for this record'):
+            other.password
+        # Another column of the same record is another binding too.
+        account.encrypted_secret_key = account.encrypted_password
+        with self.assertRaisesRegex(UserError, 'not encrypted for this record'):
+            account.secret_key
+
+    def test_migration_binds_values_encrypted_the_old_way(self):
+        order = self._buy(unique_domain('never'))
+        key_pem = order.private_key_pem
+        ca = self.env['comodo.temporary.ca']._for_company(self.company)
+        ca_key_pem = self.env['comodo.encryption']._decrypt(ca, 'encrypted_private_key', ca.encrypted_private_key)
+        ssh_key_pem = generate_ssh_key()
+        target = self.env['comodo.deploy.target'].create({
+            'name': 'Old server', 'host': 'web.example.com', 'user': 'deploy', 'private_key_pem': ssh_key_pem,
+            'host_fingerprint': 'SHA256:' + 'C' * 43})
+        account = self.env['comodo.reseller.account'].search([('company_id', '=', self.company.id)])
+        fernet = Fernet(tools.config['comodo_key_encryption_key'].split(',')[0])
+
+        def unbound(text):
+            return fernet.encrypt(text.encode()).decode()
+
+        # The tables as 11.0.1.3.0 left them: tokens of the bare values, the SSH key on the server's row.
+        self.env['comodo.deploy.target.key'].search([('target_id', '=', target.id)]).unlink()
+        cr = self.env.cr
+        cr.execute('ALTER TABLE comodo_deploy_target ADD COLUMN encrypted_private_key text')
+        cr.execute('UPDATE comodo_deploy_target SET encrypted_private_key = %s, ssh_key_fingerprint = NULL, '
+                   'ssh_key_type = NULL, ssh_public_key = NULL WHERE id = %s', (unbound(ssh_key_pem), target.id))
+        cr.execute('UPDATE comodo_certificate_key SET encrypted_private_key = %s WHERE id = %s',
+                   (unbound(key_pem), self._key(order).id))
+        cr.execute('UPDATE comodo_reseller_account SET encrypted_password = %s WHERE id = %s',
+                   (unbound('demo'), account.id))
+        cr.execute('UPDATE comodo_temporary_ca SET encrypted_private_key = %s WHERE id = %s',
+                   (unbound(ca_key_pem), ca.id))
+        self.env.cache.invalidate()
+        with self.assertRaisesRegex(UserError, 'not encrypted for this record'):
+            order.private_key_pem  # an unbound token is refused like a copied one
+        self.env.cache.invalidate()
+
+        migration = load_migration('11.0.1.4.0', 'post-bind-ciphertexts')
+        migration.migrate(cr, '11.0.1.3.0')
+        migration.migrate(cr, '11.0.1.4.0')  # an update of a migrated database changes nothing
+        self.env.cache.invalidate()
+
+        self.assertEqual(order.private_key_pem, key_pem, 'nothing lost')
+        self.assertEqual(self.company.comodo_password, 'demo')
+        self.assertEqual(ca._sign(key_pem, [order.domain]).count('BEGIN CERTIFICATE'), 1, 'the CA key still signs')
+        self.assertEqual(target._deploy_target().private_key_pem, ssh_key_pem)
+        self.assertTrue(target.ssh_key_summary.startswith('\u2022\u2022\u2022\u2022 set (ED25519, SHA256:'))
+        self.assertNotIn('encrypted_private_key', table_columns(cr, 'comodo_deploy_target'))
+        for table, column, record_id in [('comodo_certificate_key', 'encrypted_private_key', self._key(order).id),
+                                         ('comodo_reseller_account', 'encrypted_password', account.id),
+                                         ('comodo_temporary_ca', 'encrypted_private_key', ca.id)]:
+            plaintext = fernet.decrypt(self._stored(table, column, record_id).encode()).decode()
+            self.assertTrue(plaintext.startswith('comodo-bound:'), table)
 
     def test_rotation_re_encrypts_with_the_new_key(self):
         order = self._buy(unique_domain('never'))
