@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..deploy import (KINDS, DeployError, DeployTarget, check_connection, describe_private_key,
@@ -6,7 +6,7 @@ from ..deploy import (KINDS, DeployError, DeployTarget, check_connection, descri
 
 KIND_SELECTION = [('nginx', 'nginx'), ('apache', 'Apache')]
 assert {code for code, _label in KIND_SELECTION} == set(KINDS)
-DEPLOY_ADMINS = 'comodo_ssl_reseller.group_deploy_admin'
+SSL_USERS = 'comodo_ssl_reseller.group_ssl_user'
 MASK = '\u2022\u2022\u2022\u2022'
 
 
@@ -87,6 +87,16 @@ class ComodoDeployTarget(models.Model):
         for target in self:
             target.ssh_key_summary = target.ssh_key_fingerprint and _('%s set (%s, %s)') % (
                 MASK, target.ssh_key_type, target.ssh_key_fingerprint) or _('No key')
+
+    @api.model
+    def name_search(self, name='', args=None, operator='ilike', limit=100):
+        # SSL users see servers' names on installations and search them by name (e.g. the
+        # installations' "Web Server" search); by name only: a domain on other fields could tell
+        # them a host or a user.
+        if not args and self.env.user.has_group(SSL_USERS) \
+                and not self.check_access_rights('read', raise_exception=False):
+            return self._name_search(name, [], operator, limit=limit, name_get_uid=SUPERUSER_ID)
+        return super(ComodoDeployTarget, self).name_search(name, args, operator, limit)
 
     @api.model
     def create(self, vals):

@@ -65,6 +65,8 @@ class TestDeployTargetAccess(PortalCase):
             'test': self._call(login, 'comodo.deploy.target', 'action_test_connection', [target_id]),
             'generate': self._call(login, 'comodo.deploy.target', 'action_generate_key_pair', [target_id]),
             'keys': self._call(login, 'comodo.deploy.target.key', 'search_read', [], ['encrypted_private_key']),
+            'name_search by user': self._call(login, 'comodo.deploy.target', 'name_search', 'Managed',
+                                              [('user', '=', self.rig.user)]),
         }
         self.assertEqual({path: answer for path, answer in refused.items() if answer is not None}, {})
         self.assertEqual(self._target().test_command, self.rig.commands('nginx')[0], 'the command is unchanged')
@@ -78,6 +80,11 @@ class TestDeployTargetAccess(PortalCase):
                               [('order_id', '=', self.order_id)], ['purpose', 'target_id', 'display_name'])
         self.assertEqual(sorted(install['purpose'] for install in installs), ['install', 'restore'])
         self.assertEqual({install['target_id'][1] for install in installs}, {'Managed server'})
+        # The installations' search by web server: by its name.
+        self.assertEqual(self._call(login, 'comodo.deploy.target', 'name_search', 'Managed'),
+                         [[target_id, 'Managed server']])
+        self.assertEqual(self._call(login, 'comodo.certificate.install', 'search_count',
+                                    [('target_id', 'ilike', 'Managed')]), 2)
 
     def test_deployment_administrators_own_the_servers_but_never_read_a_key(self):
         login, target_id = 'rpc_deploy_admin', self.target_id
