@@ -133,3 +133,7 @@ def test_a_pushed_order_is_decided_within_seconds(odoo_server, sandbox_factory):
     with open(sandbox.log_path) as log:
         pushes = [line for line in log if 'push order=%s' % number in line]
     assert len(pushes) == 1 and 'HTTP 200' in pushes[0]
+    with open(odoo_server.log_path) as log:
+        request_lines = [line for line in log if '/comodo/push/' in line]
+    assert request_lines, 'the push is in the server\'s request log'
+    assert not [line for line in request_lines if token in line], 'written as /comodo/push/***'
