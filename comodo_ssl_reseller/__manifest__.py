@@ -57,6 +57,7 @@
         'views/portal_install_templates.xml',
         'views/comodo_certificate_order_mail_templates.xml',
         'views/comodo_hosted_domain_views.xml',
+        'views/comodo_hosted_domain_install_views.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

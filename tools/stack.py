@@ -305,8 +305,8 @@ def command_test(pytest_args):
 
 
 def start_demo_webservers():
-    """sshd + nginx on loopback for the demo customer, serving DEMO_SITE; a new SSH key and host
-    key each run."""
+    """sshd + nginx on loopback for the demo customers (their sites are added once the demo
+    database says where each customer's files go); a new SSH key and host key each run."""
     sys.path.insert(0, ROOT)
     from webserver_rig import WebServerRig
     folder = os.path.join(RUN_DIR, 'webservers')
@@ -316,30 +316,45 @@ def start_demo_webservers():
                        apache_port=DEMO_APACHE_PORT)
     try:
         rig.start()
-        rig.add_site(DEMO_SITE)
     except (OSError, RuntimeError) as error:
         rig.stop()
         raise StackError('the demo web servers did not start (%s): is `make webservers` done?' % error)
     return rig
 
 
+# Printed by the demo database's shell before each hosted domain's site: name and folder.
+SITE_LINE = 'demo-site\t'
+
+
 def point_demo_customer_at(config, rig):
     """The demo database's target for the local nginx, with this run's key (the host key is new
-    too, so the pin is emptied: the first install pins it again)."""
+    too, so the pin is emptied: the first install pins it again); the demo customers' hosted
+    domains on it get a site each, whose configuration names the files in the customer's own
+    folder (DEMO_SITE in the server's folder if the database has none)."""
     values = dict(rig.target_values('nginx'), name=DEMO_TARGET_NAME, host_fingerprint=False,
                   verify_delay=1.0)
     code = (
+        "import os\n"
         "Target = env['comodo.deploy.target']\n"
         "values = %r\n"
         "target = Target.search([('name', '=', values['name'])], limit=1) or Target.create(values)\n"
         "target.write(values)\n"
         "env.ref('comodo_ssl_reseller.subscription_portal_business').deploy_target_id = target\n"
-        "env.cr.commit()\n" % values)
+        "Hosted = env['comodo.hosted.domain']\n"
+        "Hosted.search([('deploy_target_id', '=', False), ('subscription_id.deploy_target_id', '=', target.id)]"
+        ").write({'deploy_target_id': target.id})\n"
+        "for hosted in Hosted.search([('deploy_target_id', '=', target.id)]):\n"
+        "    print('%s%%s\\t%%s' %% (hosted.name, os.path.relpath(hosted.install_folder, target.certificate_folder)))\n"
+        "env.cr.commit()\n" % (values, SITE_LINE))
     result = subprocess.run([ODOO, 'shell', '-c', config, '-d', DEMO_DB, '--no-http', '--log-level=warn'],
-                            input=code.encode(), stdout=subprocess.DEVNULL)
+                            input=code.encode(), stdout=subprocess.PIPE)
     if result.returncode:
         raise StackError('could not point the demo customer at the local nginx (odoo shell exit %d)'
                          % result.returncode)
+    sites = [line[len(SITE_LINE):].split('\t') for line in result.stdout.decode().splitlines()
+             if line.startswith(SITE_LINE)]
+    for name, subfolder in sites or [(DEMO_SITE, '')]:
+        rig.add_site(name, subfolder)
 
 
 def command_run():

@@ -30,3 +30,4 @@ from . import comodo_reconciliation_line
 from . import comodo_margin_report
 from . import comodo_hosted_domain
 from . import comodo_certificate_order_hosted_domain
+from . import comodo_hosted_domain_install
