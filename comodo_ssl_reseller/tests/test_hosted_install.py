@@ -175,8 +175,8 @@ class TestHostedInstall(ComodoCase):
                 for hosted, original in ((cancelled_site, cancelled_original), (rejected_site, rejected_original),
                                          (mistyped_site, mistyped_original)):
                     self.assertEqual(self._served(kind, hosted), leaf_sha256(original), hosted.name)
-                    self.assertEqual(self.rig.read(kind, os.path.join(hosted.install_folder, hosted.name + '.fullchain.pem')),
-                                     original)
+                    installed = os.path.join(hosted.install_folder, hosted.name + '.fullchain.pem')
+                    self.assertEqual(self.rig.read(kind, installed), original)
 
     def test_the_kept_pair_of_another_order_is_never_overwritten(self):
         for kind in KINDS:
