@@ -59,6 +59,7 @@
         'views/comodo_hosted_domain_views.xml',
         'views/portal_hosted_domain_templates.xml',
         'security/comodo_company_security.xml',
+        'views/comodo_hosted_domain_install_views.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

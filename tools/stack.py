@@ -314,8 +314,8 @@ def command_test(pytest_args):
 
 
 def start_demo_webservers():
-    """sshd + nginx on loopback for the demo customer, serving DEMO_SITE; a new SSH key and host
-    key each run."""
+    """sshd + nginx on loopback for the demo customers (their sites are added once the demo
+    database says where each customer's files go); a new SSH key and host key each run."""
     sys.path.insert(0, ROOT)
     from webserver_rig import WebServerRig
     folder = os.path.join(RUN_DIR, 'webservers')
@@ -325,39 +325,50 @@ def start_demo_webservers():
                        apache_port=DEMO_APACHE_PORT)
     try:
         rig.start()
-        rig.add_site(DEMO_SITE)
     except (OSError, RuntimeError) as error:
         rig.stop()
         raise StackError('the demo web servers did not start (%s): is `make webservers` done?' % error)
     return rig
 
 
-def demo_hosted_domain_values(rig):
-    """Where the demo customers' domains live on the rig's nginx: its certificate folder (its sites
-    read their files there) and a document root each."""
-    return {name: {'certificate_folder': rig.certificate_folder('nginx'),
-                   'document_root': rig.path('nginx', 'htdocs', name)} for name in DEMO_HOSTED_DOMAINS}
+def demo_document_roots(rig):
+    """A document root each for the demo customers' domains on the rig's nginx."""
+    return {name: rig.path('nginx', 'htdocs', name) for name in DEMO_HOSTED_DOMAINS}
+
+
+# Printed by the demo database's shell before each hosted domain's site: name and folder.
+SITE_LINE = 'demo-site\t'
 
 
 def point_demo_customer_at(config, rig):
     """The demo database's target for the local nginx, with this run's key and the fingerprint of
-    this run's host key (new at every run, known to the rig, so pinned here)."""
+    this run's host key (new at every run, known to the rig, so pinned here); the demo customers'
+    hosted domains on it get a document root and a site each, whose configuration names the files
+    in the customer's own folder (DEMO_SITE in the server's folder if the database has none)."""
     values = dict(rig.target_values('nginx'), name=DEMO_TARGET_NAME, verify_delay=1.0)
     code = (
+        "import os\n"
         "Target = env['comodo.deploy.target']\n"
         "values = %r\n"
         "target = Target.search([('name', '=', values['name'])], limit=1) or Target.create(values)\n"
         "target.write(values)\n"
         "env.ref('comodo_ssl_reseller.subscription_portal_business').deploy_target_id = target\n"
         "env.ref('comodo_ssl_reseller.subscription_portal2_business').deploy_target_id = target\n"
-        "for name, domain_values in %r.items():\n"
-        "    env['comodo.hosted.domain'].search([('name', '=', name)]).write(dict(domain_values, deploy_target_id=target.id))\n"
-        "env.cr.commit()\n" % (values, demo_hosted_domain_values(rig)))
+        "Hosted = env['comodo.hosted.domain']\n"
+        "for name, document_root in %r.items():\n"
+        "    Hosted.search([('name', '=', name)]).write({'document_root': document_root, 'deploy_target_id': target.id})\n"
+        "for hosted in Hosted.search([('deploy_target_id', '=', target.id)]):\n"
+        "    print('%s%%s\\t%%s' %% (hosted.name, os.path.relpath(hosted.install_folder, target.certificate_folder)))\n"
+        "env.cr.commit()\n" % (values, demo_document_roots(rig), SITE_LINE))
     result = subprocess.run([ODOO, 'shell', '-c', config, '-d', DEMO_DB, '--no-http', '--log-level=warn'],
-                            input=code.encode(), stdout=subprocess.DEVNULL)
+                            input=code.encode(), stdout=subprocess.PIPE)
     if result.returncode:
         raise StackError('could not point the demo customer at the local nginx (odoo shell exit %d)'
                          % result.returncode)
+    sites = [line[len(SITE_LINE):].split('\t') for line in result.stdout.decode().splitlines()
+             if line.startswith(SITE_LINE)]
+    for name, subfolder in sites or [(DEMO_SITE, '')]:
+        rig.add_site(name, subfolder)
 
 
 def command_run():

@@ -155,16 +155,19 @@ class WebServerRig(object):
             self._sshd.wait(10)
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def add_site(self, domain):
+    def add_site(self, domain, subfolder=''):
         """nginx and Apache serve `domain` (SNI) with a self-signed original certificate; returns
-        {kind: original certificate PEM}."""
+        {kind: original certificate PEM}. The files are in `subfolder` of each server's certificate
+        folder (a customer's own folder, e.g. customer-7), where the site's configuration names them."""
         originals = {}
         for kind in ('nginx', 'apache'):
-            originals[kind] = self._write_pair(kind, domain)
+            originals[kind] = self._write_pair(kind, domain, subfolder)
         write(self.path('nginx', 'sites', domain + '.conf'), NGINX_SITE % {
-            'port': self.nginx_port, 'domain': domain, 'certs': self.certificate_folder('nginx')})
+            'port': self.nginx_port, 'domain': domain,
+            'certs': os.path.join(self.certificate_folder('nginx'), subfolder).rstrip('/')})
         write(self.path('apache', 'sites', domain + '.conf'), APACHE_SITE % {
-            'port': self.apache_port, 'domain': domain, 'certs': self.certificate_folder('apache')})
+            'port': self.apache_port, 'domain': domain,
+            'certs': os.path.join(self.certificate_folder('apache'), subfolder).rstrip('/')})
         self.reload()
         for kind, certificate in originals.items():
             self._wait_until_served(kind, domain, certificate)
@@ -209,9 +212,10 @@ class WebServerRig(object):
             return handle.read()
 
     # -- helpers --------------------------------------------------------------------------------
-    def _write_pair(self, kind, domain):
+    def _write_pair(self, kind, domain, subfolder=''):
         certificate, key = self_signed_pair(domain)
-        folder = self.certificate_folder(kind)
+        folder = os.path.join(self.certificate_folder(kind), subfolder)
+        os.makedirs(folder, exist_ok=True)
         write(os.path.join(folder, domain + '.fullchain.pem'), certificate)
         write(os.path.join(folder, domain + '.key'), key, 0o600)
         return certificate

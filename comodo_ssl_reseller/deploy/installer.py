@@ -3,7 +3,12 @@
 preflight (connect with the pinned host key, the folder, a config test before any change) → stage
 (the pair written atomically, the previous pair kept) → validate (key matches, config test) →
 activate (reload, never restart) → verify (a TLS handshake with SNI sees the new leaf). Any failure
-after staging puts the previous pair back, reloads, and checks the previous leaf is served again."""
+after staging puts the previous pair back, reloads, and checks the previous leaf is served again.
+
+A temporary certificate is installed only where it cannot hurt: not over a valid certificate (see
+`verify.served_certificate_trust`), and not where another order's kept pair waits for its restore.
+The pair it replaces is kept and marked as the installing order's (`owner`), so that only that
+order's restore puts it back, and only while its temporary certificate is still what is there."""
 import logging
 import socket
 import ssl
@@ -13,7 +18,7 @@ from .errors import DeployError, TargetUnreachable
 from .kinds import KINDS, PREVIOUS_SUFFIX
 from .report import FAILED, POSTPONED, ROLLED_BACK, VERIFIED, InstallReport
 from .ssh import SshSession
-from .verify import leaf_sha256, served_leaf_sha256
+from .verify import INVALID, VALID, leaf_sha256, served_certificate_trust, served_leaf_sha256
 
 _logger = logging.getLogger(__name__)
 
@@ -21,10 +26,13 @@ _logger = logging.getLogger(__name__)
 CONFIRMATIONS = 3
 
 
-def install_certificate(target, domain, certificate_pem, chain_pem, private_key_pem, sleep=time.sleep):
+def install_certificate(target, domain, certificate_pem, chain_pem, private_key_pem, sleep=time.sleep,
+                        owner=None, temporary=False, trusted_roots_pem=()):
     """Installs leaf + chain and the key for `domain` on `target`; returns an InstallReport whose
-    state is verified, rolled_back (the previous pair is served again), failed or postponed
-    (unreachable: nothing was changed)."""
+    state is verified, rolled_back (the previous pair is served again), failed, postponed
+    (unreachable: nothing was changed) or, for a `temporary` certificate, skipped (it could hurt:
+    nothing was changed). `owner` names the installing order on the server (a stable token);
+    `trusted_roots_pem` are roots trusted besides the system's when judging what is served."""
     fullchain_pem = _fullchain(certificate_pem, chain_pem)
     expected_sha256 = leaf_sha256(certificate_pem)
     report = InstallReport()
@@ -34,7 +42,12 @@ def install_certificate(target, domain, certificate_pem, chain_pem, private_key_
         with session:
             kind = KINDS[target.kind](target, session)
             report.add('preflight', True, kind.preflight())
-            previous = kind.stage(domain, fullchain_pem, private_key_pem)
+            if temporary:
+                objection = _objection_to_temporary(kind, target, domain, owner, trusted_roots_pem)
+                if objection:
+                    report.skip('checked', 'no temporary certificate: %s' % objection)
+                    return report
+            previous = kind.stage(domain, fullchain_pem, private_key_pem, owner=owner, temporary=temporary)
             report.add('staged', True, _staged_output(kind, domain, previous))
             try:
                 report.add('validated', True, kind.validate(domain, fullchain_pem))
@@ -45,6 +58,8 @@ def install_certificate(target, domain, certificate_pem, chain_pem, private_key_
                 error = _as_deploy_error(error, report)
                 report.fail(FAILED, error)
                 _rollback(kind, target, domain, previous, report, sleep)
+                if kind.keeper_made:  # nothing of this order's is served: its mark goes too
+                    kind.remove_keeper(domain)
     except TargetUnreachable as error:
         report.fail(POSTPONED if previous is None else FAILED, error)
     except (DeployError, IOError) as error:
@@ -56,17 +71,35 @@ def install_certificate(target, domain, certificate_pem, chain_pem, private_key_
     return report
 
 
-def restore_previous(target, domain, sleep=time.sleep):
+def restore_previous(target, domain, sleep=time.sleep, owner=None, replaced_sha256=None):
     """Puts back the pair the last install replaced (e.g. the site's own before a temporary
-    certificate), or removes the pair if there was none; reloads and checks what is served."""
+    certificate), or removes the pair if there was none; reloads and checks what is served.
+
+    A kept pair marked as another order's is refused (failed, nothing changed). With
+    `replaced_sha256` (or a mark of `owner`'s naming the leaf it installed), nothing is changed
+    (skipped) unless that leaf is still the installed one: a later certificate stays."""
     report = InstallReport()
     session = _session(target)
     try:
         with session:
             kind = KINDS[target.kind](target, session)
             report.add('preflight', True, kind.preflight())
+            keeper, keeper_installed = kind.read_keeper(domain)
+            if keeper and keeper != owner:
+                raise DeployError('preflight', 'the kept pair of %s belongs to another order (%s): it is '
+                                  'not put back by this one, nothing was changed' % (domain, keeper))
+            replaced_sha256 = replaced_sha256 or keeper_installed
+            installed = kind.read_pair(domain)[0]
+            if replaced_sha256 and (not installed or leaf_sha256(installed) != replaced_sha256):
+                if keeper:
+                    kind.remove_keeper(domain)
+                report.skip('checked', 'nothing put back: %s no longer has the certificate %s installed, '
+                                       'what is there now stays' % (domain, replaced_sha256))
+                return report
             previous = kind.read_pair(domain, PREVIOUS_SUFFIX)
             _rollback(kind, target, domain, previous if all(previous) else (None, None), report, sleep)
+            if keeper and report.state == ROLLED_BACK:
+                kind.remove_keeper(domain)
     except TargetUnreachable as error:
         report.fail(POSTPONED, error)
     except (DeployError, IOError) as error:
@@ -74,6 +107,19 @@ def restore_previous(target, domain, sleep=time.sleep):
     finally:
         report.host_fingerprint = session.host_fingerprint
     return report
+
+
+def _objection_to_temporary(kind, target, domain, owner, trusted_roots_pem):
+    """Why a temporary certificate could hurt here, or None."""
+    keeper, _installed = kind.read_keeper(domain)
+    if keeper and keeper != owner:
+        return 'the pair kept for %s belongs to another order (%s) and is never overwritten' % (domain, keeper)
+    verdict, said = served_certificate_trust(target.check_host, target.check_port, domain, trusted_roots_pem)
+    if verdict == VALID:
+        return 'the site already serves %s' % said
+    if verdict != INVALID:
+        return 'what the site serves cannot be told (%s)' % said
+    return None
 
 
 def _session(target):

@@ -13,6 +13,11 @@ from .verify import key_matches_certificate, leaf_sha256
 CERTIFICATE_MODE = 0o644
 KEY_MODE = 0o600
 PREVIOUS_SUFFIX = '.previous'
+# Beside a `.previous` pair kept before a temporary certificate: which order kept it (its owner
+# token) and the leaf that order put in its place. Until that order's restore (or its real
+# certificate) releases it, no other order overwrites the kept pair.
+KEEPER_SUFFIX = '.previous.owner'
+FOLDER_MODE = 0o755
 
 
 class FileServerKind(object):
@@ -22,6 +27,7 @@ class FileServerKind(object):
     def __init__(self, target, session):
         self.target = target
         self.session = session
+        self.keeper_made = False  # set by a stage that marked the kept pair as its owner's
 
     # -- commands -----------------------------------------------------------------------------
     def command(self, which):
@@ -56,22 +62,60 @@ class FileServerKind(object):
         for path in self.paths(domain):
             self.session.remove_file(path + suffix)
 
+    def keeper_path(self, domain):
+        return posixpath.join(self.target.certificate_folder, domain + KEEPER_SUFFIX)
+
+    def read_keeper(self, domain):
+        """(owner token, SHA-256 of the leaf the owner installed) of the kept pair, or (None, None)."""
+        lines = (self.session.read_file(self.keeper_path(domain)) or '').splitlines()
+        return (lines[0], lines[1] if len(lines) > 1 else None) if lines and lines[0] else (None, None)
+
+    def write_keeper(self, domain, owner, installed_sha256):
+        self.session.write_file_atomically(self.keeper_path(domain), '%s\n%s\n' % (owner, installed_sha256),
+                                           CERTIFICATE_MODE)
+
+    def remove_keeper(self, domain):
+        self.session.remove_file(self.keeper_path(domain))
+
     # -- steps --------------------------------------------------------------------------------
     def preflight(self):
-        if not self.session.is_folder(self.target.certificate_folder):
+        """The folder exists (a customer's own folder is made inside an existing parent), and the
+        server's configuration passes its test before anything changes."""
+        folder = self.target.certificate_folder
+        made = ''
+        if not self.session.is_folder(folder) and self.session.is_folder(posixpath.dirname(folder)):
+            self.session.sftp.mkdir(folder, FOLDER_MODE)
+            made = 'made the certificate folder %s\n' % folder
+        if not self.session.is_folder(folder):
             raise DeployError('preflight', 'the certificate folder %s does not exist on the server '
-                              'or cannot be read' % self.target.certificate_folder)
-        return self.run_checked('preflight', 'test')
+                              'or cannot be read' % folder)
+        return made + self.run_checked('preflight', 'test')
 
-    def stage(self, domain, fullchain_pem, private_key_pem):
-        """Writes the new pair; keeps the one it replaces as `<name>.previous`. Returns the
-        replaced pair (None, None if there was none) for a rollback."""
+    def stage(self, domain, fullchain_pem, private_key_pem, owner=None, temporary=False):
+        """Writes the new pair. Returns the replaced pair (None, None if there was none) for a
+        rollback.
+
+        The replaced pair is kept as `<name>.previous` unless another order's kept pair is there
+        (it waits for that order's restore and is never overwritten). A temporary certificate marks
+        the kept pair as `owner`'s; `owner`'s real certificate releases the mark."""
         previous = self.read_pair(domain)
-        if all(previous):
-            self.write_pair(domain, previous[0], previous[1], PREVIOUS_SUFFIX)
+        previous = previous if all(previous) else (None, None)
+        keeper, _installed = self.read_keeper(domain)
+        if keeper and keeper != owner:
+            pass  # another order's kept pair: left as it is
+        elif keeper:
+            if temporary:  # a retry: the kept pair stays the site's own
+                self.write_keeper(domain, owner, leaf_sha256(fullchain_pem))
+            else:  # the real certificate: nothing waits for a restore now
+                self.remove_keeper(domain)
         else:
-            previous = (None, None)
-            self.remove_pair(domain, PREVIOUS_SUFFIX)  # an older one belongs to nothing now
+            if previous[0]:
+                self.write_pair(domain, previous[0], previous[1], PREVIOUS_SUFFIX)
+            else:
+                self.remove_pair(domain, PREVIOUS_SUFFIX)  # an older one belongs to nothing now
+            if temporary:
+                self.write_keeper(domain, owner, leaf_sha256(fullchain_pem))
+                self.keeper_made = True
         self.write_pair(domain, fullchain_pem, private_key_pem)
         return previous
 

@@ -5,6 +5,8 @@ VERIFIED = 'verified'
 FAILED = 'failed'
 ROLLED_BACK = 'rolled_back'
 POSTPONED = 'postponed'
+# Nothing was changed on purpose (e.g. no temporary certificate over a valid one); `error` says why.
+SKIPPED = 'skipped'
 
 
 class InstallReport(object):
@@ -24,6 +26,11 @@ class InstallReport(object):
         self.failed_step = error.step
         self.error = error.message
         self.add(error.step, False, '\n'.join(part for part in (error.message, error.output) if part))
+
+    def skip(self, step, reason):
+        self.state = SKIPPED
+        self.error = reason
+        self.add(step, True, reason)
 
     @property
     def reached(self):

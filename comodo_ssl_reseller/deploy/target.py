@@ -1,4 +1,5 @@
 """A deployment target as the installer sees it: plain values, no ORM."""
+import copy
 
 
 class DeployTarget(object):
@@ -23,6 +24,12 @@ class DeployTarget(object):
         self.check_port = check_port
         self.verify_attempts = max(1, verify_attempts)
         self.verify_delay = verify_delay
+
+    def in_folder(self, certificate_folder):
+        """The same target writing into another folder (a customer's own on a shared server)."""
+        moved = copy.copy(self)
+        moved.certificate_folder = certificate_folder.rstrip('/') or '/'
+        return moved
 
     def __repr__(self):
         # Never the private key.

@@ -35,3 +35,4 @@ from . import comodo_certificate_order_hosted_domain
 from . import res_company_hosted_domain
 from . import account_analytic_account_hosted_domain
 from . import res_partner_hosted_domain
+from . import comodo_hosted_domain_install

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 from odoo import _, api, fields, models
 from odoo.addons.queue_job.job import job
 
-from ..deploy import POSTPONED, ROLLED_BACK, VERIFIED, install_certificate, restore_previous
+from ..deploy import (POSTPONED, ROLLED_BACK, SKIPPED, VERIFIED, install_certificate, restore_previous,
+                      self_signed_roots)
 from ..deploy.verify import leaf_sha256
 
 _logger = logging.getLogger(__name__)
@@ -21,11 +22,14 @@ STATES = [
     ('failed', 'Failed'),
     ('rolled_back', 'Rolled Back'),
     ('superseded', 'Superseded'),
+    ('skipped', 'Not Needed'),
 ]
 # The installer's step names as the timeline's states.
 REACHED_STATES = {'preflight': 'queued', 'staged': 'staged', 'validated': 'validated',
                   'activated': 'active', 'verified': 'verified'}
 WAITING_STATES = ('queued', 'postponed')
+# First key of the advisory lock held while a domain's files in one folder of one server change ('inst').
+FILES_LOCK = 0x696e7374
 # An unreachable server is tried again later, doubling the wait up to a ceiling.
 RETRY_FIRST_DELAY = timedelta(minutes=5)
 RETRY_LONGEST_DELAY = timedelta(hours=4)
@@ -44,6 +48,9 @@ class ComodoCertificateInstall(models.Model):
     company_id = fields.Many2one(related='order_id.company_id', store=True, readonly=True)
     target_id = fields.Many2one('comodo.deploy.target', required=True, readonly=True, ondelete='restrict')
     domain = fields.Char(required=True, readonly=True)
+    certificate_folder = fields.Char(
+        readonly=True, help='The folder on the web server the files went to: the customer\'s own. '
+                            'Empty on older records: the web server\'s folder.')
     purpose = fields.Selection([('temporary', 'Temporary certificate'), ('install', 'Install'),
                                 ('restore', 'Restore the previous certificate')],
                                required=True, readonly=True, default='install')
@@ -56,6 +63,10 @@ class ComodoCertificateInstall(models.Model):
     encrypted_private_key = fields.Text(readonly=True, copy=False, groups=SSL_MANAGERS)
     expected_sha256 = fields.Char(string='Installed Leaf SHA-256', readonly=True)
     served_sha256 = fields.Char(string='Served Leaf SHA-256', readonly=True)
+    replaced_sha256 = fields.Char(
+        string='Takes Away Leaf SHA-256', readonly=True,
+        help='For a restore after a temporary certificate: the temporary leaf. Nothing is put back '
+             'unless it is still the installed one.')
     attempts = fields.Integer(readonly=True)
     next_try_at = fields.Datetime(readonly=True)
     finished_at = fields.Datetime(readonly=True)
@@ -71,12 +82,16 @@ class ComodoCertificateInstall(models.Model):
 
     @api.model
     def _start(self, order, target, certificate_pem=None, chain_pem=None, private_key_pem=None,
-               purpose='install'):
-        """Records the install and queues its job."""
+               purpose='install', domain=None, certificate_folder=None, replaced_sha256=None):
+        """Records the install and queues its job. The files go to the customer's own folder on
+        `target` unless `certificate_folder` says where an earlier install put them."""
         install = self.sudo().create({
-            'order_id': order.id, 'target_id': target.id, 'domain': order.domain, 'purpose': purpose,
+            'order_id': order.id, 'target_id': target.id, 'domain': domain or order.domain,
+            'purpose': purpose,
+            'certificate_folder': certificate_folder or order._install_folder(target),
             'certificate_pem': certificate_pem, 'chain_pem': chain_pem,
             'expected_sha256': certificate_pem and leaf_sha256(certificate_pem),
+            'replaced_sha256': replaced_sha256,
         })
         # Encrypted once the record exists: the token is bound to it.
         install.encrypted_private_key = self.env['comodo.encryption']._encrypt(
@@ -101,16 +116,42 @@ class ComodoCertificateInstall(models.Model):
             # E.g. a temporary certificate whose job ran late, after the issued one was installed.
             install._supersede()
             return _('%s: superseded by a later installation') % install.domain
-        target = install.target_id._deploy_target()
+        target = install._deploy_target()
+        # One change at a time on a domain's files, also between orders (e.g. two of one customer).
+        files = '%s %s %s' % (install.target_id.id, target.certificate_folder, install.domain)
+        self.env.cr.execute('SELECT pg_advisory_xact_lock(%s, hashtext(%s))', (FILES_LOCK, files))
+        owner = install._owner_token()
         if install.purpose == 'restore':
-            report = restore_previous(target, install.domain)
+            report = restore_previous(target, install.domain, owner=owner,
+                                      replaced_sha256=install.replaced_sha256)
         else:
             report = install_certificate(
                 target, install.domain, install.certificate_pem, install.chain_pem,
                 self.env['comodo.encryption']._decrypt(install, 'encrypted_private_key',
-                                                       install.encrypted_private_key))
+                                                       install.encrypted_private_key),
+                owner=owner, temporary=install.purpose == 'temporary',
+                trusted_roots_pem=install._trusted_roots() if install.purpose == 'temporary' else ())
         install._record(report)
         return _('%s: %s') % (install.domain, install.state)
+
+    def _deploy_target(self):
+        target = self.target_id._deploy_target()
+        return target.in_folder(self.certificate_folder) if self.certificate_folder else target
+
+    def _owner_token(self):
+        """How the files on the server name the order that kept a pair: unique across databases."""
+        return '%s:comodo.certificate.order:%d' % (
+            self.env['ir.config_parameter'].sudo().get_param('database.uuid'), self.order_id.id)
+
+    def _trusted_roots(self):
+        """Roots trusted besides the system's when judging what a site serves: in test mode, the
+        roots of the chains the company's CA issued (e.g. the sandbox's), which no system trusts."""
+        company = self.order_id.company_id
+        if not company.comodo_test_mode:
+            return []
+        self.env.cr.execute('SELECT DISTINCT chain_pem FROM comodo_certificate_order '
+                            'WHERE company_id = %s AND chain_pem IS NOT NULL', (company.id,))
+        return self_signed_roots([row[0] for row in self.env.cr.fetchall()])
 
     def _lock_waiting(self):
         self.env.cr.execute('SELECT id FROM comodo_certificate_install WHERE id IN %s AND state IN %s '
@@ -146,6 +187,8 @@ class ComodoCertificateInstall(models.Model):
             return
         if report.state in (VERIFIED, ROLLED_BACK) and self.purpose == 'restore':
             state = 'rolled_back'
+        elif report.state == SKIPPED:
+            state = 'skipped'
         elif report.state == VERIFIED:
             state = 'verified'
         else:
@@ -156,6 +199,8 @@ class ComodoCertificateInstall(models.Model):
         self.order_id.message_post(body=self._outcome_message())
 
     def _outcome_message(self):
+        if self.state == 'skipped':
+            return _('Nothing changed on %s: %s.') % (self.target_id.name, self.error)
         if self.purpose == 'restore':
             if self.state == 'rolled_back':
                 return _('The certificate that %s served before was restored.') % self.target_id.name

@@ -1123,6 +1123,8 @@ class ComodoCertificateOrder(models.Model):
         self.write({'waiting_since': fields.Datetime.now(), 'attempts': 0, 'validation_mail_sent_at': False})
         self.message_post(body=_('Domain corrected from %s to %s in CA order %s.')
                           % (previous, domain, self.ca_order_number))
+        # The temporary certificate was for the wrong name: that site gets back what it served.
+        self._after_ca_outcome(_('restoring the site\'s certificate'), self._restore_after_temporary)
 
     def _customer_reissue(self):
         """A new key and certificate in the same CA order (a lost or compromised key), for free."""

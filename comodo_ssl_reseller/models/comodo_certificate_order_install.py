@@ -22,15 +22,25 @@ class ComodoCertificateOrder(models.Model):
                                      groups=SSL_USERS)
 
     def _install_issued(self):
-        """After issuance: the new certificate goes on the customer's server, if it names one."""
+        """After issuance: the new certificate goes on the web server of the order's hosted domain."""
         self._install_certificate(self.certificate_pem, self.chain_pem, self.sudo().private_key_pem)
 
     def _install_temporary(self):
         """At placement: a certificate from the order's own key, signed by the company's temporary
-        CA, so the site has TLS while Comodo validates."""
+        CA, so the site has TLS while Comodo validates. Only where it cannot hurt: for a hosted
+        domain of the ordering customer, never for a renewal (the current certificate serves until
+        the renewed one is issued); the install job also checks the site serves no valid
+        certificate and that no other order's kept pair is there (deploy.installer)."""
         target = self._find_deploy_target()
         private_key_pem = self.sudo().private_key_pem
         if not target or not private_key_pem:
+            if not self.sudo().hosted_domain_id:
+                self.message_post(body=_('No temporary certificate and no automatic installation: %s '
+                                         'is not a domain hosted with us for this customer.') % self.domain)
+            return self.env['comodo.certificate.install']
+        if self.renewal_of_id:
+            self.message_post(body=_('No temporary certificate for a renewal: %s keeps the certificate '
+                                     'it serves until the renewed one is issued.') % self.domain)
             return self.env['comodo.certificate.install']
         temporary_ca = self.env['comodo.temporary.ca']._for_company(self.company_id)
         certificate_pem = temporary_ca._sign(private_key_pem, self._domains())
@@ -38,22 +48,31 @@ class ComodoCertificateOrder(models.Model):
             self, target, certificate_pem, temporary_ca.certificate_pem, private_key_pem, purpose='temporary')
 
     def _restore_after_temporary(self):
-        """Rejected or cancelled: the server gets back what it served before the temporary
-        certificate. One that was never installed is simply not installed any more."""
+        """Rejected, cancelled, timed out or its domain corrected: the server gets back what it
+        served before this order's temporary certificate, where that certificate was installed, and
+        only while it is still there. One that was never installed is simply not installed any more."""
         latest = self.sudo().install_ids[:1]
         if latest.purpose != 'temporary':
             return
         if latest.state in ('queued', 'postponed'):
             latest._supersede()
         elif latest.state == 'verified':
-            self.env['comodo.certificate.install']._start(self, latest.target_id, purpose='restore')
+            self.env['comodo.certificate.install']._start(
+                self, latest.target_id, purpose='restore', domain=latest.domain,
+                # Records older than per-customer folders have none: their files are in the server's.
+                certificate_folder=latest.certificate_folder or latest.target_id.sudo().certificate_folder,
+                replaced_sha256=latest.expected_sha256)
 
     def _install_certificate(self, certificate_pem, chain_pem, private_key_pem):
-        """Installs this certificate (or a later one of this order: reissue, renewal) on the order's
-        deployment target, in the background. Does nothing if there is no target."""
+        """Installs this certificate (or a later one of this order: reissue, renewal) on the web
+        server of the order's hosted domain, in the background. A name hosted elsewhere is never
+        installed automatically."""
         self.ensure_one()
         target = self._find_deploy_target()
         if not target:
+            if not self.sudo().hosted_domain_id:
+                self.message_post(body=_('Not installed automatically: %s is not a domain hosted with us '
+                                         'for this customer, who installs the certificate.') % self.domain)
             return self.env['comodo.certificate.install']
         if not private_key_pem:
             self.message_post(body=_('Not installed on %s: the customer brought its own CSR, so Odoo '
@@ -63,21 +82,29 @@ class ComodoCertificateOrder(models.Model):
                                                             private_key_pem)
 
     def _find_deploy_target(self):
-        """The order's own target, else the one the customer's hosting names (remembered)."""
-        if not self.deploy_target_id:
-            hostings = self.env['account.analytic.account'].sudo().search([
-                ('partner_id', 'child_of', self.partner_id.commercial_partner_id.id),
-                ('deploy_target_id', '!=', False),
-                ('company_id', 'in', [self.company_id.id, False]),
-            ], limit=1)
-            if hostings:
-                self.sudo().deploy_target_id = hostings.deploy_target_id
-        return self.sudo().deploy_target_id
+        """The web server of the order's hosted domain (remembered on the order); none for a name
+        hosted elsewhere or a hosted domain that is not the ordering customer's."""
+        hosted = self._own_hosted_domain()
+        if hosted.deploy_target_id and self.sudo().deploy_target_id != hosted.deploy_target_id:
+            self.sudo().deploy_target_id = hosted.deploy_target_id
+        return hosted.deploy_target_id
+
+    def _own_hosted_domain(self):
+        hosted = self.sudo().hosted_domain_id
+        if hosted.company_id != self.company_id or (
+                hosted.partner_id.commercial_partner_id != self.partner_id.commercial_partner_id):
+            return self.env['comodo.hosted.domain'].sudo()
+        return hosted
+
+    def _install_folder(self, target):
+        """The folder on `target` for this order's files: its customer's own."""
+        hosted = self._own_hosted_domain()
+        return hosted._install_folder_of(target) if hosted else False
 
     def _install_words(self):
         """What the portal tells the customer about its site, in plain words: (tone, text), tone
         a Bootstrap alert kind; None when nothing was installed. Called on the order as sudo."""
-        latest = self.install_ids.filtered(lambda install: install.state != 'superseded')[:1]
+        latest = self.install_ids.filtered(lambda install: install.state not in ('superseded', 'skipped'))[:1]
         if not latest:
             return None
         if latest.purpose == 'restore':

@@ -149,6 +149,7 @@ class ComodoPollRun(models.Model):
                 order.write({'state': 'timeout', 'next_check_at': False})
                 order.message_post(body=_('No decision from Comodo after %d hours: polling stopped '
                                           'until the order is reset.') % order.company_id.comodo_timeout_hours)
+                order._after_ca_outcome(_('restoring the site\'s certificate'), order._restore_after_temporary)
             self.timed_out_count += len(timed_out)
             self._commit_if_allowed()
             if len(timed_out) < TIMEOUT_BATCH_SIZE:

@@ -29,6 +29,18 @@ class TestCertificateInstall(ComodoCase):
         values.update(overrides)
         return cls.env['comodo.deploy.target'].create(values)
 
+    def _buy(self, domain, **line_values):
+        """The customer's hosted domain on its hosting's web server, its files in the server's own
+        folder (where these tests' sites name them), then the purchase; its work runs at once."""
+        target = self.subscription.deploy_target_id
+        hosted = self.env['comodo.hosted.domain'].create({
+            'name': domain, 'partner_id': self.customer.id, 'subscription_id': self.subscription.id,
+            'deploy_target_id': target.id, 'certificate_folder': target.certificate_folder})
+        order = self._buy_queued(domain, **line_values).with_env(self.env)
+        order.hosted_domain_id = hosted  # set here, where the ordering path does not set it yet
+        order._job_place()
+        return order
+
     def _served(self, kind, domain):
         return self.rig.served_sha256(kind, domain)
 
@@ -52,7 +64,7 @@ class TestCertificateInstall(ComodoCase):
         self.assertFalse(install.sudo().encrypted_private_key, 'the key is dropped once installed')
         self.assertEqual(self.target.host_fingerprint, self.rig.host_fingerprint, 'the pin it was set up with')
         self.assertIn('Installed on Rig nginx and verified', self._messages(order))
-        self.assertEqual(order.deploy_target_id, self.target, 'taken from the customer\'s hosting')
+        self.assertEqual(order.deploy_target_id, self.target, 'taken from the hosted domain')
         self.assertEqual(install.display_name, '%s on Rig nginx (Install)' % domain)
 
     def test_reissued_certificate_replaces_the_first_on_the_site(self):
