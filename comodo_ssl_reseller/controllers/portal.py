@@ -282,13 +282,16 @@ class CertificatePortal(CustomerPortal):
                 ('wildcard', _('Every name under a domain (wildcard certificates)'), wildcards)]
 
     def _requested_names(self, form):
-        """The names asked for: one of the customer's domains (or a pair of them) from the list, or
-        one hosted elsewhere typed in its own box."""
-        chosen = (form.get('domain') or '').lower().split()
-        external = (form.get('external_domain') or '').lower().split()
+        """The names asked for: one of the customer's domains (or its www / bare pair) from the list,
+        or one hosted elsewhere typed in its own box."""
+        chosen = (form.get('domain') or '').strip().lower()
+        external = (form.get('external_domain') or '').strip().lower()
         if chosen and external:
             raise UserError(_('Choose one of your domains or enter a domain hosted elsewhere, not both.'))
-        return chosen or external
+        pair = chosen.split()
+        if len(pair) == 2 and pair[0] == 'www.' + pair[1]:
+            return pair
+        return [name for name in (chosen or external,) if name]
 
     @http.route(['/my/certificates/buy'], type='http', auth='user', website=True, methods=['GET'])
     def portal_certificate_buy_form(self, **kw):
@@ -339,7 +342,7 @@ class CertificatePortal(CustomerPortal):
         if not term or not term.available:
             raise UserError(_('Choose one of the certificates offered.'))
         if not self._requested_names(form):
-            raise UserError(_('Choose the domain the certificate is for.'))
+            raise UserError(_('Choose or enter the domain the certificate is for.'))
         if form.get('dcv_method') not in dict(DCV_METHOD_SELECTION):
             raise UserError(_('Choose how the domain is validated.'))
         return term
