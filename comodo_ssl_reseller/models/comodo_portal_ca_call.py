@@ -30,7 +30,7 @@ class ComodoPortalCaCall(models.Model):
         """Count one call to Comodo for the customer's company, or refuse it (UserError, nothing
         written) when the hour's limit is reached."""
         customer = partner.commercial_partner_id
-        company = self.env.user.company_id
+        company = self.env.user.company_id  # the customer's: the portal calls this as the customer
         limit = company.comodo_portal_ca_calls_per_hour
         if not limit:
             return
