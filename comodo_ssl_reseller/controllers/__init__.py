@@ -1,2 +1,3 @@
 from . import portal
 from . import status_push
+from . import queue_job

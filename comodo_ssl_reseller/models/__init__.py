@@ -6,6 +6,8 @@ from . import res_partner
 from . import comodo_certificate_type
 from . import comodo_certificate_term
 from . import comodo_certificate_order
+from . import comodo_certificate_order_billing
+from . import comodo_certificate_order_queue
 from . import comodo_certificate
 from . import comodo_certificate_key
 from . import comodo_deploy_target
@@ -30,3 +32,4 @@ from . import comodo_reconciliation_line
 from . import comodo_margin_report
 from . import comodo_hosted_domain
 from . import comodo_certificate_order_hosted_domain
+from . import queue_job

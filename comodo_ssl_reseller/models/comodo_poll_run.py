@@ -62,6 +62,7 @@ class ComodoPollRun(models.Model):
 
     @api.model
     def _run(self):
+        self.env['comodo.certificate.order']._queue_due_billing_steps()
         run = self.create({})
         run._work()
         return run
