@@ -14,7 +14,7 @@ import pytest
 
 from comodo_client import ComodoClient, build_csr, generate_private_key
 from server_process import OdooServer, wait
-from test_job_runner import use_sandbox
+from test_job_runner import sell_certificates, use_sandbox
 
 # Placement and a check against a sandbox this slow are still in flight when the server is killed.
 SLOW_LATENCY_MS = 8000
@@ -44,19 +44,6 @@ def _rows(db, query, *params):
         return cr.fetchall()
 
 
-def _sell(call, domains):
-    """One confirmed sale order with a certificate line per domain; its orders' ids."""
-    term_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.certificate_term_positivessl_365')
-    call('comodo.certificate.term', 'write', [term_id], {'reseller_price': 10.0})
-    product_id = call('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
-    sale_id = call('sale.order', 'create', {
-        'partner_id': call('ir.model.data', 'xmlid_to_res_id', 'base.partner_demo_portal'),
-        'order_line': [(0, 0, {'product_id': product_id, 'comodo_domain': domain,
-                               'comodo_dcv_method': 'CNAME_CSR_HASH'}) for domain in domains]})
-    call('sale.order', 'action_confirm', [sale_id])
-    return call('comodo.certificate.order', 'search', [('sale_order_id', '=', sale_id)])
-
-
 def _current_date_range(call):
     """Today's numbering range of the customer invoices' journal, made now if it does not exist yet
     (else the first invoice would make it, in its own transaction: nothing to contend for)."""
@@ -82,7 +69,8 @@ def test_placements_at_the_same_moment_leave_no_invoice_in_draft(server, db, com
             cr.execute('SELECT id FROM ir_sequence_date_range WHERE id = %s FOR UPDATE', (date_range_id,))
         order_ids = []
         for _sale in range(3):
-            order_ids += _sell(call, ['instant-%s.example.com' % uuid.uuid4().hex[:10] for _line in range(2)])
+            domains = ['instant-%s.example.com' % uuid.uuid4().hex[:10] for _line in range(2)]
+            order_ids += sell_certificates(call, domains)
 
         def all_issued():
             return all(state == 'issued' for (state,) in _rows(
@@ -132,7 +120,7 @@ def test_a_killed_server_resumes_its_jobs_at_once_and_orders_once(server, db, sa
     cron_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.ir_cron_poll_pending_orders')
     call('ir.cron', 'method_direct_trigger', [cron_id])
     placed_domain = 'slow-%s.example.com' % uuid.uuid4().hex[:10]
-    (placed_id,) = _sell(call, [placed_domain])
+    (placed_id,) = sell_certificates(call, [placed_domain])
 
     wait(lambda: _job_states(db, checked_id, '_job_check_due') == ['started']
          and _job_states(db, placed_id, '_job_place') == ['started'], 30, 'the check and the placement to run')
