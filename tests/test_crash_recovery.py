@@ -16,8 +16,9 @@ from comodo_client import ComodoClient, build_csr, generate_private_key
 from server_process import OdooServer, wait
 from test_job_runner import sell_certificates, use_sandbox
 
-# Placement and a check against a sandbox this slow are still in flight when the server is killed.
-SLOW_LATENCY_MS = 8000
+# The sandbox holds the placement's and the check's calls this long (less than the company's
+# 30-second CA timeout): both jobs are still running when the server is killed.
+CA_HANG_SECONDS = 20
 
 
 @pytest.fixture(scope='module')
@@ -101,14 +102,14 @@ def _job_states(db, order_id, method):
 
 
 def test_a_killed_server_resumes_its_jobs_at_once_and_orders_once(server, db, sandbox_factory):
-    sandbox = sandbox_factory(slow_latency=SLOW_LATENCY_MS, issue_after=3600)
+    sandbox = sandbox_factory(issue_after=3600)
     call = server.caller()
     company_id = use_sandbox(call, sandbox)
     call('res.company', 'write', [company_id], {'comodo_invoice_policy': 'open'})
     # One order waiting at the CA, due for the poll; one sold now and being placed.
-    checked_domain = 'slow-%s.example.com' % uuid.uuid4().hex[:10]
+    checked_domain = 'never-%s.example.com' % uuid.uuid4().hex[:10]
     csr = build_csr(generate_private_key('ec'), [checked_domain])
-    with ComodoClient(sandbox.url, 'demo', 'demo', timeout=30) as client:
+    with ComodoClient(sandbox.url, 'demo', 'demo', timeout=10) as client:
         checked_number = client.place_order(287, 365, csr, [checked_domain], dcv_method='CNAME_CSR_HASH').order_number
     term_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.certificate_term_positivessl_365')
     checked_id = call('comodo.certificate.order', 'create', {
@@ -117,17 +118,20 @@ def test_a_killed_server_resumes_its_jobs_at_once_and_orders_once(server, db, sa
     call('comodo.certificate.order', 'write', [checked_id], {
         'state': 'pending', 'ca_order_number': checked_number, 'waiting_since': '2099-01-01 00:00:00',
         'next_check_at': '2000-01-01 00:00:00'})
+    for action in ('CollectSSL', 'AutoApplySSL'):
+        sandbox.plan_fault('hang', action=action, seconds=CA_HANG_SECONDS)
     cron_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.ir_cron_poll_pending_orders')
     call('ir.cron', 'method_direct_trigger', [cron_id])
-    placed_domain = 'slow-%s.example.com' % uuid.uuid4().hex[:10]
+    placed_domain = 'never-%s.example.com' % uuid.uuid4().hex[:10]
     (placed_id,) = sell_certificates(call, [placed_domain])
 
     wait(lambda: _job_states(db, checked_id, '_job_check_due') == ['started']
-         and _job_states(db, placed_id, '_job_place') == ['started'], 30, 'the check and the placement to run')
+         and _job_states(db, placed_id, '_job_place') == ['started'], CA_HANG_SECONDS,
+         'the check and the placement to run')
     server.kill()
 
     # The CA acted on the placement all the same; it decides both orders while Odoo is down.
-    placed_at_ca = wait(lambda: _ca_orders(sandbox, placed_domain), 30, 'the CA to take the order')
+    placed_at_ca = wait(lambda: _ca_orders(sandbox, placed_domain), CA_HANG_SECONDS + 10, 'the CA to take the order')
     for number in (checked_number, placed_at_ca[0]['orderNumber']):
         sandbox.approve(number)
     server.start()

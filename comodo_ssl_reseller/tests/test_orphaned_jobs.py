@@ -1,4 +1,5 @@
-"""Jobs left by a dead worker are requeued; a job a live worker runs is never run twice.
+"""Jobs left by a dead worker are requeued; a job a live worker runs is never run twice; the Async
+Manager shows the orders whose work is due with no job.
 
 The requeuer and the job lock work on connections of their own, so the jobs here are committed
 (and deleted afterwards); a second connection plays the live worker.
@@ -10,6 +11,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import common
 
 from ..controllers.queue_job import _job_lock
+from .common import ComodoCase, unique_domain
 
 
 class TestOrphanedJobs(unittest.TestCase):
@@ -84,3 +86,25 @@ class TestOrphanedJobs(unittest.TestCase):
                                  0, 'a job its worker holds is never requeued')
         self.assertEqual(self._state('dead'), ('enqueued', 1, 0), 'its line goes with the worker')
         live_worker.rollback()
+
+
+class TestDueWithoutJob(ComodoCase):
+    """The Async Manager's "Due, No Job": work due that no job will do before the next poll."""
+
+    def _listed(self, order):
+        orders = self.env['comodo.certificate.order']
+        found = orders.search([('due_without_job', '=', True), ('id', '=', order.id)])
+        self.assertEqual(order.due_without_job, bool(found))
+        return bool(found)
+
+    def test_an_order_whose_job_failed_is_shown(self):
+        order = self._buy_queued(unique_domain('never'))
+        self._make_due(order)
+        job = self.env['queue.job'].search([('func_string', 'like', '_job_place'),
+                                            ('record_ids', 'like', str(order.id))])
+        self.assertEqual(len(job.filtered(lambda j: order.id in j.record_ids)), 1)
+        self.assertFalse(self._listed(order), 'its placement job is queued')
+        job.write({'state': 'failed'})
+        order.invalidate_cache()
+        self.assertTrue(self._listed(order), 'due, and nothing will place it before the next poll')
+        self.assertIn(order, order.search([('due_without_job', '!=', False)]))
