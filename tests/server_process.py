@@ -1,6 +1,7 @@
 """A real Odoo server on the server-test database that `make test` prepares, for tests that drive
 Odoo from outside (XML-RPC, queue_job's job runner, its log file, pg_dump of what it committed)."""
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -30,18 +31,21 @@ def _http_port(config_path):
 
 class OdooServer(object):
 
-    def __init__(self, log_path):
+    def __init__(self, log_path, extra_args=()):
         self.database = os.environ.get('COMODO_SERVER_TEST_DB')
         self.config = os.environ.get('COMODO_SERVER_TEST_CONFIG')
         assert self.database and self.config, 'run through `make test`: it prepares the server test database'
         self.port = _http_port(self.config)
         self.url = 'http://127.0.0.1:%d' % self.port
         self.log_path = log_path
+        self.extra_args = list(extra_args)
         self._process = None
 
     def start(self):
+        # A session of its own: kill() reaches the workers and the cron worker too.
         self._process = subprocess.Popen([ODOO, '-c', self.config, '-d', self.database,
-                                          '--logfile', self.log_path])
+                                          '--logfile', self.log_path] + self.extra_args,
+                                         start_new_session=True)
         wait(self._answers, 60, 'Odoo to listen on port %d' % self.port)
         return self
 
@@ -52,6 +56,11 @@ class OdooServer(object):
 
     def stop(self):
         self._process.terminate()
+        self._process.wait(timeout=30)
+
+    def kill(self):
+        """SIGKILL to the whole process group, as a crash or an OOM kill of the machine does."""
+        os.killpg(self._process.pid, signal.SIGKILL)
         self._process.wait(timeout=30)
 
     def caller(self, login='admin', password='admin'):

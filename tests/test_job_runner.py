@@ -21,6 +21,20 @@ def use_sandbox(call, sandbox):
     return company_id
 
 
+def sell_certificates(call, domains):
+    """One confirmed sale of the demo portal customer with a PositiveSSL line per domain; the ids of
+    its certificate orders."""
+    term_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.certificate_term_positivessl_365')
+    call('comodo.certificate.term', 'write', [term_id], {'reseller_price': 10.0})
+    product_id = call('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
+    sale_id = call('sale.order', 'create', {
+        'partner_id': call('ir.model.data', 'xmlid_to_res_id', 'base.partner_demo_portal'),
+        'order_line': [(0, 0, {'product_id': product_id, 'comodo_domain': domain,
+                               'comodo_dcv_method': 'CNAME_CSR_HASH'}) for domain in domains]})
+    call('sale.order', 'action_confirm', [sale_id])
+    return call('comodo.certificate.order', 'search', [('sale_order_id', '=', sale_id)])
+
+
 def test_certificate_order_runs_through_the_job_runner(odoo_server, comodo_sandbox):
     call = odoo_server.caller()
     use_sandbox(call, comodo_sandbox)

@@ -11,6 +11,7 @@ import pytest
 
 from comodo_client import dcv_instructions
 from server_process import wait
+from test_job_runner import sell_certificates, use_sandbox
 
 
 @pytest.fixture(scope='module')
@@ -36,18 +37,8 @@ def _html(message):
 
 
 def _order_certificate(call, sandbox, domain):
-    call('res.company', 'write', [call('ir.model.data', 'xmlid_to_res_id', 'base.main_company')], {
-        'comodo_api_url': sandbox.url, 'comodo_login': 'demo', 'comodo_password': 'demo',
-        'comodo_test_mode': True})
-    term_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.certificate_term_positivessl_365')
-    call('comodo.certificate.term', 'write', [term_id], {'reseller_price': 10.0})
-    product_id = call('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
-    sale_id = call('sale.order', 'create', {
-        'partner_id': call('ir.model.data', 'xmlid_to_res_id', 'base.partner_demo_portal'),
-        'order_line': [(0, 0, {'product_id': product_id, 'comodo_domain': domain,
-                               'comodo_dcv_method': 'CNAME_CSR_HASH'})]})
-    call('sale.order', 'action_confirm', [sale_id])
-    return call('comodo.certificate.order', 'search', [('domain', '=', domain)])[0]
+    use_sandbox(call, sandbox)
+    return sell_certificates(call, [domain])[0]
 
 
 def _wait_for_state(call, order_id, state):

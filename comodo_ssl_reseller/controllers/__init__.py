@@ -1,3 +1,4 @@
 from . import chatter
 from . import portal
 from . import status_push
+from . import queue_job

@@ -6,6 +6,8 @@ from . import res_partner
 from . import comodo_certificate_type
 from . import comodo_certificate_term
 from . import comodo_certificate_order
+from . import comodo_certificate_order_billing
+from . import comodo_certificate_order_queue
 from . import comodo_certificate
 from . import comodo_certificate_key
 from . import comodo_deploy_target
@@ -36,3 +38,4 @@ from . import res_company_hosted_domain
 from . import account_analytic_account_hosted_domain
 from . import res_partner_hosted_domain
 from . import comodo_hosted_domain_install
+from . import queue_job

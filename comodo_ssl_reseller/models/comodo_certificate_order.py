@@ -447,7 +447,7 @@ class ComodoCertificateOrder(models.Model):
         })
         self.message_post(body=_('Ordered from Comodo: CA order number %s.') % ca_order_number)
         self._after_ca_outcome(_('naming the CA order on the invoice'), self._name_ca_order_on_invoices)
-        self._after_ca_outcome(_('validating the invoice'), self._validate_invoices_if_configured)
+        self._bill_after_ca('validate')
         self._after_ca_outcome(_('booking the CA charge'), lambda: self._book_ca_charge(total_cost))
         self._after_ca_outcome(_('installing a temporary certificate'), self._install_temporary)
 
@@ -884,8 +884,7 @@ class ComodoCertificateOrder(models.Model):
         self.write({'state': 'rejected', 'rejection_reason': reason or _('Rejected by Comodo'),
                     'next_check_at': False})
         self.message_post(body=_('Comodo rejected the certificate request: %s') % self.rejection_reason)
-        self._after_ca_outcome(_('cancelling the billing entry'), lambda: self._cancel_billing(
-            _('Certificate request rejected by Comodo')))
+        self._bill_after_ca('settle')
         self._after_ca_outcome(_('asking Comodo for a refund'), self._refund_ca_charge)
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(
             'comodo_ssl_reseller.mail_template_certificate_rejected'))

@@ -69,6 +69,7 @@ class ComodoPollRun(models.Model):
         """A run for each company with orders to poll or time out; returns the runs."""
         # One budget for the whole pass, so that it fits the cron's limits whatever the number of
         # companies; a company reached after it is spent still makes one step, then a job continues.
+        self.env['comodo.certificate.order']._queue_due_billing_steps()
         deadline = time.time() + self._time_budget()
         runs = self.browse()
         for company in self._companies_to_poll():

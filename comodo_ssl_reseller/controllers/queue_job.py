@@ -1,0 +1,61 @@
+import logging
+from contextlib import contextmanager
+
+import psycopg2
+
+import odoo
+from odoo import http
+from odoo.addons.queue_job.controllers.main import RunJobController
+
+from ..models.queue_job import own_job_id
+
+_logger = logging.getLogger(__name__)
+
+# How long a worker waits for its job's lock line: the requeuer holds one for a moment only; a
+# longer hold is another worker running the same job.
+JOB_LOCK_WAIT = '2s'
+
+
+class RunJobWithLockController(RunJobController):
+
+    @http.route('/queue_job/runjob', type='http', auth='none')
+    def runjob(self, db, job_uuid, **kw):
+        """Run this addon's jobs while holding their lock line (see models/queue_job.py)."""
+        with _job_lock(db, job_uuid) as held:
+            if not held:
+                return ''
+            return super(RunJobWithLockController, self).runjob(db, job_uuid, **kw)
+
+
+@contextmanager
+def _job_lock(db, job_uuid):
+    """Yields False when the job must not run here: another worker runs it, or the requeuer just
+    requeued it. Jobs of other addons run as queue_job runs them (yields True without a lock)."""
+    cr = odoo.sql_db.db_connect(db).cursor(serialized=False)
+    try:
+        job_id = own_job_id(cr, job_uuid)
+        if not job_id:
+            cr.rollback()
+            yield True
+            return
+        cr.execute('INSERT INTO comodo_job_lock (queue_job_id) VALUES (%s) ON CONFLICT DO NOTHING', (job_id,))
+        cr.commit()
+        cr.execute("SET LOCAL lock_timeout = '%s'" % JOB_LOCK_WAIT)
+        try:
+            cr.execute('SELECT 1 FROM comodo_job_lock WHERE queue_job_id = %s FOR UPDATE', (job_id,),
+                       log_exceptions=False)
+        except psycopg2.OperationalError:
+            _logger.info('Job %s is already being run by another worker', job_uuid)
+            cr.rollback()
+            yield False
+            return
+        if not cr.fetchone():
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            cr.execute('DELETE FROM comodo_job_lock WHERE queue_job_id = %s', (job_id,))
+            cr.commit()
+    finally:
+        cr.close()

@@ -1,0 +1,110 @@
+"""Jobs left by a dead worker are requeued; a job a live worker runs is never run twice; the Async
+Manager shows the orders whose work is due with no job.
+
+The requeuer and the job lock work on connections of their own, so the jobs here are committed
+(and deleted afterwards); a second connection plays the live worker.
+"""
+import unittest
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tests import common
+
+from ..controllers.queue_job import _job_lock
+from .common import ComodoCase, unique_domain
+
+
+class TestOrphanedJobs(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.registry = odoo.registry(common.get_db_name())
+        cls.job_ids = {}
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            # State as a worker left it: (state, its lock line, tries so far).
+            left = {
+                'dead': ('started', True, 0),
+                'live': ('started', True, 0),
+                'lost': ('enqueued', False, 0),
+                'run_without_lock': ('started', False, 0),
+                'killing_its_worker': ('started', True, 4),
+            }
+            for name, (state, line, retry) in left.items():
+                job = env['comodo.poll.run'].with_delay(max_retries=5, description=name)._job_send_digest()
+                record = job.db_record()
+                cr.execute('UPDATE queue_job SET state = %s, retry = %s WHERE id = %s', (state, retry, record.id))
+                if line:
+                    cr.execute('INSERT INTO comodo_job_lock (queue_job_id) VALUES (%s)', (record.id,))
+                cls.job_ids[name] = record.id
+
+    @classmethod
+    def tearDownClass(cls):
+        with cls.registry.cursor() as cr:
+            cr.execute('DELETE FROM queue_job WHERE id IN %s', (tuple(cls.job_ids.values()),))
+
+    def _live_worker(self, name):
+        """A connection holding the job's lock line, as the worker running it does."""
+        cr = odoo.sql_db.db_connect(self.registry.db_name).cursor()
+        self.addCleanup(cr.close)
+        cr.execute('SELECT 1 FROM comodo_job_lock WHERE queue_job_id = %s FOR UPDATE', (self.job_ids[name],))
+        return cr
+
+    def _state(self, name):
+        with self.registry.cursor() as cr:
+            cr.execute('SELECT state, retry, (SELECT count(*) FROM comodo_job_lock WHERE queue_job_id = j.id) '
+                       'FROM queue_job j WHERE id = %s', (self.job_ids[name],))
+            return cr.fetchone()
+
+    def _uuid(self, name):
+        with self.registry.cursor() as cr:
+            cr.execute('SELECT uuid FROM queue_job WHERE id = %s', (self.job_ids[name],))
+            return cr.fetchone()[0]
+
+    def test_requeue_and_worker_lock(self):
+        live_worker = self._live_worker('live')
+        with self.registry.cursor() as cr:
+            requeued = api.Environment(cr, SUPERUSER_ID, {})['queue.job']._comodo_requeue_orphaned_jobs()
+        self.assertEqual(requeued, 3)
+        self.assertEqual(self._state('dead'), ('pending', 1, 0), 'its worker died: requeued, one try spent')
+        self.assertEqual(self._state('live'), ('started', 0, 1), 'its worker runs it: left alone')
+        self.assertEqual(self._state('lost')[:2], ('pending', 0), 'handed to a worker that never took it')
+        self.assertEqual(self._state('run_without_lock'), ('started', 0, 0),
+                         'not run under the lock: nothing says its worker is gone')
+        self.assertEqual(self._state('killing_its_worker')[0], 'failed', 'its tries are spent: not looping')
+
+        # A worker given a job another one holds does not run it; once free, it holds it while running.
+        with self.registry.cursor() as cr:
+            cr.execute("UPDATE queue_job SET state = 'enqueued' WHERE id = %s", (self.job_ids['dead'],))
+        job_uuid = self._uuid('dead')
+        with _job_lock(self.registry.db_name, job_uuid) as held:
+            self.assertTrue(held)
+            with _job_lock(self.registry.db_name, job_uuid) as held_twice:
+                self.assertFalse(held_twice, 'a second request for the same job does not run it')
+            with self.registry.cursor() as cr:
+                self.assertEqual(api.Environment(cr, SUPERUSER_ID, {})['queue.job']._comodo_requeue_orphaned_jobs(),
+                                 0, 'a job its worker holds is never requeued')
+        self.assertEqual(self._state('dead'), ('enqueued', 1, 0), 'its line goes with the worker')
+        live_worker.rollback()
+
+
+class TestDueWithoutJob(ComodoCase):
+    """The Async Manager's "Due, No Job": work due that no job will do before the next poll."""
+
+    def _listed(self, order):
+        orders = self.env['comodo.certificate.order']
+        found = orders.search([('due_without_job', '=', True), ('id', '=', order.id)])
+        self.assertEqual(order.due_without_job, bool(found))
+        return bool(found)
+
+    def test_an_order_whose_job_failed_is_shown(self):
+        order = self._buy_queued(unique_domain('never'))
+        self._make_due(order)
+        job = self.env['queue.job'].search([('func_string', 'like', '_job_place'),
+                                            ('record_ids', 'like', str(order.id))])
+        self.assertEqual(len(job.filtered(lambda j: order.id in j.record_ids)), 1)
+        self.assertFalse(self._listed(order), 'its placement job is queued')
+        job.write({'state': 'failed'})
+        order.invalidate_cache()
+        self.assertTrue(self._listed(order), 'due, and nothing will place it before the next poll')
+        self.assertIn(order, order.search([('due_without_job', '!=', False)]))
