@@ -5,13 +5,14 @@ from odoo.exceptions import AccessError
 # the customer pays for hosting and certificates (a free plan gives certificates away): a price
 # decision, which a hosting billing product leaves to sales managers, and to SSL managers, who
 # configure the plans. The web server is where the customer's private keys are written as root:
-# only those who run the servers choose it (SSL managers, system administrators).
+# only those who run the servers choose it (deployment administrators, which system administrators
+# are, and SSL managers, who point hosted domains at servers too).
 HOSTING_FIELD_GROUPS = {
     'hosting_plan_id': (('sales_team.group_sale_manager', 'comodo_ssl_reseller.group_ssl_manager'),
                         'the plan sets what the customer pays; sales managers and SSL managers choose it.'),
-    'deploy_target_id': (('comodo_ssl_reseller.group_ssl_manager', 'base.group_system'),
-                         'certificates and their private keys are installed there; SSL managers and '
-                         'system administrators choose it.'),
+    'deploy_target_id': (('comodo_ssl_reseller.group_deploy_admin', 'comodo_ssl_reseller.group_ssl_manager'),
+                         'certificates and their private keys are installed there; deployment '
+                         'administrators and SSL managers choose it.'),
 }
 
 

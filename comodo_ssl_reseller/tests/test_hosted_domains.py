@@ -170,7 +170,7 @@ class TestHostedDomainRecords(HostedDomainsCase):
     def test_imported_from_a_csv_file_by_names(self):
         target = self.env['comodo.deploy.target'].create({
             'name': 'Shared web server', 'host': '127.0.0.1', 'user': 'deploy', 'kind': 'nginx',
-            'certificate_folder': '/etc/ssl/hosting'})
+            'certificate_folder': '/etc/ssl/hosting', 'generate_key_pair': True})
         rows = [['shop.example-import.com', self.neighbour.name, self.neighbour_subscription.name, target.name,
                  '/srv/www/shop', 'example-import.com']]
         result = self.env['comodo.hosted.domain'].load(
@@ -288,7 +288,7 @@ class TestUpdatingFromTheLastVersion(HostedDomainsCase):
     def test_names_in_service_become_hosted_domains_for_review(self):
         target = self.env['comodo.deploy.target'].create({
             'name': 'Web server of 11.0.1.3.0', 'host': '127.0.0.1', 'user': 'deploy',
-            'certificate_folder': '/etc/ssl/hosting'})
+            'certificate_folder': '/etc/ssl/hosting', 'generate_key_pair': True})
         site, wild, typo = unique_domain('instant'), unique_domain('instant'), unique_domain('instant')
         served = self._order_of_the_last_version(self.customer, site, 'issued', deploy_target_id=target.id,
                                                  extra_domains='www.' + site, term_id=self.multi_domain_term.id,

@@ -231,7 +231,7 @@ class TestLinksOnlySomeUsersSet(ComodoCase):
         cls._subscribe(cls.other_customer, cls.plan)
         cls.free_plan = cls._plan('Free Certificates', ssl_module=True, comodo_ssl=True, certificate_billing=False)
         cls.target = cls.env['comodo.deploy.target'].create({'name': 'Another server', 'host': 'web2.example.com',
-                                                            'user': 'root'})
+                                                            'user': 'root', 'generate_key_pair': True})
 
     def _renewal_line(self, renewed):
         return {'product_id': self.term.product_id.id, 'comodo_domain': renewed.domain,
