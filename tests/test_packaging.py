@@ -26,9 +26,11 @@ def test_wheel_carries_the_addon_and_its_requirements(tmp_path):
         metadata = wheel.read('odoo11_addon_comodo_ssl_reseller-%s.dist-info/METADATA' % version).decode()
     addon = 'odoo/addons/comodo_ssl_reseller/'
     for path in ('__manifest__.py', 'comodo_client/client.py', 'models/comodo_certificate_order.py',
-                 'data/ir_cron_data.xml', 'security/ir.model.access.csv', 'static/description/icon.png',
-                 'migrations/%s/post-migration.py' % version):
+                 'data/ir_cron_data.xml', 'security/ir.model.access.csv', 'static/description/icon.png'):
         assert addon + path in names
+    # The update to this version: its migration scripts travel with it (pre-/post-<topic>.py).
+    migrations = addon + 'migrations/%s/' % version
+    assert any(name.startswith(migrations + 'post-') and name.endswith('.py') for name in names)
     requirements = [line.split(':', 1)[1].strip() for line in metadata.splitlines()
                     if line.startswith('Requires-Dist:')]
     for requirement in ('requests', 'cryptography', 'odoo11-addon-queue-job', 'odoo11-addon-contract'):
