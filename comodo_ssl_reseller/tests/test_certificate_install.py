@@ -9,7 +9,20 @@ from ..deploy.verify import leaf_sha256
 from .common import ComodoCase, unique_domain
 
 
-class TestCertificateInstall(ComodoCase):
+class OnTheHostingsWebServer(object):
+    """Purchases for a domain the customer holds on its hosting's web server."""
+
+    def _buy(self, domain, **line_values):
+        """The customer's hosted domain on its hosting's web server, its files in the server's own
+        folder (where these tests' sites name them), then the purchase; its work runs at once."""
+        target = self.subscription.deploy_target_id
+        self._hold(domain, deploy_target_id=target.id, certificate_folder=target.certificate_folder)
+        order = self._buy_queued(domain, **line_values).with_env(self.env)
+        order._job_place()
+        return order
+
+
+class TestCertificateInstall(OnTheHostingsWebServer, ComodoCase):
 
     @classmethod
     def setUpClass(cls):
@@ -29,17 +42,6 @@ class TestCertificateInstall(ComodoCase):
         values.update(overrides)
         return cls.env['comodo.deploy.target'].create(values)
 
-    def _buy(self, domain, **line_values):
-        """The customer's hosted domain on its hosting's web server, its files in the server's own
-        folder (where these tests' sites name them), then the purchase; its work runs at once."""
-        target = self.subscription.deploy_target_id
-        hosted = self.env['comodo.hosted.domain'].create({
-            'name': domain, 'partner_id': self.customer.id, 'subscription_id': self.subscription.id,
-            'deploy_target_id': target.id, 'certificate_folder': target.certificate_folder})
-        order = self._buy_queued(domain, **line_values).with_env(self.env)
-        order.hosted_domain_id = hosted  # set here, where the ordering path does not set it yet
-        order._job_place()
-        return order
 
     def _served(self, kind, domain):
         return self.rig.served_sha256(kind, domain)
@@ -236,7 +238,7 @@ class TestCertificateInstall(ComodoCase):
         self.assertEqual(order.sudo(self.ssl_user).install_state, 'verified')
 
 
-class TestHostKeyAndSshKey(ComodoCase):
+class TestHostKeyAndSshKey(OnTheHostingsWebServer, ComodoCase):
     """No trust on first use; the SSH key is write-only and bound to its server."""
 
     @classmethod

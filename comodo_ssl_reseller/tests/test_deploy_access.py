@@ -30,6 +30,8 @@ class TestDeployTargetAccess(PortalCase):
             target = env['comodo.deploy.target'].create(dict(
                 self.rig.target_values('nginx'), name='Managed server', verify_attempts=20, verify_delay=0.2))
             domain = unique_domain('instant')
+            env['comodo.hosted.domain'].create({'name': domain, 'partner_id': self.customer.id,
+                                                'deploy_target_id': target.id})
             order = env['comodo.certificate.order'].create({
                 'partner_id': self.customer.id, 'term_id': self.term.id, 'domain': domain,
                 'dcv_method': 'CNAME_CSR_HASH'})
