@@ -4,5 +4,5 @@ a good and a broken chain.
 
 `make test` and `make run` install the package (tools/webservers.sh). `shared_dns_rig()` starts one
 server per test process on first use; the pytest plugin stops it at the end of the session."""
-from .rig import (BROKEN_ZONE, INSECURE_ZONE, SIGNED_PARENT, SIGNED_ZONE, TEST_ZONES,  # noqa: F401
-                  DnsRig, DnsRigError, shared_dns_rig, stop_shared_dns_rig)
+from .rig import (BROKEN_ZONE, INSECURE_ZONE, LOCKED_ZONE, SIGNED_PARENT, SIGNED_ZONE,  # noqa: F401
+                  TEST_ZONES, DnsRig, DnsRigError, shared_dns_rig, stop_shared_dns_rig)

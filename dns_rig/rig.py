@@ -34,6 +34,8 @@ NAMED_USER = 'bind'
 
 # Unsigned zones the tests make their names in.
 TEST_ZONES = ('example.test',)
+# A zone the server holds but lets no key change (updates are REFUSED).
+LOCKED_ZONE = 'locked.test'
 # DNSSEC: the signed parent (its keys are the validator's trust anchor) and three children: signed
 # with its DS in the parent, signed under a DS that matches none of its keys, and unsigned (no DS).
 SIGNED_PARENT = 'dnssec.test'
@@ -92,7 +94,7 @@ class DnsRig(object):
     # -- what others need to reach it -----------------------------------------------------------
     @property
     def zones(self):
-        return TEST_ZONES + DNSSEC_ZONES + self.extra_zones
+        return TEST_ZONES + (LOCKED_ZONE,) + DNSSEC_ZONES + self.extra_zones
 
     def server_values(self):
         """A DNS server as the hosting company records it: address, port and the TSIG key."""
@@ -282,7 +284,7 @@ class DnsRig(object):
     # -- configuration --------------------------------------------------------------------------
     def _named_conf(self):
         zones = ''.join(ZONE_CONF % {
-            'zone': zone, 'key': self.key_name,
+            'zone': zone, 'updaters': 'none;' if zone == LOCKED_ZONE else 'key "%s";' % self.key_name,
             'policy': '    dnssec-policy "rig";\n' if zone in SIGNED_ZONES else ''} for zone in self.zones)
         return NAMED_CONF % {'folder': self.folder, 'port': self.port, 'key': self.key_name,
                              'algorithm': self.key_algorithm, 'secret': self.key_secret} + zones
@@ -335,7 +337,7 @@ ZONE_CONF = """\
 zone "%(zone)s" {
     type primary;
     file "zones/%(zone)s.db";
-    allow-update { key "%(key)s"; };
+    allow-update { %(updaters)s };
 %(policy)s};
 """
 

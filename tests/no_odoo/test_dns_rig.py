@@ -15,7 +15,7 @@ import dns.tsig
 import dns.update
 import pytest
 
-from dns_rig import BROKEN_ZONE, INSECURE_ZONE, SIGNED_PARENT, SIGNED_ZONE
+from dns_rig import BROKEN_ZONE, INSECURE_ZONE, LOCKED_ZONE, SIGNED_PARENT, SIGNED_ZONE
 
 
 def send(dns_rig, update):
@@ -58,6 +58,15 @@ def test_unsigned_update_is_refused(dns_rig, dns_name):
 
     assert send(dns_rig, update).rcode() == dns.rcode.REFUSED
     assert dns_rig.records(dns_name, 'A') == []
+
+
+def test_locked_zone_refuses_even_the_run_key(dns_rig):
+    name = dns_rig.new_name(LOCKED_ZONE)
+    update = dns.update.UpdateMessage(LOCKED_ZONE, keyring=dns_rig.tsig_key())
+    update.add(dns.name.from_text(name), 60, 'A', '192.0.2.1')
+
+    assert send(dns_rig, update).rcode() == dns.rcode.REFUSED
+    assert dns_rig.records(name, 'A') == []
 
 
 def test_update_signed_with_another_key_is_refused(dns_rig, dns_name):

@@ -1,0 +1,223 @@
+"""The validation file written over SFTP on the installer's SSH session to the rig's real sshd, then
+fetched over HTTP from the rig's real nginx as the CA fetches it, and removed afterwards."""
+import os
+import shutil
+import tempfile
+import time
+import uuid
+
+import pytest
+import requests
+
+from comodo_client import build_csr, dcv_instructions, generate_private_key
+from dcv_publish import (DocumentRootMissing, FileProof, FilePublisher, FileReceipt, PathOutsideDocumentRoot)
+from deploy.ssh import SshSession
+from webserver_rig import shared_rig
+from webserver_rig.rig import free_port, write
+
+SETTLED_ANSWERS = 5
+START_TIMEOUT = 20
+
+
+class DocumentRoots(object):
+    """nginx of the rig serving a document root per domain over plain HTTP on a port of its own, as
+    a customer's site serves /.well-known/pki-validation/ to the CA."""
+
+    def __init__(self, rig):
+        self.rig = rig
+        self.port = free_port()
+        # nginx's workers run as another user when the rig runs as root: the roots must be readable.
+        self.folder = tempfile.mkdtemp(prefix='comodo-document-roots-')
+        os.chmod(self.folder, 0o755)
+
+    def add(self, domain):
+        root = os.path.join(self.folder, domain)
+        os.mkdir(root, 0o755)
+        write(os.path.join(root, 'site.txt'), domain)
+        write(self.rig.path('nginx', 'sites', 'roots-%s.conf' % domain), SITE % {
+            'port': self.port, 'domain': domain, 'root': root})
+        self.rig.reload()
+        self._wait_until_served(domain)
+        return root
+
+    def fetch(self, domain, path):
+        return requests.get('http://127.0.0.1:%d%s' % (self.port, path), headers={'Host': domain},
+                            allow_redirects=False, timeout=10)
+
+    def close(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _wait_until_served(self, domain):
+        """After a reload the old workers answer for a moment: wait until the new site answers
+        several times in a row."""
+        deadline = time.time() + START_TIMEOUT
+        in_a_row = 0
+        while in_a_row < SETTLED_ANSWERS:
+            if time.time() > deadline:
+                raise RuntimeError('nginx did not serve %s within %ss' % (domain, START_TIMEOUT))
+            answer = self.fetch(domain, '/site.txt')
+            in_a_row = in_a_row + 1 if answer.status_code == 200 and answer.text == domain else 0
+            time.sleep(0.05)
+
+
+SITE = """\
+server {
+    listen 127.0.0.1:%(port)s;
+    server_name %(domain)s;
+    root %(root)s;
+    default_type text/plain;
+}
+"""
+
+
+@pytest.fixture(scope='module')
+def roots():
+    document_roots = DocumentRoots(shared_rig())
+    yield document_roots
+    document_roots.close()
+
+
+@pytest.fixture
+def site(roots):
+    """(domain, document root) of a new site."""
+    domain = 'site-%s.example.com' % uuid.uuid4().hex[:10]
+    return domain, roots.add(domain)
+
+
+@pytest.fixture
+def session():
+    values = shared_rig().target_values('nginx')
+    with SshSession(values['host'], values['port'], values['user'], values['private_key_pem'],
+                    values['host_fingerprint']) as ssh:
+        yield ssh
+
+
+def file_proof(domain, root, csr=None, unique_value=None):
+    csr = csr or build_csr(generate_private_key(), [domain])
+    return FileProof.from_instructions(dcv_instructions(csr, 'HTTP_CSR_HASH', domain, unique_value), root)
+
+
+def mode(path):
+    return os.stat(path).st_mode & 0o777
+
+
+def test_publish_serves_the_exact_body_and_cleanup_removes_file_and_folders(roots, site, session):
+    domain, root = site
+    proof = file_proof(domain, root, unique_value='Order42')
+    assert proof.file_name.startswith('/.well-known/pki-validation/') and proof.file_name.endswith('.txt')
+
+    receipt = FilePublisher(session).publish(proof)
+
+    answer = roots.fetch(domain, proof.file_name)
+    assert answer.status_code == 200 and answer.text == proof.content
+    assert proof.content.endswith('\nsectigo.com\nOrder42')
+    assert receipt.path == root + proof.file_name and receipt.wrote_file
+    assert receipt.created_folders == (root + '/.well-known', root + '/.well-known/pki-validation')
+    assert mode(receipt.path) == 0o644
+    assert [mode(folder) for folder in receipt.created_folders] == [0o755, 0o755]
+
+    # The receipt survives a trip through JSON (the order keeps it until the CA has decided).
+    FilePublisher(session).cleanup(FileReceipt.from_dict(receipt.to_dict()))
+
+    assert roots.fetch(domain, proof.file_name).status_code == 404
+    assert sorted(os.listdir(root)) == ['site.txt']
+
+
+def test_folders_that_were_there_stay(site, session):
+    domain, root = site
+    validation_folder = os.path.join(root, '.well-known', 'pki-validation')
+    os.makedirs(validation_folder)
+    write(os.path.join(validation_folder, 'customer-own.txt'), 'kept')
+    proof = file_proof(domain, root)
+
+    receipt = FilePublisher(session).publish(proof)
+    assert receipt.created_folders == ()
+    FilePublisher(session).cleanup(receipt)
+
+    assert os.listdir(validation_folder) == ['customer-own.txt']
+
+
+def test_two_orders_for_one_name_keep_each_others_file(roots, site, session):
+    domain, root = site
+    first, second = file_proof(domain, root), file_proof(domain, root)
+    assert first.file_name != second.file_name
+
+    first_receipt = FilePublisher(session).publish(first)
+    second_receipt = FilePublisher(session).publish(second)
+    FilePublisher(session).cleanup(first_receipt)
+
+    assert roots.fetch(domain, first.file_name).status_code == 404
+    answer = roots.fetch(domain, second.file_name)
+    assert answer.status_code == 200 and answer.text == second.content
+    FilePublisher(session).cleanup(second_receipt)
+    assert roots.fetch(domain, second.file_name).status_code == 404
+
+
+def test_a_file_another_order_rewrote_is_not_removed(roots, site, session):
+    """Same CSR, two orders (their uniqueValues differ): one file name, the later body wins, and the
+    earlier order's cleanup leaves the later order's file alone."""
+    domain, root = site
+    csr = build_csr(generate_private_key(), [domain])
+    earlier, later = file_proof(domain, root, csr, 'First1'), file_proof(domain, root, csr, 'Second2')
+    assert earlier.file_name == later.file_name and earlier.content != later.content
+
+    earlier_receipt = FilePublisher(session).publish(earlier)
+    later_receipt = FilePublisher(session).publish(later)
+    FilePublisher(session).cleanup(earlier_receipt)
+
+    answer = roots.fetch(domain, later.file_name)
+    assert answer.status_code == 200 and answer.text == later.content
+    FilePublisher(session).cleanup(later_receipt)
+    assert roots.fetch(domain, later.file_name).status_code == 404
+
+
+def test_the_same_file_already_there_is_left_to_whoever_wrote_it(roots, site, session):
+    domain, root = site
+    proof = file_proof(domain, root)
+    owner = FilePublisher(session).publish(proof)
+
+    again = FilePublisher(session).publish(proof)
+    assert again.wrote_file is False and again.created_folders == ()
+    FilePublisher(session).cleanup(again)
+    assert roots.fetch(domain, proof.file_name).text == proof.content
+    FilePublisher(session).cleanup(owner)
+    assert roots.fetch(domain, proof.file_name).status_code == 404
+
+
+def test_cleanup_twice_changes_nothing_more(site, session):
+    domain, root = site
+    receipt = FilePublisher(session).publish(file_proof(domain, root))
+    FilePublisher(session).cleanup(receipt)
+    FilePublisher(session).cleanup(receipt)
+    assert sorted(os.listdir(root)) == ['site.txt']
+
+
+def test_path_escaping_the_document_root_is_refused(site, session):
+    domain, root = site
+    escaping = FileProof(root, '/.well-known/../../escaped.txt', 'x')
+    with pytest.raises(PathOutsideDocumentRoot) as raised:
+        FilePublisher(session).publish(escaping)
+    assert raised.value.message == '/.well-known/../../escaped.txt is outside the document root %s.' % root
+    assert not os.path.exists(os.path.join(os.path.dirname(root), 'escaped.txt'))
+
+
+def test_symlink_out_of_the_document_root_is_refused(site, session):
+    domain, root = site
+    outside = tempfile.mkdtemp(prefix='comodo-outside-')
+    try:
+        os.symlink(outside, os.path.join(root, '.well-known'))
+        with pytest.raises(PathOutsideDocumentRoot) as raised:
+            FilePublisher(session).publish(file_proof(domain, root))
+        assert raised.value.message == '%s/.well-known leads outside the document root %s.' % (root, root)
+        assert os.listdir(outside) == []
+    finally:
+        shutil.rmtree(outside)
+
+
+def test_missing_document_root_is_said(site, session):
+    domain, root = site
+    with pytest.raises(DocumentRootMissing) as raised:
+        FilePublisher(session).publish(file_proof(domain, root + '/missing'))
+    assert raised.value.message == 'The document root %s/missing is not a folder on 127.0.0.1.' % root
+    with pytest.raises(DocumentRootMissing):
+        FilePublisher(session).publish(file_proof(domain, 'relative/root'))
