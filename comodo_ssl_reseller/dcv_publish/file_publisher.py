@@ -42,7 +42,7 @@ class FilePublisher(object):
         created = []
         try:
             self._make_folders(root, posixpath.dirname(path), created)
-            wrote = self.session.read_file(path) != proof.content
+            wrote = self._current_content(path) != proof.content
             if wrote:
                 self.session.write_file_atomically(path, proof.content, FILE_MODE)
         except TRANSFER_ERRORS as error:
@@ -59,12 +59,19 @@ class FilePublisher(object):
         while they are empty."""
         try:
             if receipt.wrote_file:
-                current = self.session.read_file(receipt.path)
+                current = self._current_content(receipt.path)
                 if current is not None and content_sha256(current) == receipt.content_sha256:
                     self.sftp.remove(receipt.path)
             self._remove_empty_folders(receipt.created_folders)
         except TRANSFER_ERRORS as error:
             raise FileTransferFailed('Could not remove %s on %s: %s.' % (receipt.path, self.session.host, error))
+
+    def _current_content(self, path):
+        """The file's text; None when there is none, or when it is not text (so not a proof)."""
+        try:
+            return self.session.read_file(path)
+        except UnicodeDecodeError:
+            return None
 
     # -- paths ------------------------------------------------------------------------------------
     def _real_document_root(self, document_root):

@@ -221,3 +221,16 @@ def test_missing_document_root_is_said(site, session):
     assert raised.value.message == 'The document root %s/missing is not a folder on 127.0.0.1.' % root
     with pytest.raises(DocumentRootMissing):
         FilePublisher(session).publish(file_proof(domain, 'relative/root'))
+
+
+def test_a_file_that_is_not_text_is_replaced_and_then_removed(roots, site, session):
+    domain, root = site
+    proof = file_proof(domain, root)
+    os.makedirs(os.path.dirname(root + proof.file_name))
+    with open(root + proof.file_name, 'wb') as handle:
+        handle.write(b'\xff\xfe not a proof')
+
+    receipt = FilePublisher(session).publish(proof)
+    assert receipt.wrote_file and roots.fetch(domain, proof.file_name).text == proof.content
+    FilePublisher(session).cleanup(receipt)
+    assert not os.path.exists(root + proof.file_name)
