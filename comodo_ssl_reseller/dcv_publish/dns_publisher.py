@@ -136,8 +136,12 @@ class CnamePublisher(object):
         if rcode == dns.rcode.NOTAUTH:
             raise NotAuthorised('The DNS server %s is not authoritative for zone %s or did not accept key %s.'
                                 % (self.server.address, text(zone), self.server.key_name))
-        raise UpdateFailed('The DNS server %s answered %s to the update of zone %s.' % (
+        failure = UpdateFailed('The DNS server %s answered %s to the update of zone %s.' % (
             self.server.address, dns.rcode.to_text(rcode), text(zone)))
+        # SERVFAIL is the server's own trouble (a zone still loading, a full disk); the rest say
+        # the update itself is wrong for it and will be answered the same way again.
+        failure.transient = rcode == dns.rcode.SERVFAIL
+        raise failure
 
     def _exchange(self, message):
         try:

@@ -27,8 +27,8 @@ class PathOutsideDocumentRoot(FilePublishError):
 
 
 class FileTransferFailed(FilePublishError):
-    """SFTP failed while writing, reading or removing (permissions, a full disk, a broken
-    connection)."""
+    """SFTP failed while writing, reading or removing (a broken connection, a full disk, or a
+    permission the SSH user lacks: the one case that is not transient)."""
     transient = True
 
 
@@ -60,8 +60,8 @@ class NotAuthorised(DnsPublishError):
 
 
 class UpdateFailed(DnsPublishError):
-    """The DNS server answered the update with another error (SERVFAIL, NOTZONE, ...)."""
-    transient = True
+    """The DNS server answered the update with another error (SERVFAIL, NOTZONE, ...); transient
+    for SERVFAIL only."""
 
 
 class RecordNotServed(DnsPublishError):

@@ -1,4 +1,5 @@
 """The validation file, written over SFTP on the SSH session the installer uses (deploy.ssh)."""
+import errno
 import hashlib
 import posixpath
 import socket
@@ -17,6 +18,12 @@ TRANSFER_ERRORS = (IOError, socket.error, paramiko.SSHException, EOFError)
 
 def content_sha256(text):
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+def transfer_failed(message, error):
+    failure = FileTransferFailed(message)
+    failure.transient = getattr(error, 'errno', None) not in (errno.EACCES, errno.EPERM)
+    return failure
 
 
 def is_within(path, folder):
@@ -47,7 +54,7 @@ class FilePublisher(object):
                 self.session.write_file_atomically(path, proof.content, FILE_MODE)
         except TRANSFER_ERRORS as error:
             self._undo_folders(created)
-            raise FileTransferFailed('Could not write %s on %s: %s.' % (path, self.session.host, error))
+            raise transfer_failed('Could not write %s on %s: %s.' % (path, self.session.host, error), error)
         except PathOutsideDocumentRoot:
             self._undo_folders(created)
             raise
@@ -64,7 +71,7 @@ class FilePublisher(object):
                     self.sftp.remove(receipt.path)
             self._remove_empty_folders(receipt.created_folders)
         except TRANSFER_ERRORS as error:
-            raise FileTransferFailed('Could not remove %s on %s: %s.' % (receipt.path, self.session.host, error))
+            raise transfer_failed('Could not remove %s on %s: %s.' % (receipt.path, self.session.host, error), error)
 
     def _current_content(self, path):
         """The file's text; None when there is none, or when it is not text (so not a proof)."""
@@ -124,4 +131,4 @@ class FilePublisher(object):
         try:
             return self.sftp.normalize(path)
         except TRANSFER_ERRORS as error:
-            raise FileTransferFailed('Could not resolve %s on %s: %s.' % (path, self.session.host, error))
+            raise transfer_failed('Could not resolve %s on %s: %s.' % (path, self.session.host, error), error)

@@ -1,7 +1,9 @@
 """The validation file written over SFTP on the installer's SSH session to the rig's real sshd, then
 fetched over HTTP from the rig's real nginx as the CA fetches it, and removed afterwards."""
+import errno
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import uuid
@@ -10,7 +12,8 @@ import pytest
 import requests
 
 from comodo_client import build_csr, dcv_instructions, generate_private_key
-from dcv_publish import (DocumentRootMissing, FileProof, FilePublisher, FileReceipt, PathOutsideDocumentRoot)
+from dcv_publish import (DocumentRootMissing, FileProof, FilePublisher, FileReceipt, FileTransferFailed,
+                         PathOutsideDocumentRoot)
 from deploy.ssh import SshSession
 from webserver_rig import shared_rig
 from webserver_rig.rig import free_port, write
@@ -234,3 +237,47 @@ def test_a_file_that_is_not_text_is_replaced_and_then_removed(roots, site, sessi
     assert receipt.wrote_file and roots.fetch(domain, proof.file_name).text == proof.content
     FilePublisher(session).cleanup(receipt)
     assert not os.path.exists(root + proof.file_name)
+
+
+def test_a_folder_sftp_cannot_make_is_said(site, session):
+    """A file where the validation folder should be: SFTP cannot make the folder."""
+    domain, root = site
+    os.mkdir(os.path.join(root, '.well-known'))
+    write(os.path.join(root, '.well-known', 'pki-validation'), 'a file, not a folder')
+
+    with pytest.raises(FileTransferFailed) as raised:
+        FilePublisher(session).publish(file_proof(domain, root))
+
+    assert raised.value.message.startswith('Could not write %s/.well-known/pki-validation/' % root)
+    assert raised.value.transient
+    assert os.listdir(os.path.join(root, '.well-known')) == ['pki-validation']
+
+
+def test_a_write_that_fails_removes_the_folders_it_made(site, session, monkeypatch):
+    """A full disk (which the rig cannot have) stands in for any failure after the folders."""
+    domain, root = site
+
+    def disk_full(path, text, mode):
+        raise IOError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(session, 'write_file_atomically', disk_full)
+
+    with pytest.raises(FileTransferFailed) as raised:
+        FilePublisher(session).publish(file_proof(domain, root))
+
+    assert raised.value.message.endswith('No space left on device.')
+    assert sorted(os.listdir(root)) == ['site.txt']
+
+
+def test_a_permission_the_ssh_user_lacks_is_not_transient(site, session):
+    """An immutable document root (the rig's SSH user is root, whom plain modes do not stop)."""
+    domain, root = site
+    if subprocess.run(['chattr', '+i', root], stderr=subprocess.DEVNULL).returncode:
+        pytest.skip('this filesystem has no immutable flag')
+    try:
+        with pytest.raises(FileTransferFailed) as raised:
+            FilePublisher(session).publish(file_proof(domain, root))
+    finally:
+        subprocess.run(['chattr', '-i', root], check=True)
+
+    assert 'Permission denied' in raised.value.message
+    assert not raised.value.transient
