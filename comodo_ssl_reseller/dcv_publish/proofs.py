@@ -13,6 +13,8 @@ class FileProof(namedtuple('FileProof', ['document_root', 'file_name', 'content'
     @classmethod
     def from_instructions(cls, instructions, document_root):
         """From comodo_client's DcvInstructions of an HTTP(S)_CSR_HASH name."""
+        if not instructions.file_name:
+            raise ValueError('%s validation has no file to publish' % instructions.method)
         return cls(document_root, instructions.file_name, instructions.file_content)
 
 
@@ -23,6 +25,8 @@ class CnameProof(namedtuple('CnameProof', ['name', 'target'])):
     @classmethod
     def from_instructions(cls, instructions):
         """From comodo_client's DcvInstructions of a CNAME_CSR_HASH name."""
+        if not instructions.cname_name:
+            raise ValueError('%s validation has no CNAME to publish' % instructions.method)
         return cls(instructions.cname_name, instructions.cname_target)
 
 

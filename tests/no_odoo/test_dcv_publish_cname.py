@@ -234,3 +234,10 @@ def test_settings_that_cannot_work_are_said_before_anything_is_sent(dns_rig, cha
 def test_server_repr_never_shows_the_secret(dns_rig):
     server = DnsServer(**dns_rig.server_values())
     assert dns_rig.key_secret not in repr(server) and dns_rig.key_secret not in str(server)
+
+
+@pytest.mark.parametrize('method', ['EMAIL', 'HTTP_CSR_HASH'])
+def test_instructions_of_another_method_make_no_cname_proof(method):
+    csr = new_csr('www.example.test')
+    with pytest.raises(ValueError, match='%s validation has no CNAME to publish' % method):
+        CnameProof.from_instructions(dcv_instructions(csr, method, 'www.example.test'))

@@ -281,3 +281,10 @@ def test_a_permission_the_ssh_user_lacks_is_not_transient(site, session):
 
     assert 'Permission denied' in raised.value.message
     assert not raised.value.transient
+
+
+@pytest.mark.parametrize('method', ['EMAIL', 'CNAME_CSR_HASH'])
+def test_instructions_of_another_method_make_no_file_proof(method):
+    csr = build_csr(generate_private_key(), ['www.example.test'])
+    with pytest.raises(ValueError, match='%s validation has no file to publish' % method):
+        FileProof.from_instructions(dcv_instructions(csr, method, 'www.example.test'), '/srv/www')
