@@ -18,6 +18,7 @@ import dns.query
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
+import dns.resolver
 import dns.tsig
 import dns.update
 
@@ -99,6 +100,15 @@ class DnsRig(object):
         """A DNS server as the hosting company records it: address, port and the TSIG key."""
         return {'host': self.host, 'port': self.port, 'key_name': self.key_name,
                 'key_algorithm': self.key_algorithm, 'key_secret': self.key_secret}
+
+    def resolver(self):
+        """A dnspython resolver that asks this server only (as the CA's and Odoo's checks would ask
+        the resolver they are given)."""
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [self.host]
+        resolver.port = self.port
+        resolver.timeout = resolver.lifetime = QUERY_TIMEOUT
+        return resolver
 
     def tsig_key(self):
         return dns.tsig.Key(self.key_name, self.key_secret, self.key_algorithm)

@@ -11,6 +11,7 @@ import dns.query
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
+import dns.resolver
 import dns.tsig
 import dns.update
 import pytest
@@ -139,3 +140,14 @@ def test_parent_is_the_trust_anchor(dns_rig):
     anchor = dns_rig.trust_anchor()
     assert anchor.name == dns.name.from_text(SIGNED_PARENT)
     validated(dns_rig.query(SIGNED_PARENT, 'DNSKEY'), SIGNED_PARENT, 'DNSKEY', anchor)
+
+
+def test_resolver_asks_the_rig(dns_rig, dns_name):
+    dns_rig.set_address(dns_name, '127.0.0.7')
+    dns_rig.set_caa(dns_name, '0 issue "sectigo.com"')
+    resolver = dns_rig.resolver()
+
+    assert [rdata.address for rdata in resolver.resolve(dns_name, 'A')] == ['127.0.0.7']
+    assert [rdata.to_text() for rdata in resolver.resolve(dns_name, 'CAA')] == ['0 issue "sectigo.com"']
+    with pytest.raises(dns.resolver.NXDOMAIN):
+        resolver.resolve('missing.' + dns_name, 'A')
