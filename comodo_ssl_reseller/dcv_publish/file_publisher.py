@@ -44,10 +44,11 @@ class FilePublisher(object):
     def publish(self, proof):
         """Writes the proof's file, creating only the folders that are missing; a file already
         holding exactly this content is left as it is (and left to whoever wrote it)."""
-        root = self._real_document_root(proof.document_root)
-        path = self._path_in(root, proof.file_name)
+        path = proof.file_name
         created = []
         try:
+            root = self._real_document_root(proof.document_root)
+            path = self._path_in(root, proof.file_name)
             self._make_folders(root, posixpath.dirname(path), created)
             wrote = self._current_content(path) != proof.content
             if wrote:
