@@ -1,4 +1,6 @@
 """The pre-flight: what the CA will check for one certificate name, each failure in one sentence."""
+import dns.exception
+import dns.name
 import dns.rcode
 
 from . import results
@@ -25,9 +27,13 @@ def preflight(name, instructions, covers_sibling=False, config=None, now=None):
     config = config or PreflightConfig()
     client = DnsClient(config)
     name = _normalise(name)
+    certificate_names = [name] + ([sibling_of(name)] if covers_sibling else [])
+    invalid = [_invalid_name(certificate_name) for certificate_name in certificate_names]
+    if any(invalid):
+        return results.PreflightResult([check for check in invalid if check])
     checks = []
     try:
-        for certificate_name in [name] + ([sibling_of(name)] if covers_sibling else []):
+        for certificate_name in certificate_names:
             checks.extend(_check_name(client, config, certificate_name, name, instructions, now))
     except DnsServerSilent as silent:
         checks.append(results.failed(results.DNS_SERVER, ', '.join(silent.servers),
@@ -42,6 +48,16 @@ def sibling_of(name):
     if name.startswith('www.'):
         return name[4:]
     return 'www.' + name
+
+
+def _invalid_name(name):
+    """A failed CheckResult when `name` cannot be a DNS name (empty label, too long), else None."""
+    try:
+        dns.name.from_text(name)
+    except dns.exception.DNSException:
+        return results.failed(results.RESOLVES, name, results.INVALID_NAME,
+                              '%s is not a valid DNS name' % name)
+    return None
 
 
 def _check_name(client, config, certificate_name, primary, instructions, now):

@@ -15,6 +15,7 @@ DNSSEC_NOT_SIGNED = 'dnssec_not_signed'            # passed: the zone is not sig
 DNSSEC_NO_TRUST_ANCHOR = 'dnssec_no_trust_anchor'  # passed: no configured trust anchor covers it
 DNS_SERVER_SILENT = 'dns_server_silent'
 DNS_SERVER_FAILURE = 'dns_server_failure'          # SERVFAIL, REFUSED and the like
+INVALID_NAME = 'invalid_name'
 NAME_NOT_FOUND = 'name_not_found'                  # NXDOMAIN
 NAME_WITHOUT_ADDRESS = 'name_without_address'
 FILE_REDIRECT = 'file_redirect'

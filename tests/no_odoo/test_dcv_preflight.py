@@ -288,6 +288,22 @@ def test_a_missing_cname_fails(csr_pem, dns_rig, names, config):
         (CNAME, results.CNAME_MISSING, '%s has no CNAME record' % proof.cname_name)]
 
 
+def test_a_cname_on_www_does_not_serve_the_bare_name(csr_pem, dns_rig, names, config):
+    bare = names()
+    www = 'www.' + bare
+    dns_rig.set_address(www)
+    dns_rig.set_address(bare)
+    proof = cname_proof(csr_pem, www)
+    dns_rig.set_records(proof.cname_name, 'CNAME', [proof.cname_target + '.'])
+    try:
+        result = preflight(www, proof, covers_sibling=True, config=config)
+    finally:
+        dns_rig.delete_name(proof.cname_name)
+    # The CA climbs from a name to its parents, never down to www.
+    bare_record = proof.cname_name.replace(www, bare)
+    assert failures(result) == [(CNAME, results.CNAME_MISSING, '%s has no CNAME record' % bare_record)]
+
+
 def test_a_wildcard_by_cname_checks_its_base_name(csr_pem, dns_rig, names, config):
     base = names()
     dns_rig.set_address(base)
@@ -422,6 +438,13 @@ def test_an_unsigned_zone_under_a_signed_parent_passes(csr_pem, dns_rig, names, 
     dns_rig.set_address(name)
     check = only(preflight(name, cname_proof(csr_pem, name), config=config), DNSSEC)
     assert (check.ok, check.code) == (True, results.DNSSEC_NOT_SIGNED)
+
+
+def test_an_invalid_name_is_said_without_asking_anyone(csr_pem, config):
+    config.dns_port = free_port()  # nothing listens: asking would be a second failure
+    result = preflight('www..example.test', cname_proof(csr_pem, 'www.example.test'), config=config)
+    assert failures(result) == [(RESOLVES, results.INVALID_NAME,
+                                 'www..example.test is not a valid DNS name')]
 
 
 # -- the DNS server -------------------------------------------------------------------------------
