@@ -1,4 +1,9 @@
 """How the pre-flight reaches DNS and the web: which DNS server, which time-outs, which trust anchors."""
+import dns.exception
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
 
 # The root zone's key-signing keys as IANA publishes them (root-anchors.xml): KSK-2017 and KSK-2024,
 # which signs the root since the 2026 roll-over. Both stay until IANA retires KSK-2017.
@@ -25,8 +30,26 @@ class PreflightConfig(object):
         self.dns_port = dns_port
         self.dns_timeout = dns_timeout
         self.http_timeout = http_timeout
-        self.trust_anchors = ROOT_TRUST_ANCHORS if trust_anchors is None else trust_anchors
+        self.trust_anchors = parse_trust_anchors(ROOT_TRUST_ANCHORS if trust_anchors is None
+                                                 else trust_anchors)
         self.http_ports = dict(http_ports or {})
 
     def http_port(self, standard_port):
         return self.http_ports.get(standard_port, standard_port)
+
+
+def parse_trust_anchors(trust_anchors):
+    """{zone name: [DS or DNSKEY rdata]}; ValueError naming the entry that is neither."""
+    return {dns.name.from_text(zone): [_anchor_record(zone, record) for record in records]
+            for zone, records in trust_anchors.items()}
+
+
+def _anchor_record(zone, record):
+    if not isinstance(record, str):
+        return record
+    for rdtype in (dns.rdatatype.DS, dns.rdatatype.DNSKEY):
+        try:
+            return dns.rdata.from_text(dns.rdataclass.IN, rdtype, record)
+        except (dns.exception.DNSException, ValueError):
+            continue
+    raise ValueError('The trust anchor %r for %s is neither a DS nor a DNSKEY record.' % (record, zone))

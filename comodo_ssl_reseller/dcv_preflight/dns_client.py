@@ -75,6 +75,7 @@ class DnsClient(object):
         """Lookup of name/rdtype, CNAMEs followed (within the answer and by asking again)."""
         owner = _name(name)
         rdtype = dns.rdatatype.RdataType.make(rdtype)
+        server = self.describe_servers()[0] if self.servers else ''
         for _hop in range(MAX_CNAME_HOPS):
             response, server = self.ask(owner, rdtype, dnssec)
             if response.rcode() != dns.rcode.NOERROR:
@@ -84,7 +85,8 @@ class DnsClient(object):
                 return Lookup(dns.rcode.NOERROR, rrset, rrsigs, end, server)
             # An authoritative server stops at a CNAME leading out of its zones: ask for its end.
             owner = end
-        return Lookup(dns.rcode.SERVFAIL, owner=owner)
+        # A CNAME loop, or a chain longer than any resolver follows.
+        return Lookup(dns.rcode.SERVFAIL, owner=owner, server=server)
 
 
 def _follow_answer(response, owner, rdtype):

@@ -4,10 +4,7 @@ import datetime
 import time
 
 import dns.dnssec
-import dns.exception
 import dns.name
-import dns.rdata
-import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
@@ -64,22 +61,8 @@ def _zone_of(client, name):
 
 def _nearest_anchor(zone, trust_anchors):
     """(anchor zone, its DS/DNSKEY records) of the deepest anchor above or at `zone`, or None."""
-    best = None
-    for anchor_text, records in trust_anchors.items():
-        anchor = dns.name.from_text(anchor_text)
-        if zone.is_subdomain(anchor) and (best is None or len(anchor) > len(best[0])):
-            best = (anchor, [_anchor_record(record) for record in records])
-    return best
-
-
-def _anchor_record(record):
-    """A trust anchor is a DS or a DNSKEY record, as an rdata or as its text."""
-    if not isinstance(record, str):
-        return record
-    try:
-        return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS, record)
-    except (dns.exception.DNSException, ValueError):
-        return dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DNSKEY, record)
+    covering = [anchor for anchor in trust_anchors.items() if zone.is_subdomain(anchor[0])]
+    return max(covering, key=lambda anchor: len(anchor[0])) if covering else None
 
 
 def _zones_between(client, anchor, zone):

@@ -221,6 +221,19 @@ def test_nothing_listening_on_the_web_port_fails(csr_pem, dns_rig, names, config
         '%s cannot be fetched: nothing listens on port 80 of 127.0.0.1' % proof.file_urls[0])]
 
 
+def test_https_is_fetched_with_the_name_sent_for_sni(csr_pem, dns_rig, webservers, names, config):
+    name = names()
+    dns_rig.set_address(name)
+    # The rig's TLS site for the name answers its own name to every path, not the validation text.
+    webservers.add_site(name)
+    config.http_ports[443] = webservers.nginx_port
+    proof = dcv_instructions(csr_pem, 'HTTPS_CSR_HASH', name)
+    assert failures(preflight(name, proof, config=config)) == [(
+        FILE, results.FILE_WRONG_BODY,
+        '%s answers 200 but not with the expected validation text' % proof.file_urls[0])]
+    assert proof.file_urls[0].startswith('https://%s/' % name)
+
+
 def test_the_bare_name_served_but_not_www_fails_for_www(csr_pem, dns_rig, http_sites, names, config):
     name = names()
     www = 'www.' + name
@@ -425,8 +438,9 @@ def test_expired_signatures_break_the_chain(csr_pem, dns_rig, names, config):
 def test_a_trust_anchor_matching_no_key_breaks_the_chain(csr_pem, dns_rig, names, config):
     name = names(SIGNED_ZONE)
     dns_rig.set_address(name)
-    config.trust_anchors = {SIGNED_PARENT: list(dns_rig.trust_anchor()),
-                            SIGNED_ZONE: [dns_rig.records(BROKEN_ZONE, 'DNSKEY')[0]]}
+    config = PreflightConfig(dns_rig.host, dns_rig.port, trust_anchors={
+        SIGNED_PARENT: list(dns_rig.trust_anchor()),
+        SIGNED_ZONE: [dns_rig.records(BROKEN_ZONE, 'DNSKEY')[0]]})
     check = only(preflight(name, cname_proof(csr_pem, name), config=config), DNSSEC)
     assert (check.code, check.sentence) == (
         results.DNSSEC_STALE_DS, 'the DNSSEC chain of %s is broken: the trust anchor matches none '
@@ -445,6 +459,13 @@ def test_an_invalid_name_is_said_without_asking_anyone(csr_pem, config):
     result = preflight('www..example.test', cname_proof(csr_pem, 'www.example.test'), config=config)
     assert failures(result) == [(RESOLVES, results.INVALID_NAME,
                                  'www..example.test is not a valid DNS name')]
+
+
+def test_a_trust_anchor_that_is_no_record_is_refused():
+    with pytest.raises(ValueError) as refused:
+        PreflightConfig(trust_anchors={'example.test': ['not a key']})
+    assert str(refused.value) == (
+        "The trust anchor 'not a key' for example.test is neither a DS nor a DNSKEY record.")
 
 
 # -- the DNS server -------------------------------------------------------------------------------
