@@ -27,12 +27,12 @@ def check_dnssec(client, name, trust_anchors, now=None):
     if zone is None:
         # Nothing answers for the name's zone: the resolution check already says so.
         return results.passed(results.DNSSEC, name, 'no DNS server says which zone holds %s, so '
-                              'its DNSSEC chain is not checked' % name, results.DNSSEC_NO_TRUST_ANCHOR)
+                              'its DNSSEC chain is not checked' % name, results.DNSSEC_NOT_CHECKED)
     anchor = _nearest_anchor(zone, trust_anchors)
     if anchor is None:
         return results.passed(results.DNSSEC, name,
                               'no DNSSEC trust anchor covers %s, so its chain is not checked' % name,
-                              results.DNSSEC_NO_TRUST_ANCHOR)
+                              results.DNSSEC_NOT_CHECKED)
     anchor_name, anchor_records = anchor
     try:
         keys = _trusted_keys(client, anchor_name, anchor_records, 'the trust anchor', now)
@@ -86,7 +86,7 @@ def _is_apex(client, name):
 
 def _descend(client, parent_keys, child, now):
     """The child's validated DNSKEY set, or None when its parent publishes no DS (unsigned)."""
-    lookup = client.lookup(child, 'DS', dnssec=True)
+    lookup = _signed_lookup(client, child, 'DS')
     if lookup.rrset is None:
         # An insecure delegation. A full validator would also check the parent's signed denial
         # (NSEC/NSEC3); the CA's resolver does, but a forged denial is not what a pre-flight looks for.
@@ -97,8 +97,9 @@ def _descend(client, parent_keys, child, now):
 
 
 def _trusted_keys(client, zone, ds_records, vouched_by, now):
-    """{zone: DNSKEY RRset} once a key matching one of ds_records (DS, or DNSKEY anchors) signs the zone's DNSKEY set."""
-    lookup = client.lookup(zone, 'DNSKEY', dnssec=True)
+    """{zone: DNSKEY RRset}, once a key that one of ds_records (DS, or DNSKEY anchors) names
+    signs the zone's DNSKEY set."""
+    lookup = _signed_lookup(client, zone, 'DNSKEY')
     if lookup.rrset is None:
         raise ChainBroken(results.DNSSEC_NO_DNSKEY, '%s publishes no DNSKEY record although %s '
                           'says it is signed' % (_text(zone), vouched_by))
@@ -115,21 +116,25 @@ def _trusted_keys(client, zone, ds_records, vouched_by, now):
 def _check_records(client, keys, target, zone, now):
     """The records the CA reads at the name (its address, else the zone's SOA) carry valid signatures."""
     for rdtype in ('A', 'AAAA'):
-        lookup = client.lookup(target, rdtype, dnssec=True)
+        lookup = _signed_lookup(client, target, rdtype)
         if lookup.rrset is not None:
             break
     else:
-        lookup = client.lookup(zone, 'SOA', dnssec=True)
-    if lookup.rrset is None:
-        return
-    signer_zone = _zone_of(client, lookup.owner)
-    signer_keys = keys if signer_zone == zone else None
-    if signer_keys is None:
-        # A CNAME led into another zone: its own chain is that zone's business, checked when it
-        # is the name being validated; the CNAME itself was signed by this zone.
+        lookup = _signed_lookup(client, zone, 'SOA')
+    if lookup.rrset is None or not lookup.owner.is_subdomain(zone):
+        # A CNAME led into another zone: that zone's chain is checked when its name is validated.
         return
     what = 'the %s record of %s' % (dns.rdatatype.to_text(lookup.rrset.rdtype), _text(lookup.owner))
-    _validate(lookup, signer_keys, what, now)
+    _validate(lookup, keys, what, now)
+
+
+def _signed_lookup(client, name, rdtype):
+    """A lookup with its signatures; a server failure breaks the chain as surely as a bad key."""
+    lookup = client.lookup(name, rdtype, dnssec=True)
+    if lookup.failed:
+        raise ChainBroken(results.DNS_SERVER_FAILURE, 'the DNS server %s answers %s for the %s '
+                          'records of %s' % (lookup.server, lookup.rcode_text, rdtype, _text(name)))
+    return lookup
 
 
 def _validate(lookup, keys, what, now):

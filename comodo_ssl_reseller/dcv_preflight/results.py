@@ -12,7 +12,7 @@ DNSSEC = 'dnssec'
 # Machine-readable causes (CheckResult.code), for staff and for deciding what to retry.
 OK = 'ok'
 DNSSEC_NOT_SIGNED = 'dnssec_not_signed'            # passed: the zone is not signed, nothing to check
-DNSSEC_NO_TRUST_ANCHOR = 'dnssec_no_trust_anchor'  # passed: no configured trust anchor covers it
+DNSSEC_NOT_CHECKED = 'dnssec_not_checked'          # passed: no trust anchor covers it, or no zone
 DNS_SERVER_SILENT = 'dns_server_silent'
 DNS_SERVER_FAILURE = 'dns_server_failure'          # SERVFAIL, REFUSED and the like
 INVALID_NAME = 'invalid_name'

@@ -167,7 +167,7 @@ def test_file_served_passes_every_check(csr_pem, dns_rig, http_sites, names, con
     assert result.ok, failures(result)
     assert [(item.check, item.code) for item in result.checks] == [
         (RESOLVES, results.OK), (FILE, results.OK), (CAA, results.OK),
-        (DNSSEC, results.DNSSEC_NO_TRUST_ANCHOR)]
+        (DNSSEC, results.DNSSEC_NOT_CHECKED)]
     assert only(result, FILE).sentence == '%s serves the validation file' % proof.file_urls[0]
 
 
@@ -445,6 +445,18 @@ def test_a_trust_anchor_matching_no_key_breaks_the_chain(csr_pem, dns_rig, names
     assert (check.code, check.sentence) == (
         results.DNSSEC_STALE_DS, 'the DNSSEC chain of %s is broken: the trust anchor matches none '
         'of the keys of %s (a stale DS record)' % (name, SIGNED_ZONE))
+
+
+def test_a_dns_server_failing_a_dnssec_lookup_breaks_the_chain(csr_pem, dns_rig, names):
+    name = names()
+    dns_rig.set_address(name)
+    # An anchor for the top-level domain, which the rig's server does not hold (and refuses).
+    config = PreflightConfig(dns_rig.host, dns_rig.port, trust_anchors={
+        'test': list(dns_rig.trust_anchor())})
+    check = only(preflight(name, cname_proof(csr_pem, name), config=config), DNSSEC)
+    assert (check.ok, check.code, check.sentence) == (
+        False, results.DNS_SERVER_FAILURE, 'the DNSSEC chain of %s is broken: the DNS server %s:%s '
+        'answers REFUSED for the DNSKEY records of test' % (name, dns_rig.host, dns_rig.port))
 
 
 def test_an_unsigned_zone_under_a_signed_parent_passes(csr_pem, dns_rig, names, config):
