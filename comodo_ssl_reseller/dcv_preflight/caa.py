@@ -14,12 +14,16 @@ CRITICAL_FLAG = 128
 def check_caa(client, name, wildcard):
     """CheckResult for `name` (the base name for a wildcard): climb from the name to its top-level
     domain; the first name holding CAA records decides. A failed lookup never counts as permission."""
-    for depth, candidate in enumerate(_climb(name)):
+    below = None
+    for candidate in _climb(name):
         lookup = client.lookup(candidate, 'CAA')
-        if depth and lookup.rcode == dns.rcode.REFUSED:
-            # An authoritative-only server (the hosting company's own) refuses the names above
-            # the zones it holds; those are the registry's, which publish no CAA records.
-            break
+        if below is not None and lookup.rcode == dns.rcode.REFUSED:
+            # An authoritative-only server (the hosting company's own) refuses the names above the
+            # zones it holds. Above those is usually only the registry, which sets no CAA; say where
+            # the climb stopped, since the CA's own resolver goes on.
+            return results.passed(results.CAA, name, 'no CAA record restricts %s up to %s (the DNS '
+                                  'server %s does not answer for %s)' % (
+                                      name, _text(below), lookup.server, _text(candidate)))
         if lookup.failed:
             return results.failed(
                 results.CAA, name, results.DNS_SERVER_FAILURE,
@@ -27,6 +31,7 @@ def check_caa(client, name, wildcard):
                 'as permission' % (_text(candidate), lookup.rcode_text, lookup.server))
         if lookup.rrset:
             return judge_caa_records(name, _text(candidate), lookup.rrset, wildcard)
+        below = candidate
     return results.passed(results.CAA, name, 'no CAA record restricts %s' % name)
 
 

@@ -333,6 +333,15 @@ def test_a_wildcard_by_cname_checks_its_base_name(csr_pem, dns_rig, names, confi
 
 # -- CAA ------------------------------------------------------------------------------------------
 
+def test_no_caa_up_to_the_zones_the_server_holds_passes(csr_pem, dns_rig, names, config):
+    name = names()
+    dns_rig.set_address(name)
+    check = only(preflight(name, cname_proof(csr_pem, name), config=config), CAA)
+    assert (check.ok, check.sentence) == (True, (
+        'no CAA record restricts %s up to example.test (the DNS server %s:%s does not answer for '
+        'test)' % (name, dns_rig.host, dns_rig.port)))
+
+
 @pytest.mark.parametrize('records', [
     ['0 issue "sectigo.com"'],
     ['0 issue "letsencrypt.org"', '0 issue "comodoca.com"'],
