@@ -3,6 +3,7 @@ document roots over plain HTTP (the CA's port 80 mapped to the rig's port)."""
 import http.client
 import os
 import shutil
+import socket
 import tempfile
 import time
 import uuid
@@ -219,6 +220,21 @@ def test_nothing_listening_on_the_web_port_fails(csr_pem, dns_rig, names, config
     assert failures(preflight(name, proof, config=config)) == [(
         FILE, results.FILE_UNREACHABLE,
         '%s cannot be fetched: nothing listens on port 80 of 127.0.0.1' % proof.file_urls[0])]
+
+
+def test_a_web_server_that_never_answers_fails_after_the_time_out(csr_pem, dns_rig, names, config):
+    name = names()
+    dns_rig.set_address(name)
+    proof = file_proof(csr_pem, name)
+    with socket.socket() as silent:
+        # Connections are accepted (by the kernel) and never answered.
+        silent.bind((LOOPBACK, 0))
+        silent.listen(4)
+        config.http_ports[80] = silent.getsockname()[1]
+        config.http_timeout = 0.5
+        assert failures(preflight(name, proof, config=config)) == [(
+            FILE, results.FILE_UNREACHABLE,
+            '%s does not answer within 0.5 seconds' % proof.file_urls[0])]
 
 
 def test_https_is_fetched_with_the_name_sent_for_sni(csr_pem, dns_rig, webservers, names, config):
