@@ -26,6 +26,13 @@ class SandboxApp(object):
         self._random_lock = threading.Lock()
         self.faults = FaultPlan()
         self.admin_token = getattr(settings, 'admin_token', None) or load_or_create_token(settings.data)
+        self.validation = _start_validation(settings, self.lifecycle)
+
+    @property
+    def validating(self):
+        """Validating mode (--validate): orders of the normal scenario are decided by checking their
+        names, not by the timer."""
+        return self.validation is not None
 
     def fails_randomly(self):
         """True for a share --fail-rate of calls (repeatable with --seed)."""
@@ -33,4 +40,18 @@ class SandboxApp(object):
             return self._random.random() < self.settings.fail_rate
 
     def close(self):
+        if self.validation is not None:
+            self.validation.stop()
         self.store.close()
+
+
+def _start_validation(settings, lifecycle):
+    if not getattr(settings, 'validate', False):
+        return None
+    # Imported here: dnspython is needed in validating mode only.
+    from comodo_sandbox.dns_lookup import DnsLookup
+    from comodo_sandbox.validation import Validator
+    from comodo_sandbox.validation_runner import ValidationRunner
+    address, port = settings.dns_server
+    validator = Validator(DnsLookup(address, port), settings.port_map)
+    return ValidationRunner(lifecycle, validator, settings.recheck_after).start()
