@@ -13,12 +13,9 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 
+from comodo_sandbox.validation import DnsFailure
+
 TIMEOUT_SECONDS = 5
-
-
-class DnsFailure(Exception):
-    """The server did not answer, or answered SERVFAIL (or another error): never read as "no record" (a CA
-    must not treat an unanswered CAA query as permission, CA/Browser Forum ballot SC-085)."""
 
 
 class DnsLookup(object):

@@ -47,6 +47,12 @@ HTTP_TIMEOUT_SECONDS = 10
 MAX_FILE_BYTES = 64 * 1024
 
 NameCheck = namedtuple('NameCheck', 'passed reason')
+
+
+class DnsFailure(Exception):
+    """The DNS server did not answer, or answered SERVFAIL (or another error): never read as "no
+    record" (a CA must not treat an unanswered CAA query as permission, CA/Browser Forum ballot
+    SC-085), but as a failed check to try again."""
 PASSED = NameCheck(True, '')
 
 
@@ -81,7 +87,6 @@ class Validator(object):
     def check(self, name, method, csr_pem, unique_value, now):
         """The NameCheck of one name of an order. A DNS server that does not answer is a failure
         like any other (the order stays pending and is checked again)."""
-        from comodo_sandbox.dns_lookup import DnsFailure
         try:
             caa = self._caa(name)
             return caa if not caa.passed else self._proof(name, method, csr_pem, unique_value or '', now)

@@ -5,8 +5,7 @@ checks against the real DNS server, through the sandbox's API, are in test_sandb
 import pytest
 
 from comodo_client import build_csr, dcv_instructions, generate_private_key
-from comodo_sandbox.dns_lookup import DnsFailure
-from comodo_sandbox.validation import EMAIL_VALIDATION_ENDS_AT, Validator
+from comodo_sandbox.validation import EMAIL_VALIDATION_ENDS_AT, DnsFailure, Validator
 from dcv_web_sites import DcvWebSites
 
 LOOPBACK = '127.0.0.1'
