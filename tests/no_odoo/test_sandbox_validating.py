@@ -156,11 +156,17 @@ def test_an_order_whose_file_is_served_is_issued_and_pushed(sandbox, client, sit
     assert [(push['statusCode'], push['status']) for push in pushed] == [('6', 'Issued')]
 
 
-def test_https_file_validation(sandbox, client, sites, dns_rig):
+def test_https_file_validation_passes_once_the_file_is_there(sandbox, client, sites, dns_rig):
     name = web_name(dns_rig, sites)
     csr = new_csr(name)
-    publish_file(sites, name, csr, 'HTTPS_CSR_HASH')
     placed = client.place_order(POSITIVE_SSL, 365, csr, [name], dcv_method='HTTPS_CSR_HASH')
+    checked_at_least(sandbox, placed.order_number, 2)
+    path = dcv_instructions(csr, 'HTTPS_CSR_HASH', name).file_name
+    assert domain_details(sandbox, placed.order_number)[name] == (
+        'HTTPS_CSR_HASH', 'Not Validated', 'https://%s%s answers 404' % (name, path))
+    assert client.collect(placed.order_number).status == OrderStatus.PENDING
+
+    publish_file(sites, name, csr, 'HTTPS_CSR_HASH')
     assert wait_for_status(client, placed.order_number, OrderStatus.ISSUED).status == OrderStatus.ISSUED
 
 
