@@ -20,8 +20,9 @@ class SandboxApp(object):
         self.authority = CertificateAuthority(os.path.join(settings.data, 'ca'))
         self.store = Store(os.path.join(settings.data, 'orders.sqlite3'))
         self.clock = Clock(getattr(settings, 'now', None))
+        pusher = Pusher(settings.push_url)
         self.lifecycle = Lifecycle(self.store, self.authority, settings.issue_after, self.clock,
-                                   on_decided=Pusher(settings.push_url).order_decided)
+                                   on_decided=pusher.order_decided, on_caa_failed=pusher.caa_check_failed)
         self._random = random.Random(settings.seed)
         self._random_lock = threading.Lock()
         self.faults = FaultPlan()

@@ -23,13 +23,15 @@ DAY_SECONDS = 86400
 
 class Lifecycle(object):
 
-    def __init__(self, store, authority, issue_after, clock=None, on_decided=None):
+    def __init__(self, store, authority, issue_after, clock=None, on_decided=None, on_caa_failed=None):
         self.store = store
         self.authority = authority
         self.issue_after = issue_after
         self.clock = clock or Clock()
         # Called with each order once it is issued, rejected or revoked (the status push).
         self.on_decided = on_decided or (lambda order: None)
+        # Called with a validating order when a name's CAA check newly forbids issuance.
+        self.on_caa_failed = on_caa_failed or (lambda order: None)
         # Re-entrant: handlers hold it around "read, check, change" while the methods below take it too.
         self.lock = threading.RLock()
 
@@ -37,7 +39,7 @@ class Lifecycle(object):
         with self.lock:
             order.placed_at = self.clock()
             order.status = UNPAID if order.scenario == scenarios.UNPAID else PENDING
-            order.due_at = self._next_decision(order, order.placed_at)
+            order.due_at = self._start_deciding(order, order.placed_at)
             order.api_calls = 1
             return self.store.insert(order)
 
@@ -93,7 +95,7 @@ class Lifecycle(object):
             order.dcv = dcv
             order.unique_value = unique_value or order.unique_value
             order.status = PENDING
-            order.due_at = self._next_decision(order, now)
+            order.due_at = self._start_deciding(order, now)
             order.decided_at = None
             order.certificate_pem = ''
             order.serial_number = ''
@@ -196,9 +198,12 @@ class Lifecycle(object):
             if order.status != PENDING or order.csr_pem != checked.csr_pem:
                 return order
             now = self.clock()
+            checked_methods = {entry['domain']: entry['method'] for entry in checked.dcv}
+            caa_newly_failed = False
             for entry in order.dcv:
                 outcome = results.get(entry['domain'])
-                if outcome is not None and entry.get('method') == dcv_method_of(checked, entry['domain']):
+                if outcome is not None and entry['method'] == checked_methods.get(entry['domain']):
+                    caa_newly_failed |= validation.is_caa_refusal(outcome) and outcome.reason != entry.get('reason')
                     entry['status'] = validation.VALIDATED if outcome.passed else validation.NOT_VALIDATED
                     entry['reason'] = outcome.reason
                     entry['checks'] = entry.get('checks', 0) + 1
@@ -209,6 +214,8 @@ class Lifecycle(object):
                 if order.due_at == checked.due_at:  # else a new check was asked for meanwhile
                     order.due_at = next_check_at
                 self.store.update(order)
+                if caa_newly_failed:
+                    self.on_caa_failed(order)
             return order
 
     def _awaiting_validation(self, order_number):
@@ -232,8 +239,9 @@ class Lifecycle(object):
             raise ApiError(-4, 'The order is already %s.' % order.status, 'orderNumber')
         return order
 
-    def _next_decision(self, order, start):
-        """A validating order is checked at once; others fall due as their scenario says."""
+    def _start_deciding(self, order, start):
+        """When the order (placed or reissued at `start`) is next decided: a validating order is
+        checked at once, its names not validated yet; others fall due as their scenario says."""
         if order.validates:
             for entry in order.dcv:
                 entry.update(status=validation.NOT_VALIDATED, reason='', checks=0, checkedAt=None)
@@ -289,10 +297,6 @@ def _changed_entry(order, entry, change):
     if order.validates and change['method'] == entry['method']:
         return dict(entry, email=change['email'])
     return change
-
-
-def dcv_method_of(order, name):
-    return [entry['method'] for entry in order.dcv if entry['domain'] == name][0]
 
 
 def _term_end(order):

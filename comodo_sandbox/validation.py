@@ -47,12 +47,15 @@ HTTP_TIMEOUT_SECONDS = 10
 MAX_FILE_BYTES = 64 * 1024
 
 NameCheck = namedtuple('NameCheck', 'passed reason')
+CAA_REFUSAL = 'CAA on %s %s'
 
 
 class DnsFailure(Exception):
     """The DNS server did not answer, or answered SERVFAIL (or another error): never read as "no
     record" (a CA must not treat an unanswered CAA query as permission, CA/Browser Forum ballot
     SC-085), but as a failed check to try again."""
+
+
 PASSED = NameCheck(True, '')
 
 
@@ -60,6 +63,10 @@ def csr_hashes(csr_text):
     """(MD5, SHA-256) of the CSR's DER bytes, upper-case hex (as DecodeCSR answers)."""
     der = csr_checks.decode_der(csr_text)
     return hashlib.md5(der).hexdigest().upper(), hashlib.sha256(der).hexdigest().upper()
+
+
+def is_caa_refusal(check):
+    return not check.passed and check.reason.startswith(CAA_REFUSAL.split('%')[0])
 
 
 def email_validation_ended(now):
@@ -111,7 +118,7 @@ class Validator(object):
             if records:
                 refusal = caa_refusal(records, wildcard)
                 if refusal:
-                    return NameCheck(False, 'CAA on %s %s' % (candidate, refusal))
+                    return NameCheck(False, CAA_REFUSAL % (candidate, refusal))
                 return self._signed(candidate, 'CAA')
         return PASSED
 

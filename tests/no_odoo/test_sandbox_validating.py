@@ -125,6 +125,17 @@ def checked_at_least(sandbox, order_number, times, timeout=DECISION_TIMEOUT):
         time.sleep(0.2)
 
 
+def pushed(pushes, order_number, count, timeout=10):
+    """(statusCode, status) of the order's pushes, once `count` came (or the time is up)."""
+    deadline = time.time() + timeout
+    while True:
+        received = [(push['statusCode'], push['status']) for push in list(pushes.received)
+                    if push.get('orderNumber') == order_number]
+        if len(received) >= count or time.time() > deadline:
+            return received
+        time.sleep(0.1)
+
+
 def post(sandbox, action, **fields):
     answer = requests.post(sandbox.url + action, data=dict(LOGIN, **fields), timeout=20)
     assert answer.status_code == 200
@@ -148,12 +159,7 @@ def test_an_order_whose_file_is_served_is_issued_and_pushed(sandbox, client, sit
     result = wait_for_status(client, placed.order_number, OrderStatus.ISSUED)
     assert result.status == OrderStatus.ISSUED and result.fqdn == name
     assert domain_details(sandbox, placed.order_number) == {name: ('HTTP_CSR_HASH', 'Validated', '')}
-    deadline = time.time() + 10
-    while not [push for push in pushes.received if push.get('orderNumber') == placed.order_number]:
-        assert time.time() < deadline, 'no push for the issued order'
-        time.sleep(0.1)
-    pushed = [push for push in pushes.received if push['orderNumber'] == placed.order_number]
-    assert [(push['statusCode'], push['status']) for push in pushed] == [('6', 'Issued')]
+    assert pushed(pushes, placed.order_number, 1) == [('6', 'Issued')]
 
 
 def test_https_file_validation_passes_once_the_file_is_there(sandbox, client, sites, dns_rig):
@@ -223,7 +229,8 @@ def test_a_wrong_cname_does_not_pass_and_the_right_one_does_when_the_ca_is_asked
         lazy.stop()
 
 
-def test_caa_forbidding_sectigo_blocks_a_served_file(sandbox, client, sites, dns_rig, dns_name):
+def test_caa_forbidding_sectigo_blocks_a_served_file_and_is_pushed_once(sandbox, client, sites, dns_rig,
+                                                                       dns_name, pushes):
     name = 'www.' + dns_name
     dns_rig.set_address(name)
     sites.serve(name)
@@ -231,12 +238,14 @@ def test_caa_forbidding_sectigo_blocks_a_served_file(sandbox, client, sites, dns
     csr = new_csr(name)
     publish_file(sites, name, csr)
     placed = client.place_order(POSITIVE_SSL, 365, csr, [name], dcv_method='HTTP_CSR_HASH')
-    checked_at_least(sandbox, placed.order_number, 2)
+    checked_at_least(sandbox, placed.order_number, 3)
     assert domain_details(sandbox, placed.order_number)[name][1:] == (
         'Not Validated', 'CAA on %s allows only letsencrypt.org (issue)' % dns_name)
+    assert pushed(pushes, placed.order_number, 1) == [('3', 'PRE-SIGN FAILED')], 'once, not at each check'
 
     dns_rig.set_caa(dns_name, '0 issue "letsencrypt.org"', '0 issue "sectigo.com"')
     assert wait_for_status(client, placed.order_number, OrderStatus.ISSUED).status == OrderStatus.ISSUED
+    assert pushed(pushes, placed.order_number, 2) == [('3', 'PRE-SIGN FAILED'), ('6', 'Issued')]
 
 
 def test_issuewild_decides_for_the_wildcard(sandbox, client, dns_rig, dns_name):
