@@ -39,6 +39,8 @@ ACTIONS = {
     'AutoUpdateDCV': _action(order_changes.auto_update_dcv, formats=None, default=URLENCODED),
     'ResendDCVEmail': _action(order_changes.resend_dcv_email, formats=None, default=URLENCODED),
     'WebHostReport': _action(report.web_host_report, formats=None, default=URLENCODED),
+    # URL-encoded (responseFormat 1, the default); 2 (JSON) is not simulated.
+    'GetMDCDomainDetails': _action(dcv.get_mdc_domain_details, formats={'1': URLENCODED}, default=URLENCODED),
     # Its text format is responseFormat=1 (the default); 2 (JSON) is not simulated.
     'GetDCVEmailAddressList': _action(dcv.get_dcv_email_address_list, formats={'1': TEXT}),
     # Text only (0); XML (1) and JSON (2) are not simulated. Needs no login and accepts GET.

@@ -20,12 +20,20 @@ class SandboxApp(object):
         self.authority = CertificateAuthority(os.path.join(settings.data, 'ca'))
         self.store = Store(os.path.join(settings.data, 'orders.sqlite3'))
         self.clock = Clock(getattr(settings, 'now', None))
+        pusher = Pusher(settings.push_url)
         self.lifecycle = Lifecycle(self.store, self.authority, settings.issue_after, self.clock,
-                                   on_decided=Pusher(settings.push_url).order_decided)
+                                   on_decided=pusher.order_decided, on_caa_failed=pusher.caa_check_failed)
         self._random = random.Random(settings.seed)
         self._random_lock = threading.Lock()
         self.faults = FaultPlan()
         self.admin_token = getattr(settings, 'admin_token', None) or load_or_create_token(settings.data)
+        self.validation = _start_validation(settings, self.lifecycle)
+
+    @property
+    def validating(self):
+        """Validating mode (--validate): orders of the normal scenario are decided by checking their
+        names, not by the timer."""
+        return self.validation is not None
 
     def fails_randomly(self):
         """True for a share --fail-rate of calls (repeatable with --seed)."""
@@ -33,4 +41,18 @@ class SandboxApp(object):
             return self._random.random() < self.settings.fail_rate
 
     def close(self):
+        if self.validation is not None:
+            self.validation.stop()
         self.store.close()
+
+
+def _start_validation(settings, lifecycle):
+    if not getattr(settings, 'validate', False):
+        return None
+    # Imported here: dnspython is needed in validating mode only.
+    from comodo_sandbox.dns_lookup import DnsLookup
+    from comodo_sandbox.validation import Validator
+    from comodo_sandbox.validation_runner import ValidationRunner
+    address, port = settings.dns_server
+    validator = Validator(DnsLookup(address, port), settings.port_map)
+    return ValidationRunner(lifecycle, validator, settings.recheck_after).start()

@@ -35,6 +35,24 @@ def _non_negative(kind):
     return parse
 
 
+def _address_and_port(text):
+    host, separator, port = text.rpartition(':')
+    if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError('expected ADDRESS:PORT, e.g. 127.0.0.1:5353')
+    return host.strip('[]'), int(port)
+
+
+def _port_map(text):
+    """`80=18080,443=18443` -> {80: 18080, 443: 18443}."""
+    ports = {}
+    for pair in text.split(','):
+        wanted, separator, used = pair.strip().partition('=')
+        if not separator or not wanted.isdigit() or not used.isdigit():
+            raise argparse.ArgumentTypeError('expected PORT=PORT pairs, e.g. 80=18080,443=18443')
+        ports[int(wanted)] = int(used)
+    return ports
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog='python -m comodo_sandbox',
@@ -65,11 +83,24 @@ def build_parser():
                              'and kept in DATA/admin-token); printed at start')
     parser.add_argument('--tls', action='store_true', help='serve HTTPS with a certificate from the sandbox CA')
     parser.add_argument('--require-https', action='store_true', help='answer -1 to API calls over plain HTTP')
+    parser.add_argument('--validate', action='store_true',
+                        help='validating mode: orders of the normal scenario are issued only once every '
+                             'name passes the checks a CA makes (CAA, file or CNAME; needs --dns-server)')
+    parser.add_argument('--dns-server', type=_address_and_port, default=None, metavar='ADDRESS:PORT',
+                        help='the DNS server validating mode asks for addresses, CNAME and CAA records')
+    parser.add_argument('--port-map', type=_port_map, default={}, metavar='80=PORT,443=PORT',
+                        help='for tests only: fetch validation files from these ports instead of 80/443')
+    parser.add_argument('--recheck-after', type=_non_negative(float), default=60.0, metavar='SECONDS',
+                        help='validating mode: seconds (of the sandbox clock) between the checks of a '
+                             'pending order (default 60)')
     return parser
 
 
 def main(argv=None):
-    settings = build_parser().parse_args(argv)
+    parser = build_parser()
+    settings = parser.parse_args(argv)
+    if settings.validate and settings.dns_server is None:
+        parser.error('--validate needs --dns-server ADDRESS:PORT')
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format='%(asctime)s %(message)s')
     app = SandboxApp(settings)
     ssl_context = None

@@ -8,9 +8,14 @@ TEXT layout (recorded CA traffic: the CA certificates first, the customer's cert
                                certificate (queryType 1, 2)
 URLENCODED: errorCode, orderNumber, certificateStatus, [notBefore, notAfter], [fqdn], [certificate],
 caCertificate once per chain element (intermediate, then root); certificates are Base64 DER on one line.
+With showStatusDetails=Y the URL-encoded answer also carries `dcvStatus` (1 when every name is
+validated, else 0) and `mdcDomainDetails` (per name `domainName|dcvMethod|dcvStatus`, comma-separated):
+the notes name both keys but not their values, so these values are the sandbox's choice.
 """
 import re
 
+from comodo_sandbox import validation
+from comodo_sandbox.lifecycle import dcv_status
 from comodo_sandbox.protocol import ApiError, Reply, invalid
 from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
 
@@ -32,6 +37,7 @@ def collect_ssl(call):
             raise invalid('responseType', 'The sandbox delivers responseType=3 (individually encoded) only.')
     show_validity = form.flag('showValidityPeriod')
     show_fqdn = form.flag('showFQDN')
+    show_status_details = form.flag('showStatusDetails')
     order = call.enter_order()
     if order.status == REJECTED:
         raise ApiError(-20, 'The certificate request has been rejected!')
@@ -40,6 +46,8 @@ def collect_ssl(call):
     if order.status == UNPAID:
         raise ApiError(-22, 'The order is awaiting payment!')
     fields = [('orderNumber', order.order_number), ('certificateStatus', STATUS_TEXT[order.status])]
+    if show_status_details:
+        fields += _status_details(order)
     if order.status == PENDING:
         return Reply(0, fields=fields)
 
@@ -61,6 +69,13 @@ def collect_ssl(call):
     if query_type in (1, 2):
         lines.append(order.certificate_pem.strip())
     return Reply(2, fields=fields, lines=lines)
+
+
+def _status_details(order):
+    statuses = [(entry['domain'], entry['method'], dcv_status(order, entry)) for entry in order.dcv]
+    all_validated = all(status == validation.VALIDATED for _name, _method, status in statuses)
+    return [('dcvStatus', 1 if all_validated else 0),
+            ('mdcDomainDetails', ','.join('|'.join(parts) for parts in statuses))]
 
 
 def _base64_der(pem):

@@ -5,6 +5,7 @@ import hashlib
 from cryptography.x509.oid import NameOID
 
 from comodo_sandbox import csr_checks, domains
+from comodo_sandbox.lifecycle import dcv_status
 from comodo_sandbox.protocol import ApiError, Reply, invalid
 
 EMAIL = 'EMAIL'
@@ -112,3 +113,19 @@ def decode_csr(call):
         'sha1=' + hashlib.sha1(der).hexdigest().upper(),
         'sha256=' + hashlib.sha256(der).hexdigest().upper(),
     ])
+
+
+def get_mdc_domain_details(call):
+    """Each name of the order with its method and status: `N_domainName`, `N_dcvMethod`,
+    `N_dcvStatus` (Validated / Not Validated), N from 1 in the order's domain order. With
+    showStatusDetails=Y also `N_dcvStatusDetails`: why a name is not validated yet, in one sentence
+    (the sandbox's addition; Sectigo's detail fields are not public)."""
+    show_details = call.form.flag('showStatusDetails')
+    order = call.enter_order()
+    fields = []
+    for number, entry in enumerate(order.dcv, start=1):
+        fields += [('%d_domainName' % number, entry['domain']), ('%d_dcvMethod' % number, entry['method']),
+                   ('%d_dcvStatus' % number, dcv_status(order, entry))]
+        if show_details:
+            fields.append(('%d_dcvStatusDetails' % number, entry.get('reason', '')))
+    return Reply(0, fields=fields)

@@ -4,10 +4,13 @@ A pending order whose decision is due is decided when it is next read (there is 
 due time is stored, so decisions survive restarts, and an automatic decision takes effect at the due
 time itself (the certificate's notBefore), however late it is observed.
 The state rules answer with the CA's own codes (-20 rejected, -21 revoked, ...).
+
+In validating mode an order is decided by checking its names instead (validation_runner.py): its due
+time is then the next check, and it is issued once every name has passed.
 """
 import threading
 
-from comodo_sandbox import products, scenarios
+from comodo_sandbox import products, scenarios, validation
 from comodo_sandbox.clock import Clock
 from comodo_sandbox.protocol import ApiError, invalid
 from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
@@ -20,13 +23,15 @@ DAY_SECONDS = 86400
 
 class Lifecycle(object):
 
-    def __init__(self, store, authority, issue_after, clock=None, on_decided=None):
+    def __init__(self, store, authority, issue_after, clock=None, on_decided=None, on_caa_failed=None):
         self.store = store
         self.authority = authority
         self.issue_after = issue_after
         self.clock = clock or Clock()
         # Called with each order once it is issued, rejected or revoked (the status push).
         self.on_decided = on_decided or (lambda order: None)
+        # Called with a validating order when a name's CAA check newly forbids issuance.
+        self.on_caa_failed = on_caa_failed or (lambda order: None)
         # Re-entrant: handlers hold it around "read, check, change" while the methods below take it too.
         self.lock = threading.RLock()
 
@@ -34,7 +39,7 @@ class Lifecycle(object):
         with self.lock:
             order.placed_at = self.clock()
             order.status = UNPAID if order.scenario == scenarios.UNPAID else PENDING
-            order.due_at = scenarios.due_time(order.scenario, order.placed_at, self.issue_after)
+            order.due_at = self._start_deciding(order, order.placed_at)
             order.api_calls = 1
             return self.store.insert(order)
 
@@ -90,7 +95,7 @@ class Lifecycle(object):
             order.dcv = dcv
             order.unique_value = unique_value or order.unique_value
             order.status = PENDING
-            order.due_at = scenarios.due_time(order.scenario, now, self.issue_after)
+            order.due_at = self._start_deciding(order, now)
             order.decided_at = None
             order.certificate_pem = ''
             order.serial_number = ''
@@ -169,9 +174,48 @@ class Lifecycle(object):
         with self.lock:
             order = self._awaiting_validation(order_number)
             by_domain = {change['domain']: change for change in changes}
-            order.dcv = [by_domain.get(entry['domain'], entry) for entry in order.dcv]
+            order.dcv = [_changed_entry(order, entry, by_domain.get(entry['domain'])) for entry in order.dcv]
             order.dcv_resends += 1 if resend else 0
+            if order.validates and order.status == PENDING:
+                order.due_at = self.clock()  # AutoUpdateDCV asks the CA to check again now
             self.store.update(order)
+            return order
+
+    def due_validations(self):
+        """Copies of the validating orders whose next check is due."""
+        now = self.clock()
+        with self.lock:
+            return [order for order in self.store.all_orders()
+                    if order.validates and order.status == PENDING and order.due_at is not None
+                    and order.due_at <= now]
+
+    def record_checks(self, checked, results, next_check_at):
+        """Stores each name's outcome ({name: NameCheck}) of a check of `checked` (an order as it was
+        read before the check); issues once every name has passed, else the order waits for
+        `next_check_at`. A check made while the order changed (a reissue, a decision) is dropped."""
+        with self.lock:
+            order = self.store.find(order_number=checked.order_number)
+            if order.status != PENDING or order.csr_pem != checked.csr_pem:
+                return order
+            now = self.clock()
+            checked_methods = {entry['domain']: entry['method'] for entry in checked.dcv}
+            caa_newly_failed = False
+            for entry in order.dcv:
+                outcome = results.get(entry['domain'])
+                if outcome is not None and entry['method'] == checked_methods.get(entry['domain']):
+                    caa_newly_failed |= validation.is_caa_refusal(outcome) and outcome.reason != entry.get('reason')
+                    entry['status'] = validation.VALIDATED if outcome.passed else validation.NOT_VALIDATED
+                    entry['reason'] = outcome.reason
+                    entry['checks'] = entry.get('checks', 0) + 1
+                    entry['checkedAt'] = now
+            if all(dcv_status(order, entry) == validation.VALIDATED for entry in order.dcv):
+                self._issue(order, now)
+            else:
+                if order.due_at == checked.due_at:  # else a new check was asked for meanwhile
+                    order.due_at = next_check_at
+                self.store.update(order)
+                if caa_newly_failed:
+                    self.on_caa_failed(order)
             return order
 
     def _awaiting_validation(self, order_number):
@@ -195,7 +239,18 @@ class Lifecycle(object):
             raise ApiError(-4, 'The order is already %s.' % order.status, 'orderNumber')
         return order
 
+    def _start_deciding(self, order, start):
+        """When the order (placed or reissued at `start`) is next decided: a validating order is
+        checked at once, its names not validated yet; others fall due as their scenario says."""
+        if order.validates:
+            for entry in order.dcv:
+                entry.update(status=validation.NOT_VALIDATED, reason='', checks=0, checkedAt=None)
+            return start
+        return scenarios.due_time(order.scenario, start, self.issue_after)
+
     def _decide_if_due(self, order):
+        if order.validates:
+            return order
         if order.status == PENDING and order.due_at is not None and order.due_at <= self.clock():
             if scenarios.rejects_when_due(order.scenario):
                 self._reject(order, order.due_at)
@@ -222,6 +277,26 @@ class Lifecycle(object):
         order.decided_at = at
         self.store.update(order)
         self.on_decided(order)
+
+
+def dcv_status(order, entry):
+    """A name's validation status: Validated once the certificate was issued (by hand too), and in
+    validating mode as soon as the name's check passed."""
+    if order.status in (ISSUED, REVOKED):
+        return validation.VALIDATED
+    if order.validates:
+        return entry.get('status') or validation.NOT_VALIDATED
+    return validation.NOT_VALIDATED
+
+
+def _changed_entry(order, entry, change):
+    """A name's DCV entry after AutoUpdateDCV: in validating mode the same method keeps what its
+    checks found (asking again does not undo a validation)."""
+    if change is None:
+        return entry
+    if order.validates and change['method'] == entry['method']:
+        return dict(entry, email=change['email'])
+    return change
 
 
 def _term_end(order):

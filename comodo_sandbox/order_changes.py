@@ -1,6 +1,6 @@
 """Calls that change an existing order: AutoRevokeSSL, AutoRefund, AutoUpdateDCV and ResendDCVEmail.
 All four answer URL-encoded: `errorCode=0`, or the error."""
-from comodo_sandbox import dcv, domains
+from comodo_sandbox import dcv, domains, validation
 from comodo_sandbox.protocol import Reply, invalid, missing
 
 # codeReason: 0 unspecified, 1 keyCompromise, 3 affiliationChanged, 4 superseded, 5 cessationOfOperation.
@@ -66,6 +66,7 @@ def auto_update_dcv(call):
                 raise missing(address_field)
             dcv.check_approver(address, name, address_field)
         changes.append(dcv.dcv_entry(name, method, address if method == dcv.EMAIL else ''))
+    validation.refuse_ended_email(call.app, changes, method_field)
     call.lifecycle.change_dcv(order.order_number, changes)
     return Reply(0)
 
@@ -82,5 +83,6 @@ def resend_dcv_email(call):
         primary = dcv.dcv_entry(order.common_name, dcv.EMAIL, address)
     elif not any(entry['method'] == dcv.EMAIL and entry['email'] for entry in order.dcv):
         raise invalid('orderNumber', 'This order does not use email validation; give a dcvEmailAddress.')
+    validation.refuse_ended_email(call.app, [primary], 'dcvEmailAddress')
     call.lifecycle.change_dcv(order.order_number, [primary], resend=True)
     return Reply(0)

@@ -1,7 +1,7 @@
 """AutoApplySSL / AutoApplyOrder (place an order) and AutoReplaceSSL (reissue with a new CSR)."""
 import re
 
-from comodo_sandbox import csr_checks, dcv, domains, products, scenarios
+from comodo_sandbox import csr_checks, dcv, domains, products, scenarios, validation
 from comodo_sandbox.protocol import ApiError, Reply, invalid, missing
 from comodo_sandbox.store import UNPAID, Order
 
@@ -27,6 +27,7 @@ def auto_apply_ssl(call):
     scenario = scenarios.scenario_for(common_name)
     call.wait_for_scenario(scenario)
     dcv_choice = dcv.read_order_dcv(form, names, product.multi_domain)
+    validation.refuse_ended_email(call.app, dcv_choice, _dcv_item(product))
     unique_value = _unique_value(form)
     country = form.get('countryName')
     if country and not _COUNTRY.match(country):
@@ -37,7 +38,8 @@ def auto_apply_ssl(call):
         product=product.code, days=term.days, validity_days=term.validity_days, total_cost=term.total_cost,
         common_name=common_name, domains=names, csr_pem=csr.pem, server_software=server_software,
         dcv=dcv_choice, scenario=scenario, unique_value=unique_value or '',
-        foreign_order_number=form.get('foreignOrderNumber') or ''))
+        foreign_order_number=form.get('foreignOrderNumber') or '',
+        validates=call.app.validating and scenario == scenarios.NORMAL))
     call.order_number = order.order_number
     return _placed_reply(order, form.flag('showCertificateID'), unique_value)
 
@@ -65,6 +67,7 @@ def auto_replace_ssl(call):
     names = _certificate_names(product, common_name, csr, form.get('domainNames') or ' '.join(order.domains))
     if _sends_dcv(form):
         dcv_choice = dcv.read_order_dcv(form, names, product.multi_domain)
+        validation.refuse_ended_email(call.app, dcv_choice, _dcv_item(product))
     else:
         kept = {entry['domain']: entry for entry in order.dcv}
         dcv_choice = [kept.get(name) or dcv.dcv_entry(name, dcv.EMAIL) for name in names]
@@ -75,6 +78,10 @@ def auto_replace_ssl(call):
     if unique_value:
         values.append(('uniqueValue', unique_value))
     return Reply(0, fields=values, lines=[value for _name, value in values])
+
+
+def _dcv_item(product):
+    return 'dcvEmailAddresses' if product.multi_domain else 'dcvMethod'
 
 
 def _sends_dcv(form):

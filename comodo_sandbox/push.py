@@ -2,7 +2,8 @@
 decides an order, as Sectigo calls a partner's (comodo-api.md §7).
 
 A GET with orderNumber, certificateID, eventType=Certificate, and the status as text and as the push
-status code (6 issued, 7 rejected, 8 revoked). Sent from a thread of its own, so that deciding never
+status code (6 issued, 7 rejected, 8 revoked; in validating mode also 3 "PRE-SIGN FAILED" when a
+name's CAA check newly forbids issuance, as Sectigo reports a CAA failure). Sent from a thread of its own, so that deciding never
 waits for the partner, and retried up to three times as Sectigo does. The URL usually holds a secret:
 it is never logged.
 """
@@ -18,6 +19,7 @@ from comodo_sandbox.store import ISSUED, REJECTED, REVOKED
 log = logging.getLogger('comodo_sandbox')
 
 PUSH_STATUS = {ISSUED: (6, 'Issued'), REJECTED: (7, 'Rejected'), REVOKED: (8, 'Revoked')}
+PRE_SIGN_FAILED = (3, 'PRE-SIGN FAILED')
 EVENT_TYPE = 'Certificate'
 RETRIES = 3
 RETRY_DELAY_SECONDS = 1
@@ -30,9 +32,15 @@ class Pusher(object):
         self.url = url
 
     def order_decided(self, order):
-        if not self.url or order.status not in PUSH_STATUS:
+        if order.status in PUSH_STATUS:
+            self._push(order, *PUSH_STATUS[order.status])
+
+    def caa_check_failed(self, order):
+        self._push(order, *PRE_SIGN_FAILED)
+
+    def _push(self, order, code, text):
+        if not self.url:
             return
-        code, text = PUSH_STATUS[order.status]
         query = urlencode([('orderNumber', order.order_number), ('certificateID', order.certificate_id),
                            ('eventType', EVENT_TYPE), ('status', text), ('statusCode', code)])
         separator = '&' if '?' in self.url else '?'

@@ -17,7 +17,8 @@ FIRST_ORDER_NUMBER = 1000001
 # Columns added after the first release, with their SQL types: a data folder made before them gets
 # them on start, so `--data` survives an upgrade of the sandbox.
 # Columns added after the first release, by table: a data folder made before them gets them at start.
-_ADDED_COLUMNS = (('orders', 'refunded_at', 'REAL'), ('calls', 'fault', 'TEXT'), ('orders', 'term_started_at', 'REAL'))
+_ADDED_COLUMNS = (('orders', 'refunded_at', 'REAL'), ('calls', 'fault', 'TEXT'), ('orders', 'term_started_at', 'REAL'),
+                  ('orders', 'validates', 'INTEGER'))
 # Certificate IDs are kept far from order numbers, so a client that mixes the two up is caught.
 CERTIFICATE_ID_OFFSET = 7000000000
 
@@ -53,6 +54,8 @@ class Order:
     revocation_code: Optional[int] = None
     refunded_at: Optional[float] = None  # set by !AutoRefund: the charge went back to the reseller
     term_started_at: Optional[float] = None  # the first issue: the term runs `days` from there
+    # Validating mode: decided by checking each name (validation.py), `due_at` being the next check.
+    validates: bool = False
 
 
 _JSON_FIELDS = ('domains', 'dcv')
@@ -66,7 +69,7 @@ CREATE TABLE IF NOT EXISTS orders (
     status TEXT, placed_at REAL, due_at REAL, decided_at REAL, certificate_pem TEXT,
     serial_number TEXT, not_before INTEGER, not_after INTEGER, api_calls INTEGER,
     dcv_resends INTEGER, revocation_reason TEXT, revocation_code INTEGER, refunded_at REAL,
-    term_started_at REAL
+    term_started_at REAL, validates INTEGER
 );
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT, order_number INTEGER, error_code INTEGER,
@@ -166,4 +169,5 @@ def _from_row(row):
     values = {name: row[name] for name in _FIELDS}
     for name in _JSON_FIELDS:
         values[name] = json.loads(values[name])
+    values['validates'] = bool(values['validates'])
     return Order(**values)

@@ -251,15 +251,29 @@ def install_addon(config, database):
 
 # -- processes -------------------------------------------------------------------------------------
 
-def start_sandbox(port, data_dir):
+def start_sandbox(port, data_dir, *options):
     """The sandbox CA's process, and the admin token it printed after its "listening on" line."""
-    command = [PYTHON, '-m', 'comodo_sandbox', '--port', str(port), '--data', data_dir]
+    command = [PYTHON, '-m', 'comodo_sandbox', '--port', str(port), '--data', data_dir] + list(options)
     process = start_listening(command, 'the sandbox CA did not start (%s): run `make sandbox` to see why.')
     printed = process.stdout.readline()
     if not printed.startswith(SANDBOX_TOKEN_PREFIX):
         stop(process)
         raise StackError('the sandbox CA printed no admin token (%r): run `make sandbox` to see why.' % printed)
     return process, printed[len(SANDBOX_TOKEN_PREFIX):].split()[0]
+
+
+def demo_push_url(database):
+    """The demo company's status-push URL on the demo Odoo, for the sandbox to call at each decision
+    as Sectigo calls a reseller's (the token is the secret in it, made when the addon was installed)."""
+    result = subprocess.run(
+        ['psql', '-d', database, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c',
+         "SELECT token.token FROM comodo_push_token token JOIN ir_model_data data ON data.res_id = token.id "
+         "AND data.model = 'comodo.push.token' AND data.module = '%s' AND data.name = 'push_token_main_company'"
+         % ADDON], stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    token = result.stdout.strip()
+    if result.returncode or not token:
+        raise StackError('the demo company has no status-push token (%s)' % result.stderr.strip())
+    return 'http://127.0.0.1:%d/comodo/push/%s' % (DEMO_HTTP_PORT, token)
 
 
 def start_mail_sink(port, folder):
@@ -425,7 +439,8 @@ def command_run():
         dns_server = start_demo_dns()
         webservers = start_demo_webservers()
         point_demo_customer_at(config, webservers)
-        sandbox, sandbox_token = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'))
+        sandbox, sandbox_token = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'),
+                                               '--push-url', demo_push_url(DEMO_DB))
         odoo = subprocess.Popen([ODOO, '-c', config, '-d', DEMO_DB, '--log-level=info',
                                  '--logfile', os.path.join(RUN_DIR, 'odoo.log')])
         wait_for_http(DEMO_HTTP_PORT, odoo)
