@@ -174,16 +174,17 @@ class WebServerRig(object):
         self.sites.add(domain)
         return originals
 
-    def reload(self):
-        for kind in ('nginx', 'apache'):
+    def reload(self, *kinds):
+        """Reloads the servers named in `kinds` ('nginx', 'apache'), both if none is named."""
+        for kind in kinds or ('nginx', 'apache'):
             self._run(self.commands(kind)[1], kind)
 
-    def served_sha256(self, kind, domain):
-        """SHA-256 of the leaf the server presents for `domain` (SNI)."""
+    def served_sha256(self, kind, domain, port=None):
+        """SHA-256 of the leaf the server presents for `domain` (SNI) on its port or on `port`."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-        with socket.create_connection((LOOPBACK, self.check_port(kind)), timeout=10) as raw:
+        with socket.create_connection((LOOPBACK, port or self.check_port(kind)), timeout=10) as raw:
             with context.wrap_socket(raw, server_hostname=domain) as tls:
                 return hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest()
 

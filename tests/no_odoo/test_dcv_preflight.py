@@ -1,10 +1,6 @@
 """The pre-flight against the rig's bind9 (records set per test) and the rig's nginx serving real
-document roots over plain HTTP (the CA's port 80 mapped to the rig's port)."""
-import http.client
-import os
-import shutil
+document roots over plain HTTP (the CA's ports 80 and 443 mapped to the rig's ports)."""
 import socket
-import tempfile
 import time
 import uuid
 
@@ -14,102 +10,15 @@ from comodo_client import build_csr, dcv_instructions, generate_private_key
 from dcv_preflight import CAA, CNAME, DNS_SERVER, DNSSEC, FILE, RESOLVES, PreflightConfig, preflight
 from dcv_preflight import results
 from dns_rig.rig import BROKEN_ZONE, INSECURE_ZONE, SIGNED_PARENT, SIGNED_ZONE
-from webserver_rig.rig import LOOPBACK, free_port, shared_rig
+from webserver_rig.rig import LOOPBACK, free_port
 
-SETTLED_ANSWERS = 3
-START_TIMEOUT = 20
 A_YEAR = 366 * 24 * 3600
 
 
-class HttpSites(object):
-    """Plain-HTTP sites on the rig's nginx, one document root per name; unknown names get 404."""
-
-    def __init__(self, rig):
-        self.rig = rig
-        self.port = free_port()
-        # nginx's workers are not root: the document roots must be readable by anyone.
-        self.folder = tempfile.mkdtemp(prefix='comodo-preflight-sites-')
-        os.chmod(self.folder, 0o755)
-        self.configs = []
-        self._write_config('preflight-default', DEFAULT_SITE % {'port': self.port})
-
-    def serve(self, domain, files=None, redirect=False):
-        """nginx answers for `domain` from a document root holding `files` ({path: text});
-        with `redirect`, everything under /.well-known/ answers 301 to the https address."""
-        root = os.path.join(self.folder, domain)
-        os.makedirs(root, mode=0o755)
-        for path, text in dict(files or {}, **{'/ready.txt': domain}).items():
-            full = root + path
-            os.makedirs(os.path.dirname(full), mode=0o755, exist_ok=True)
-            with open(full, 'w') as handle:
-                handle.write(text)
-            os.chmod(full, 0o644)
-        self._write_config('preflight-site-' + domain, SITE % {
-            'port': self.port, 'domain': domain, 'root': root,
-            'redirect': REDIRECT if redirect else ''})
-        self._wait_until_served(domain)
-
-    def stop(self):
-        shutil.rmtree(self.folder, ignore_errors=True)
-        if not os.path.isdir(self.rig.folder):
-            return  # the rig stopped first, its configuration with it
-        for config in self.configs:
-            os.remove(config)
-        self.rig.reload()
-
-    def _write_config(self, name, text):
-        path = self.rig.path('nginx', 'sites', name + '.conf')
-        with open(path, 'w') as handle:
-            handle.write(text)
-        self.configs.append(path)
-        self.rig.reload()
-
-    def _wait_until_served(self, domain):
-        """After a reload the old worker answers for a moment: wait for the new site, several times."""
-        deadline = time.time() + START_TIMEOUT
-        in_a_row = 0
-        while in_a_row < SETTLED_ANSWERS:
-            if time.time() > deadline:
-                raise RuntimeError('nginx did not serve %s within %ss' % (domain, START_TIMEOUT))
-            in_a_row = in_a_row + 1 if self._ready_text(domain) == domain else 0
-            time.sleep(0.05)
-
-    def _ready_text(self, domain):
-        connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=5)
-        try:
-            connection.request('GET', '/ready.txt', headers={'Host': domain})
-            return connection.getresponse().read().decode()
-        except OSError:
-            return None
-        finally:
-            connection.close()
-
-
-DEFAULT_SITE = """\
-server {
-    listen 127.0.0.1:%(port)s default_server;
-    return 404;
-}
-"""
-
-SITE = """\
-server {
-    listen 127.0.0.1:%(port)s;
-    server_name %(domain)s;
-    root %(root)s;
-%(redirect)s}
-"""
-
-REDIRECT = """\
-    location /.well-known/ { return 301 https://$host$request_uri; }
-"""
-
-
 @pytest.fixture(scope='module')
-def http_sites():
-    sites = HttpSites(shared_rig())
-    yield sites
-    sites.stop()
+def http_sites(document_root_sites):
+    """A document root per name on the rig's nginx, its ports standing for 80 and 443."""
+    return document_root_sites
 
 
 @pytest.fixture(scope='module')
@@ -121,7 +30,7 @@ def csr_pem():
 def config(dns_rig, http_sites):
     return PreflightConfig(dns_rig.host, dns_rig.port, dns_timeout=2, http_timeout=5,
                            trust_anchors={SIGNED_PARENT: list(dns_rig.trust_anchor())},
-                           http_ports={80: http_sites.port})
+                           http_ports=http_sites.port_map)
 
 
 @pytest.fixture
@@ -163,7 +72,7 @@ def test_file_served_passes_every_check(csr_pem, dns_rig, http_sites, names, con
     name = names()
     dns_rig.set_address(name)
     proof = file_proof(csr_pem, name)
-    http_sites.serve(name, {proof.file_name: proof.file_content})
+    http_sites.add(name, {proof.file_name: proof.file_content})
     result = preflight(name, proof, config=config)
     assert result.ok, failures(result)
     assert [(item.check, item.code) for item in result.checks] == [
@@ -176,7 +85,7 @@ def test_a_redirect_on_the_file_url_fails(csr_pem, dns_rig, http_sites, names, c
     name = names()
     dns_rig.set_address(name)
     proof = file_proof(csr_pem, name)
-    http_sites.serve(name, {proof.file_name: proof.file_content}, redirect=True)
+    http_sites.add(name, {proof.file_name: proof.file_content}, redirects=['/.well-known/'])
     url = proof.file_urls[0]
     assert failures(preflight(name, proof, config=config)) == [(
         FILE, results.FILE_REDIRECT, '%s answers 301 to https://%s%s: Sectigo does not follow redirects'
@@ -189,7 +98,7 @@ def test_a_wrong_body_fails(csr_pem, dns_rig, http_sites, names, config):
     proof = file_proof(csr_pem, name)
     # The file of another CSR: the right name pattern, the wrong hashes.
     other = file_proof(build_csr(generate_private_key(), [name]), name)
-    http_sites.serve(name, {proof.file_name: other.file_content})
+    http_sites.add(name, {proof.file_name: other.file_content})
     assert failures(preflight(name, proof, config=config)) == [(
         FILE, results.FILE_WRONG_BODY,
         '%s answers 200 but not with the expected validation text' % proof.file_urls[0])]
@@ -199,7 +108,7 @@ def test_a_final_newline_is_forgiven(csr_pem, dns_rig, http_sites, names, config
     name = names()
     dns_rig.set_address(name)
     proof = file_proof(csr_pem, name)
-    http_sites.serve(name, {proof.file_name: proof.file_content.replace('\n', '\r\n') + '\r\n'})
+    http_sites.add(name, {proof.file_name: proof.file_content.replace('\n', '\r\n') + '\r\n'})
     assert preflight(name, proof, config=config).ok
 
 
@@ -207,7 +116,7 @@ def test_a_missing_file_fails(csr_pem, dns_rig, http_sites, names, config):
     name = names()
     dns_rig.set_address(name)
     proof = file_proof(csr_pem, name)
-    http_sites.serve(name, {})
+    http_sites.add(name, {})
     assert failures(preflight(name, proof, config=config)) == [(
         FILE, results.FILE_STATUS, '%s answers 404 instead of 200' % proof.file_urls[0])]
 
@@ -256,8 +165,8 @@ def test_the_bare_name_served_but_not_www_fails_for_www(csr_pem, dns_rig, http_s
     dns_rig.set_address(name)
     dns_rig.set_address(www)
     proof = file_proof(csr_pem, name)
-    http_sites.serve(name, {proof.file_name: proof.file_content})
-    http_sites.serve(www, {})
+    http_sites.add(name, {proof.file_name: proof.file_content})
+    http_sites.add(www, {})
     assert preflight(name, proof, config=config).ok
     result = preflight(name, proof, covers_sibling=True, config=config)
     assert failures(result) == [(

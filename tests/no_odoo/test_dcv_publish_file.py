@@ -5,86 +5,22 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import uuid
 
 import pytest
-import requests
 
 from comodo_client import build_csr, dcv_instructions, generate_private_key
 from dcv_publish import (DocumentRootMissing, FileProof, FilePublisher, FileReceipt, FileTransferFailed,
                          PathOutsideDocumentRoot)
 from deploy.ssh import SshSession
 from webserver_rig import shared_rig
-from webserver_rig.rig import free_port, write
-
-SETTLED_ANSWERS = 5
-START_TIMEOUT = 20
-
-
-class DocumentRoots(object):
-    """nginx of the rig serving a document root per domain over plain HTTP on a port of its own, as
-    a customer's site serves /.well-known/pki-validation/ to the CA."""
-
-    def __init__(self, rig):
-        self.rig = rig
-        self.port = free_port()
-        # nginx's workers run as another user when the rig runs as root: the roots must be readable.
-        self.folder = tempfile.mkdtemp(prefix='comodo-document-roots-')
-        os.chmod(self.folder, 0o755)
-
-    def add(self, domain):
-        root = os.path.join(self.folder, domain)
-        os.mkdir(root, 0o755)
-        write(os.path.join(root, 'site.txt'), domain)
-        write(self.rig.path('nginx', 'sites', 'roots-%s.conf' % domain), SITE % {
-            'port': self.port, 'domain': domain, 'root': root})
-        self.rig.reload()
-        self._wait_until_served(domain)
-        return root
-
-    def fetch(self, domain, path):
-        return requests.get('http://127.0.0.1:%d%s' % (self.port, path), headers={'Host': domain},
-                            allow_redirects=False, timeout=10)
-
-    def close(self):
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def _wait_until_served(self, domain):
-        """After a reload the old workers answer for a moment: wait until the new site answers
-        several times in a row."""
-        deadline = time.time() + START_TIMEOUT
-        in_a_row = 0
-        while in_a_row < SETTLED_ANSWERS:
-            if time.time() > deadline:
-                raise RuntimeError('nginx did not serve %s within %ss' % (domain, START_TIMEOUT))
-            answer = self.fetch(domain, '/site.txt')
-            in_a_row = in_a_row + 1 if answer.status_code == 200 and answer.text == domain else 0
-            time.sleep(0.05)
-
-
-SITE = """\
-server {
-    listen 127.0.0.1:%(port)s;
-    server_name %(domain)s;
-    root %(root)s;
-    default_type text/plain;
-}
-"""
-
-
-@pytest.fixture(scope='module')
-def roots():
-    document_roots = DocumentRoots(shared_rig())
-    yield document_roots
-    document_roots.close()
-
+from webserver_rig.rig import write
 
 @pytest.fixture
-def site(roots):
-    """(domain, document root) of a new site."""
+def site(document_root_sites):
+    """(domain, document root) of a new site, its root holding the site's own page."""
     domain = 'site-%s.example.com' % uuid.uuid4().hex[:10]
-    return domain, roots.add(domain)
+    return domain, document_root_sites.add(domain, files={'/site.txt': domain})
 
 
 @pytest.fixture
@@ -104,14 +40,14 @@ def mode(path):
     return os.stat(path).st_mode & 0o777
 
 
-def test_publish_serves_the_exact_body_and_cleanup_removes_file_and_folders(roots, site, session):
+def test_publish_serves_the_exact_body_and_cleanup_removes_file_and_folders(document_root_sites, site, session):
     domain, root = site
     proof = file_proof(domain, root, unique_value='Order42')
     assert proof.file_name.startswith('/.well-known/pki-validation/') and proof.file_name.endswith('.txt')
 
     receipt = FilePublisher(session).publish(proof)
 
-    answer = roots.fetch(domain, proof.file_name)
+    answer = document_root_sites.fetch(domain, proof.file_name)
     assert answer.status_code == 200 and answer.text == proof.content
     assert proof.content.endswith('\nsectigo.com\nOrder42')
     assert receipt.path == root + proof.file_name and receipt.wrote_file
@@ -122,7 +58,7 @@ def test_publish_serves_the_exact_body_and_cleanup_removes_file_and_folders(root
     # The receipt survives a trip through JSON (the order keeps it until the CA has decided).
     FilePublisher(session).cleanup(FileReceipt.from_dict(receipt.to_dict()))
 
-    assert roots.fetch(domain, proof.file_name).status_code == 404
+    assert document_root_sites.fetch(domain, proof.file_name).status_code == 404
     assert sorted(os.listdir(root)) == ['site.txt']
 
 
@@ -140,7 +76,7 @@ def test_folders_that_were_there_stay(site, session):
     assert os.listdir(validation_folder) == ['customer-own.txt']
 
 
-def test_two_orders_for_one_name_keep_each_others_file(roots, site, session):
+def test_two_orders_for_one_name_keep_each_others_file(document_root_sites, site, session):
     domain, root = site
     first, second = file_proof(domain, root), file_proof(domain, root)
     assert first.file_name != second.file_name
@@ -149,14 +85,14 @@ def test_two_orders_for_one_name_keep_each_others_file(roots, site, session):
     second_receipt = FilePublisher(session).publish(second)
     FilePublisher(session).cleanup(first_receipt)
 
-    assert roots.fetch(domain, first.file_name).status_code == 404
-    answer = roots.fetch(domain, second.file_name)
+    assert document_root_sites.fetch(domain, first.file_name).status_code == 404
+    answer = document_root_sites.fetch(domain, second.file_name)
     assert answer.status_code == 200 and answer.text == second.content
     FilePublisher(session).cleanup(second_receipt)
-    assert roots.fetch(domain, second.file_name).status_code == 404
+    assert document_root_sites.fetch(domain, second.file_name).status_code == 404
 
 
-def test_a_file_another_order_rewrote_is_not_removed(roots, site, session):
+def test_a_file_another_order_rewrote_is_not_removed(document_root_sites, site, session):
     """Same CSR, two orders (their uniqueValues differ): one file name, the later body wins, and the
     earlier order's cleanup leaves the later order's file alone."""
     domain, root = site
@@ -168,13 +104,13 @@ def test_a_file_another_order_rewrote_is_not_removed(roots, site, session):
     later_receipt = FilePublisher(session).publish(later)
     FilePublisher(session).cleanup(earlier_receipt)
 
-    answer = roots.fetch(domain, later.file_name)
+    answer = document_root_sites.fetch(domain, later.file_name)
     assert answer.status_code == 200 and answer.text == later.content
     FilePublisher(session).cleanup(later_receipt)
-    assert roots.fetch(domain, later.file_name).status_code == 404
+    assert document_root_sites.fetch(domain, later.file_name).status_code == 404
 
 
-def test_the_same_file_already_there_is_left_to_whoever_wrote_it(roots, site, session):
+def test_the_same_file_already_there_is_left_to_whoever_wrote_it(document_root_sites, site, session):
     domain, root = site
     proof = file_proof(domain, root)
     owner = FilePublisher(session).publish(proof)
@@ -182,9 +118,9 @@ def test_the_same_file_already_there_is_left_to_whoever_wrote_it(roots, site, se
     again = FilePublisher(session).publish(proof)
     assert again.wrote_file is False and again.created_folders == ()
     FilePublisher(session).cleanup(again)
-    assert roots.fetch(domain, proof.file_name).text == proof.content
+    assert document_root_sites.fetch(domain, proof.file_name).text == proof.content
     FilePublisher(session).cleanup(owner)
-    assert roots.fetch(domain, proof.file_name).status_code == 404
+    assert document_root_sites.fetch(domain, proof.file_name).status_code == 404
 
 
 def test_cleanup_twice_changes_nothing_more(site, session):
@@ -226,7 +162,7 @@ def test_missing_document_root_is_said(site, session):
         FilePublisher(session).publish(file_proof(domain, 'relative/root'))
 
 
-def test_a_file_that_is_not_text_is_replaced_and_then_removed(roots, site, session):
+def test_a_file_that_is_not_text_is_replaced_and_then_removed(document_root_sites, site, session):
     domain, root = site
     proof = file_proof(domain, root)
     os.makedirs(os.path.dirname(root + proof.file_name))
@@ -234,7 +170,7 @@ def test_a_file_that_is_not_text_is_replaced_and_then_removed(roots, site, sessi
         handle.write(b'\xff\xfe not a proof')
 
     receipt = FilePublisher(session).publish(proof)
-    assert receipt.wrote_file and roots.fetch(domain, proof.file_name).text == proof.content
+    assert receipt.wrote_file and document_root_sites.fetch(domain, proof.file_name).text == proof.content
     FilePublisher(session).cleanup(receipt)
     assert not os.path.exists(root + proof.file_name)
 

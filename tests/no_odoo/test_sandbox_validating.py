@@ -12,7 +12,6 @@ import requests
 from comodo_client import (ComodoClient, OrderStatus, RequestError, build_csr, dcv_instructions,
                            generate_private_key)
 from comodo_sandbox.pytest_plugin import SandboxProcess
-from dcv_web_sites import DcvWebSites
 from dns_rig import BROKEN_ZONE, SIGNED_ZONE
 
 POSITIVE_SSL, POSITIVE_WILDCARD, POSITIVE_MULTI_DOMAIN = 287, 289, 279
@@ -21,11 +20,9 @@ DECISION_TIMEOUT = 20
 
 
 @pytest.fixture(scope='module')
-def sites():
-    from webserver_rig.rig import shared_rig
-    web_sites = DcvWebSites(shared_rig())
-    yield web_sites
-    web_sites.close()
+def sites(document_root_sites):
+    """The names' web sites: a document root each on the rig's nginx, its ports standing for 80 and 443."""
+    return document_root_sites
 
 
 class Pushes(object):
@@ -62,7 +59,7 @@ def pushes():
 
 def start_sandbox(folder, dns_rig, sites, **options):
     settings = dict(validate=True, dns_server='%s:%d' % (dns_rig.host, dns_rig.port),
-                    port_map=sites.port_map, recheck_after=1, issue_after=1)
+                    port_map=sites.port_map_option, recheck_after=1, issue_after=1)
     settings.update(options)
     return SandboxProcess(folder, **settings).start()
 
@@ -98,7 +95,7 @@ def web_name(dns_rig, sites, prefix=''):
     """A new name of the test zone, resolving to the rig and served by its nginx."""
     name = prefix + dns_rig.new_name()
     dns_rig.set_address(name)
-    sites.serve(name)
+    sites.add(name)
     return name
 
 
@@ -195,7 +192,7 @@ def test_a_missing_file_is_never_issued_however_often_it_is_checked(sandbox, cli
 def test_a_redirect_on_the_file_url_does_not_pass(sandbox, client, sites, dns_rig):
     name = dns_rig.new_name()
     dns_rig.set_address(name)
-    sites.serve(name, redirects=['/.well-known/pki-validation/'])
+    sites.add(name, redirects=['/.well-known/pki-validation/'])
     csr = new_csr(name)
     publish_file(sites, name, csr)  # there, but only behind the redirect to https
     placed = client.place_order(POSITIVE_SSL, 365, csr, [name], dcv_method='HTTP_CSR_HASH')
@@ -233,7 +230,7 @@ def test_caa_forbidding_sectigo_blocks_a_served_file_and_is_pushed_once(sandbox,
                                                                        dns_name, pushes):
     name = 'www.' + dns_name
     dns_rig.set_address(name)
-    sites.serve(name)
+    sites.add(name)
     dns_rig.set_caa(dns_name, '0 issue "letsencrypt.org"')
     csr = new_csr(name)
     publish_file(sites, name, csr)
@@ -296,7 +293,7 @@ def test_a_broken_dnssec_chain_blocks_and_a_good_one_does_not(sandbox, client, s
     for zone in (SIGNED_ZONE, BROKEN_ZONE):
         name = dns_rig.new_name(zone)
         dns_rig.set_address(name)
-        sites.serve(name)
+        sites.add(name)
         csr = new_csr(name)
         publish_file(sites, name, csr)
         orders[zone] = (name, client.place_order(POSITIVE_SSL, 365, csr, [name], dcv_method='HTTP_CSR_HASH'))

@@ -6,7 +6,6 @@ import pytest
 
 from comodo_client import build_csr, dcv_instructions, generate_private_key
 from comodo_sandbox.validation import EMAIL_VALIDATION_ENDS_AT, DnsFailure, Validator
-from dcv_web_sites import DcvWebSites
 
 LOOPBACK = '127.0.0.1'
 NOW = EMAIL_VALIDATION_ENDS_AT - 86400
@@ -41,13 +40,10 @@ class GivenDns(object):
 
 
 @pytest.fixture(scope='module')
-def sites(tmp_path_factory):
-    from webserver_rig.rig import shared_rig
-    web_sites = DcvWebSites(shared_rig())
-    web_sites.serve('files.dcv.test')
-    web_sites.serve('moved.dcv.test', redirects=['/.well-known/pki-validation/'])
-    yield web_sites
-    web_sites.close()
+def sites(document_root_sites):
+    document_root_sites.add('files.dcv.test')
+    document_root_sites.add('moved.dcv.test', redirects=['/.well-known/pki-validation/'])
+    return document_root_sites
 
 
 @pytest.fixture(scope='module')
@@ -56,7 +52,7 @@ def csr():
 
 
 def validator(sites, **dns):
-    return Validator(GivenDns(**dns), {80: sites.http_port, 443: sites.https_port})
+    return Validator(GivenDns(**dns), sites.port_map)
 
 
 def publish(sites, domain, csr, method='HTTP_CSR_HASH', unique_value=None):
