@@ -23,9 +23,10 @@ DEFAULT_PAGE_SIZE = 10
 # The sandbox's choice (the notes do not say how the report shows a refund): the order's status.
 REFUNDED_TEXT = 'Refunded'
 # The notes name validationStatus (text) and dcvStatus (an integer) but give neither's values: the
-# sandbox's choice, in this one place. dcvStatus: 1 awaiting validation, 2 validated, 0 not validated.
-VALIDATION_BY_STATUS = {PENDING: ('Awaiting Validation', 1), UNPAID: ('Awaiting Validation', 1),
-                        ISSUED: ('Validated', 2), REVOKED: ('Validated', 2), REJECTED: ('Not Validated', 0)}
+# sandbox's choice, in this one place. dcvStatus as CollectSSL's showStatusDetails gives it: 1 once
+# every name is validated, else 0.
+VALIDATION_BY_STATUS = {PENDING: ('Awaiting Validation', 0), UNPAID: ('Awaiting Validation', 0),
+                        ISSUED: ('Validated', 1), REVOKED: ('Validated', 1), REJECTED: ('Not Validated', 0)}
 
 
 def web_host_report(call):

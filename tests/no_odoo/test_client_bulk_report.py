@@ -59,8 +59,8 @@ def test_issued_rejected_revoked_unchanged_and_unpaid_in_one_page(client, sandbo
     assert {number: reported[number].status for number in asked} == {
         issued: ReportStatus.ISSUED, rejected: ReportStatus.REJECTED, revoked: ReportStatus.REVOKED,
         unchanged: ReportStatus.PENDING, unpaid: ReportStatus.AWAITING_PAYMENT}
-    assert reported[unchanged].validation == 'validationStatus=Awaiting Validation; dcvStatus=1'
-    assert reported[issued].validation == 'validationStatus=Validated; dcvStatus=2'
+    assert reported[unchanged].validation == 'validationStatus=Awaiting Validation; dcvStatus=0'
+    assert reported[issued].validation == 'validationStatus=Validated; dcvStatus=1'
     assert reported[issued].ca_status == 'Issued' and reported[issued].problem is None
     assert sandbox.call_counts() == {'WebHostReport': 1}
 

@@ -56,9 +56,9 @@ def test_report_by_order_numbers_with_validation_state_and_unknown_numbers_left_
     def row(number, key):
         return page.get('%d_%s' % (rows[number], key), [None])[0]
     assert [row(pending, 'orderStatus'), row(pending, 'validationStatus'), row(pending, '1_status'),
-            row(pending, '1_dcvStatus')] == ['Pending', 'Awaiting Validation', 'Pending', '1']
+            row(pending, '1_dcvStatus')] == ['Pending', 'Awaiting Validation', 'Pending', '0']
     assert [row(issued, 'validationStatus'), row(issued, '1_status'), row(issued, '1_dcvStatus')] == [
-        'Validated', 'Issued', '2']
+        'Validated', 'Issued', '1']
     assert [row(rejected, 'validationStatus'), row(rejected, '1_status'), row(rejected, '1_dcvStatus')] == [
         'Not Validated', 'Rejected', '0']
     assert [row(unreadable, key) for key in ('orderStatus', 'validationStatus', '1_status', '1_dcvStatus')] == [
