@@ -36,14 +36,13 @@ def order_numbers(numbers):
 
     ValueError for one that is not a number: it would break the comma list the CA reads.
     """
-    cleaned = []
+    cleaned = OrderedDict()
     for number in numbers:
         text = str(number).strip()
         if not _ORDER_NUMBER.match(text):
             raise ValueError('%r is not a CA order number' % (number,))
-        if text not in cleaned:
-            cleaned.append(text)
-    return cleaned
+        cleaned[text] = True
+    return list(cleaned)
 
 
 def answered(rows, asked):
