@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make run` (the demo) and `make test` (the whole suite).
-.PHONY: run test screenshots sandbox bench env postgres browser webservers clean
+.PHONY: run test screenshots sandbox bench bench-report env postgres browser webservers clean
 
 # cryptography 44 warns on import that its Python 3.7 support is deprecated: the tools run here (and
 # every Python they start) silence that one warning.
@@ -37,8 +37,15 @@ N ?= 10000
 C ?= 4
 LATENCY_MS ?= 200
 RUNS ?= 3
-bench: env postgres
+bench: env postgres bench-report
 	@.venv/bin/python tools/bench_poll.py --orders $(N) --capacity $(C) --latency-ms $(LATENCY_MS) --runs $(RUNS)
+
+# The bulk status report alone (no Odoo): N orders, one in ten decided, asked about in WebHostReport
+# pages of REPORT_PAGE against the sandbox at LATENCY_MS: prints report_calls, report_seconds and
+# N x L / C beside them (benchmarks/bench_report.py).
+REPORT_PAGE ?= 100
+bench-report: env
+	@.venv/bin/python benchmarks/bench_report.py --orders $(N) --capacity $(C) --latency-ms $(LATENCY_MS) --page-size $(REPORT_PAGE) --runs $(RUNS)
 
 sandbox: env
 	.venv/bin/python -m comodo_sandbox --port $(PORT) --data $(DATA) $(ARGS)

@@ -6,6 +6,7 @@ the cookie of GET/POST /admin/login), and refuse requests from other web sites.
     GET  /admin/                               HTML list of orders with Approve / Reject buttons
     GET  /admin/orders.json                    the orders
     GET  /admin/calls.json                     every API call received, in order
+    GET  /admin/calls/counts.json              how many of them, by action ({"CollectSSL": 3, ...})
     POST /admin/calls/reset                    empties that log
     POST /admin/orders/<number>/approve|reject decide now (JSON if Accept has application/json,
                                                else 303 back to /admin/)
@@ -71,6 +72,8 @@ def _action(app, method, path, accept, body, form):
         return lambda: _json(200, [order_summary(order) for order in app.lifecycle.all_orders()])
     if path == '/admin/calls.json' and method == 'GET':
         return lambda: _json(200, app.store.calls())
+    if path == '/admin/calls/counts.json' and method == 'GET':
+        return lambda: _json(200, app.store.call_counts())
     if path == '/admin/calls/reset' and method == 'POST':
         return lambda: _json(200, {'cleared': app.store.reset_calls()})
     if path == '/admin/faults.json' and method == 'GET':

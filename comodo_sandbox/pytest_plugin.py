@@ -52,6 +52,10 @@ class SandboxAdmin(object):
     def calls(self):
         return self._admin('get', '/admin/calls.json')
 
+    def call_counts(self):
+        """{action: calls received} since the last reset_calls, e.g. {"WebHostReport": 3}."""
+        return self._admin('get', '/admin/calls/counts.json')
+
     def reset_calls(self):
         return self._admin('post', '/admin/calls/reset')
 

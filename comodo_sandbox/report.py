@@ -1,22 +1,32 @@
 """WebHostReport: the bulk list of orders, URL-encoded (comodo-api.md §2).
 
 Filters: orderNumber, foreignOrderNumber, certificateID (comma lists), fqdn (any of the order's domains,
-`%` and `_` wildcards), notBefore/notAfter (Unix times bounding the order date). Paging:
-firstResultNo (default 1) to lastResultNo (default 10), both 1-based and inclusive.
-Answer: errorCode=0&noOfResults=N, then for the i-th order of this page (1..N): i_orderNumber,
-i_orderStatus (the certificate's status, or Refunded once !AutoRefund gave the charge back),
-i_dateTime (Unix time of the order), [i_cost if showCost=Y], and for its one certificate: i_1_type, i_1_domain, i_1_mdcDomainNames (multi-domain), i_1_status, and once issued
-i_1_notBefore, i_1_notAfter, i_1_serialNumber; i_1_certificateID if showCertificateID=Y.
+`%` and `_` wildcards), notBefore/notAfter (Unix times bounding the order date). Numbers in orderNumber
+that name no order are left out of the answer, not refused. Paging: firstResultNo (default 1) to
+lastResultNo (default 10), both 1-based and inclusive, counted in the orders that match, by order number.
+Answer: errorCode=0&noOfResults=N (the orders on this page), then for the i-th order of this page (1..N):
+i_orderNumber, i_orderStatus (the certificate's status, or Refunded once !AutoRefund gave the charge
+back), i_dateTime (Unix time of the order), i_validationStatus, [i_cost if showCost=Y], and for its one
+certificate: i_1_type, i_1_domain, i_1_mdcDomainNames (multi-domain), i_1_status, i_1_dcvStatus if
+showStatusDetails=Y, and once issued i_1_notBefore, i_1_notAfter, i_1_serialNumber; i_1_certificateID if
+showCertificateID=Y. An order of the `unreadable` scenario is listed without any status (no
+orderStatus, validationStatus, status or dcvStatus): a row a client cannot read.
 """
 import re
 
-from comodo_sandbox import dcv, products
+from comodo_sandbox import dcv, products, scenarios
 from comodo_sandbox.collect import STATUS_TEXT
 from comodo_sandbox.protocol import Reply, invalid, parse_integer
+from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
 
 DEFAULT_PAGE_SIZE = 10
 # The sandbox's choice (the notes do not say how the report shows a refund): the order's status.
 REFUNDED_TEXT = 'Refunded'
+# The notes name validationStatus (text) and dcvStatus (an integer) but give neither's values: the
+# sandbox's choice, in this one place. dcvStatus as CollectSSL's showStatusDetails gives it: 1 once
+# every name is validated, else 0.
+VALIDATION_BY_STATUS = {PENDING: ('Awaiting Validation', 0), UNPAID: ('Awaiting Validation', 0),
+                        ISSUED: ('Validated', 1), REVOKED: ('Validated', 1), REJECTED: ('Not Validated', 0)}
 
 
 def web_host_report(call):
@@ -28,19 +38,27 @@ def web_host_report(call):
     if last < first:
         raise invalid('lastResultNo', 'It may not be below firstResultNo.')
     tests = _filters(form)
-    matching = [order for order in call.lifecycle.all_orders() if all(test(order) for test in tests)]
+    matching = [order for order in _candidates(call) if all(test(order) for test in tests)]
     page = matching[first - 1:last]
+    shown = dict(show_cost=form.flag('showCost'), show_certificate_id=form.flag('showCertificateID'),
+                 show_status_details=form.flag('showStatusDetails'))
     fields = [('noOfResults', len(page))]
     for number, order in enumerate(page, start=1):
-        fields += _order_fields(number, order, form.flag('showCost'), form.flag('showCertificateID'))
+        fields += _order_fields(number, order, **shown)
     return Reply(0, fields=fields)
+
+
+def _candidates(call):
+    """The orders named by orderNumber if it is given (read by number: a poll names a few hundred of
+    many thousands), else every order."""
+    order_numbers = _integer_list(call.form, 'orderNumber')
+    if order_numbers:
+        return call.lifecycle.orders_numbered(order_numbers)
+    return call.lifecycle.all_orders()
 
 
 def _filters(form):
     tests = []
-    order_numbers = _integer_list(form, 'orderNumber')
-    if order_numbers:
-        tests.append(lambda order: order.order_number in order_numbers)
     for name, attribute in (('foreignOrderNumber', 'foreign_order_number'), ('certificateID', 'certificate_id')):
         values = dcv.split_list(form.get(name) or '')
         if values:
@@ -70,18 +88,25 @@ def _like_pattern(text):
     return re.compile(regex + r'\Z', re.IGNORECASE)
 
 
-def _order_fields(number, order, show_cost, show_certificate_id):
+def _order_fields(number, order, show_cost, show_certificate_id, show_status_details):
     product = products.PRODUCTS[order.product]
+    readable = order.scenario != scenarios.UNREADABLE
     status = STATUS_TEXT[order.status]
     order_status = REFUNDED_TEXT if order.refunded_at is not None else status
-    fields = [('orderNumber', order.order_number), ('orderStatus', order_status),
-              ('dateTime', int(order.placed_at))]
+    validation_status, dcv_status = VALIDATION_BY_STATUS[order.status]
+    fields = [('orderNumber', order.order_number)]
+    if readable:
+        fields += [('orderStatus', order_status), ('validationStatus', validation_status)]
+    fields.append(('dateTime', int(order.placed_at)))
     if show_cost:
         fields.append(('cost', order.total_cost))
     certificate = [('type', product.name), ('domain', order.common_name)]
     if product.multi_domain:
         certificate.append(('mdcDomainNames', ','.join(order.domains)))
-    certificate.append(('status', status))
+    if readable:
+        certificate.append(('status', status))
+        if show_status_details:
+            certificate.append(('dcvStatus', dcv_status))
     if order.serial_number:
         certificate += [('notBefore', order.not_before), ('notAfter', order.not_after),
                         ('serialNumber', order.serial_number)]

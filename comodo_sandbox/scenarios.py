@@ -11,8 +11,9 @@ FLAKY = 'flaky'        # the order's 2nd, 4th, ... calls answer -14 (the apply i
 SLOW = 'slow'          # every call for the order waits --slow-latency first
 UNPAID = 'unpaid'      # apply answers status 1; CollectSSL answers -22 until approved by hand
 NOCREDIT = 'nocredit'  # apply answers -15 and no order is placed
+UNREADABLE = 'unreadable'  # as NORMAL, but WebHostReport lists the order without any status
 
-KNOWN = frozenset([REJECT, NEVER, INSTANT, FLAKY, SLOW, UNPAID, NOCREDIT])
+KNOWN = frozenset([REJECT, NEVER, INSTANT, FLAKY, SLOW, UNPAID, NOCREDIT, UNREADABLE])
 
 
 def scenario_for(common_name):

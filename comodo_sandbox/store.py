@@ -21,6 +21,7 @@ _ADDED_COLUMNS = (('orders', 'refunded_at', 'REAL'), ('calls', 'fault', 'TEXT'),
                   ('orders', 'validates', 'INTEGER'))
 # Certificate IDs are kept far from order numbers, so a client that mixes the two up is caught.
 CERTIFICATE_ID_OFFSET = 7000000000
+_NUMBERS_PER_QUERY = 500
 
 
 @dataclasses.dataclass
@@ -128,6 +129,18 @@ class Store(object):
             row = self._db.execute('SELECT * FROM orders WHERE ' + where, (value,)).fetchone()
         return _from_row(row) if row else None
 
+    def find_numbered(self, order_numbers):
+        """The orders with these numbers, by number; numbers nobody placed are left out."""
+        numbers = sorted(set(order_numbers))
+        rows = []
+        with self._lock:
+            # In slices: older SQLite builds take at most 999 parameters per statement.
+            for start in range(0, len(numbers), _NUMBERS_PER_QUERY):
+                chunk = numbers[start:start + _NUMBERS_PER_QUERY]
+                rows += self._db.execute('SELECT * FROM orders WHERE order_number IN (%s) ORDER BY order_number'
+                                         % ', '.join('?' * len(chunk)), chunk).fetchall()
+        return [_from_row(row) for row in rows]
+
     def all_orders(self):
         with self._lock:
             rows = self._db.execute('SELECT * FROM orders ORDER BY order_number').fetchall()
@@ -152,6 +165,12 @@ class Store(object):
                 call['fault'] = row['fault']
             calls.append(call)
         return calls
+
+    def call_counts(self):
+        """{action: number of calls received}, planned faults included."""
+        with self._lock:
+            rows = self._db.execute('SELECT action, COUNT(*) FROM calls GROUP BY action').fetchall()
+        return {action: count for action, count in rows}
 
     def reset_calls(self):
         with self._lock, self._db:

@@ -10,13 +10,14 @@ from .errors import ComodoError, ConfigurationError, RequestError, TransientErro
 from .keys import (MAX_CSR_BYTES, build_csr, certificate_matches_csr, check_csr, check_domains, clean_csr,
                    decode_csr, generate_private_key, refuse_private_key, repeated_domains)
 from .results import (CollectResult, CsrInfo, DcvInstructions, OrderStatus, PlacedOrder,
-                      ReportCertificate, ReportEntry)
+                      ReportCertificate, ReportEntry, ReportedStatus, ReportStatus)
 from .soap import ComodoSoapClient
 
 __all__ = [
     'ComodoClient', 'ComodoSoapClient',
     'ComodoError', 'TransientError', 'ConfigurationError', 'RequestError',
     'OrderStatus', 'PlacedOrder', 'CollectResult', 'ReportEntry', 'ReportCertificate', 'CsrInfo',
+    'ReportStatus', 'ReportedStatus',
     'DcvInstructions',
     'generate_private_key', 'build_csr', 'decode_csr', 'check_csr', 'check_domains', 'clean_csr',
     'certificate_matches_csr', 'refuse_private_key', 'repeated_domains', 'dcv_instructions',

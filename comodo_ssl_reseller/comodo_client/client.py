@@ -9,13 +9,14 @@ A TransientError from place_order or replace does NOT prove the CA did nothing: 
 exist. Look it up with find_order(foreign_order_number) before placing it again.
 """
 import calendar
+import collections
 import datetime
 import logging
 import time
 
 import requests
 
-from . import wire
+from . import bulk_report, wire
 from .backend import CaBackend
 from .dcv import check_dcv_method, check_unique_value
 from .errors import ComodoError, ConfigurationError, TransientError
@@ -246,6 +247,49 @@ class ComodoClient(CaBackend):
             entries.extend(page)
             if len(page) < page_size:
                 return entries
+
+    def report_statuses(self, order_numbers, page_size=REPORT_PAGE_SIZE):
+        """OrderedDict {order number (str): ReportedStatus} for every one of `order_numbers` (str or
+        int; repeats asked once), in the order given, from WebHostReport asked about `page_size`
+        orders per call.
+
+        Each order's status is ISSUED, REJECTED, REVOKED, PENDING or AWAITING_PAYMENT with the
+        validation state the CA reported; UNRECOGNISED when its row cannot be read and MISSING when
+        the report does not list it: ask CollectSSL about those two. One bad row never raises.
+        A page that fails as a whole raises its family (TransientError, ConfigurationError,
+        ComodoError), with `error.statuses` holding what the pages before it told.
+        """
+        page_size = int(page_size)
+        if page_size < 1:
+            raise ValueError('page_size must be at least 1')
+        numbers = bulk_report.order_numbers(order_numbers)
+        statuses = collections.OrderedDict()
+        for start in range(0, len(numbers), page_size):
+            asked = numbers[start:start + page_size]
+            try:
+                statuses.update(bulk_report.statuses(asked, self._report_rows(asked, page_size)))
+            except ComodoError as error:
+                error.statuses = statuses
+                raise
+        return statuses
+
+    def _report_rows(self, asked, page_size):
+        """Every report row about these orders: the next page is asked for while the last one
+        brought an order still unanswered, in case the CA pages below page_size."""
+        rows, answered, first = [], set(), 1
+        while True:
+            page = wire.read_report_page(self._call('WebHostReport', {
+                'orderNumber': ','.join(asked),
+                'firstResultNo': first,
+                'lastResultNo': first + page_size - 1,
+                'showStatusDetails': 'Y',
+            }))
+            rows += page
+            new = bulk_report.answered(page, asked) - answered
+            answered |= new
+            if not page or not new or len(answered) == len(asked):
+                return rows
+            first += len(page)
 
     def check_login(self):
         """Raise unless the CA accepts the login: a one-line report, which orders nothing."""

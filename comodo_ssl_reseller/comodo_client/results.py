@@ -23,6 +23,14 @@ COLLECT_STATUS_BY_CODE = {
     -21: OrderStatus.REVOKED,
 }
 
+class ReportStatus(OrderStatus):
+    """Where WebHostReport says an order stands: OrderStatus's values, plus two that send the caller
+    back to that order's CollectSSL."""
+
+    UNRECOGNISED = 'unrecognised'   # the report lists the order, but its row cannot be read
+    MISSING = 'missing'             # the report does not list the order at all
+
+
 PlacedOrder = namedtuple('PlacedOrder', [
     'order_number',     # str
     'certificate_id',   # str, or None when the CA did not send one
@@ -78,4 +86,13 @@ DcvInstructions = namedtuple('DcvInstructions', [
     'file_urls',        # list of URLs the CA will fetch (empty unless HTTP(S)_CSR_HASH)
     'cname_name',       # DNS name of the CNAME record, or None
     'cname_target',     # target of the CNAME record, or None
+])
+
+ReportedStatus = namedtuple('ReportedStatus', [
+    'order_number',     # str, as asked
+    'status',           # a ReportStatus constant
+    'validation',       # str: the validation state as the CA reported it ("key=value; ..."), to
+                        # compare with the last poll's; None when the row reports none
+    'ca_status',        # str: the status text the CA wrote, or None
+    'problem',          # str: why the status is UNRECOGNISED or MISSING, else None
 ])

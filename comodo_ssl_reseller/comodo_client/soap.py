@@ -95,6 +95,7 @@ class ComodoSoapClient(CaBackend):
 
     # See find_order: an order placed by an attempt whose answer was lost cannot be found again.
     finds_lost_orders = False
+    reports_in_bulk = False
 
     def __init__(self, wsdl_url, login, password, customer_login_uri, org_id=0, secret_key='',
                  timeout=30.0, verify=True):
@@ -263,6 +264,9 @@ class ComodoSoapClient(CaBackend):
 
     def report_all(self, *args, **kwargs):
         raise ConfigurationError(_NOT_IN_API % 'report_all')
+
+    def report_statuses(self, *args, **kwargs):
+        raise ConfigurationError(_NOT_IN_API % 'report_statuses')
 
     def refund(self, *args, **kwargs):
         raise ConfigurationError(_NOT_IN_API % 'refund')

@@ -216,6 +216,16 @@ def read_report(response):
     return entries
 
 
+def read_report_page(response):
+    """read_report for one page of a paged report: TransientError when the page does not say how
+    many rows it holds (noOfResults), as a cut or foreign answer would not."""
+    raise_for_code(response)
+    count = (response.fields or {}).get('noOfResults')
+    if not isinstance(count, str) or not _INTEGER.match(count.strip()) or int(count) < 0:
+        raise TransientError('WebHostReport answered without a readable noOfResults: %r' % (count,))
+    return read_report(response)
+
+
 def parse_time(value):
     """Naive UTC datetime from Unix time (the documented form) or a plain ISO date; else None."""
     value = (value or '').strip()
