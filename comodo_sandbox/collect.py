@@ -14,8 +14,7 @@ the notes name both keys but not their values, so these values are the sandbox's
 """
 import re
 
-from comodo_sandbox import validation
-from comodo_sandbox.lifecycle import dcv_status
+from comodo_sandbox.lifecycle import dcv_status, every_name_validated
 from comodo_sandbox.protocol import ApiError, Reply, invalid
 from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
 
@@ -73,8 +72,7 @@ def collect_ssl(call):
 
 def _status_details(order):
     statuses = [(entry['domain'], entry['method'], dcv_status(order, entry)) for entry in order.dcv]
-    all_validated = all(status == validation.VALIDATED for _name, _method, status in statuses)
-    return [('dcvStatus', 1 if all_validated else 0),
+    return [('dcvStatus', 1 if every_name_validated(order) else 0),
             ('mdcDomainDetails', ','.join('|'.join(parts) for parts in statuses))]
 
 

@@ -213,7 +213,7 @@ class Lifecycle(object):
                     entry['reason'] = outcome.reason
                     entry['checks'] = entry.get('checks', 0) + 1
                     entry['checkedAt'] = now
-            if all(dcv_status(order, entry) == validation.VALIDATED for entry in order.dcv):
+            if every_name_validated(order):
                 self._issue(order, now)
             else:
                 if order.due_at == checked.due_at:  # else a new check was asked for meanwhile
@@ -292,6 +292,10 @@ def dcv_status(order, entry):
     if order.validates:
         return entry.get('status') or validation.NOT_VALIDATED
     return validation.NOT_VALIDATED
+
+
+def every_name_validated(order):
+    return all(dcv_status(order, entry) == validation.VALIDATED for entry in order.dcv)
 
 
 def _changed_entry(order, entry, change):

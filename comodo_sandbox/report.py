@@ -16,17 +16,17 @@ import re
 
 from comodo_sandbox import dcv, products, scenarios
 from comodo_sandbox.collect import STATUS_TEXT
+from comodo_sandbox.lifecycle import every_name_validated
 from comodo_sandbox.protocol import Reply, invalid, parse_integer
 from comodo_sandbox.store import ISSUED, PENDING, REJECTED, REVOKED, UNPAID
 
 DEFAULT_PAGE_SIZE = 10
 # The sandbox's choice (the notes do not say how the report shows a refund): the order's status.
 REFUNDED_TEXT = 'Refunded'
-# The notes name validationStatus (text) and dcvStatus (an integer) but give neither's values: the
-# sandbox's choice, in this one place. dcvStatus as CollectSSL's showStatusDetails gives it: 1 once
-# every name is validated, else 0.
-VALIDATION_BY_STATUS = {PENDING: ('Awaiting Validation', 0), UNPAID: ('Awaiting Validation', 0),
-                        ISSUED: ('Validated', 1), REVOKED: ('Validated', 1), REJECTED: ('Not Validated', 0)}
+# The notes name validationStatus (text) but give no values: the sandbox's choice, in this one place.
+# dcvStatus is CollectSSL's (showStatusDetails): 1 once every name is validated, else 0.
+VALIDATION_TEXT = {PENDING: 'Awaiting Validation', UNPAID: 'Awaiting Validation',
+                   ISSUED: 'Validated', REVOKED: 'Validated', REJECTED: 'Not Validated'}
 
 
 def web_host_report(call):
@@ -93,10 +93,9 @@ def _order_fields(number, order, show_cost, show_certificate_id, show_status_det
     readable = order.scenario != scenarios.UNREADABLE
     status = STATUS_TEXT[order.status]
     order_status = REFUNDED_TEXT if order.refunded_at is not None else status
-    validation_status, dcv_status = VALIDATION_BY_STATUS[order.status]
     fields = [('orderNumber', order.order_number)]
     if readable:
-        fields += [('orderStatus', order_status), ('validationStatus', validation_status)]
+        fields += [('orderStatus', order_status), ('validationStatus', VALIDATION_TEXT[order.status])]
     fields.append(('dateTime', int(order.placed_at)))
     if show_cost:
         fields.append(('cost', order.total_cost))
@@ -106,7 +105,7 @@ def _order_fields(number, order, show_cost, show_certificate_id, show_status_det
     if readable:
         certificate.append(('status', status))
         if show_status_details:
-            certificate.append(('dcvStatus', dcv_status))
+            certificate.append(('dcvStatus', 1 if every_name_validated(order) else 0))
     if order.serial_number:
         certificate += [('notBefore', order.not_before), ('notAfter', order.not_after),
                         ('serialNumber', order.serial_number)]
