@@ -22,6 +22,7 @@ import pytest
 
 from comodo_client import ComodoClient, build_csr, generate_private_key
 from server_process import OdooServer, wait
+from test_crash_recovery import _rows
 from test_job_runner import sell_certificates, use_sandbox
 
 ORDERS = 40
@@ -172,12 +173,6 @@ def db(servers):
     connection.autocommit = True
     yield connection
     connection.close()
-
-
-def _rows(db, query, *params):
-    with db.cursor() as cr:
-        cr.execute(query, params)
-        return cr.fetchall()
 
 
 def _jobs(db, method, since_id=0):
