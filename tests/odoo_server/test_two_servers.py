@@ -13,7 +13,6 @@ import os
 import re
 import socket
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -314,3 +313,4 @@ def test_two_servers_share_placements_and_a_poll_and_lose_nothing_when_one_dies(
     attempts = dict(_rows(db, 'SELECT id, attempts FROM comodo_certificate_order WHERE id IN %s', tuple(order_ids)))
     assert attempts == {order_id: 2 if order_id in sold_ids else 1 for order_id in order_ids}, \
         'one check recorded per order by the poll (the sale\'s orders had one at placement)'
+
