@@ -209,6 +209,12 @@ def _record_pending_orders(server, call, sandbox, company_id, domains):
         return dict(pool.map(record, zip(domains, csrs, numbers)))
 
 
+def _billing_done(db, order_ids):
+    """No billing step (validating, crediting an invoice) left due on these orders."""
+    return not _rows(db, 'SELECT id FROM comodo_certificate_order WHERE id IN %s AND billing_step IS NOT NULL',
+                     tuple(order_ids))
+
+
 def _messages(db, order_ids, subject_pattern):
     """{order id: how many messages on it have a subject like `subject_pattern`}."""
     return dict(_rows(db, "SELECT res_id, count(*) FROM mail_message WHERE model = 'comodo.certificate.order' "
@@ -236,6 +242,9 @@ def test_two_servers_share_placements_and_a_poll_and_lose_nothing_when_one_dies(
                          "AND state = 'pending'", tuple(sold_ids))
         return dict(rows) if len(rows) == SOLD else None
     number_of.update(wait(placed, 120, 'the sale\'s orders to be placed'))
+    wait(lambda: _billing_done(db, sold_ids), 120, 'the sale\'s invoices to be validated')
+    assert _rows(db, "SELECT DISTINCT state FROM account_invoice WHERE comodo_order_id IN %s", tuple(sold_ids)) == [
+        ('open',)], 'invoiced before the CA decides: a rejection credits the invoice'
     placed_on = {port for job_uuid in _jobs(db, '_job_place') for port in balancer.ports_of(job_uuid)}
     assert placed_on == {runner.port, other.port}, 'both servers placed orders'
     order_ids = sold_ids + sorted(set(number_of) - set(sold_ids))
@@ -277,6 +286,7 @@ def test_two_servers_share_placements_and_a_poll_and_lose_nothing_when_one_dies(
         states = [state for state, _tries, _ids in _jobs(db, '_job_check_due', last_job_id).values()]
         return states and all(state == 'done' for state in states)
     wait(every_check_done, 90, 'the surviving server to finish the poll')
+    wait(lambda: _billing_done(db, order_ids), 120, 'the rejected orders\' invoices to be credited')
 
     states = dict(_rows(db, 'SELECT id, state FROM comodo_certificate_order WHERE id IN %s', tuple(order_ids)))
     assert [states[order_id] for order_id in approved] == ['issued'] * len(approved)
