@@ -1,0 +1,326 @@
+"""Two real Odoo servers on one database, as a hosting company runs them past one machine: separate
+processes and ports, `server_wide_modules = web,queue_job` and workers on both, queue_job's job runner
+on one of them only (the other has `channels = root:0`), dispatching every job through a load
+balancer in front of both. They place a batch of orders and share the poll that decides them; one
+is killed (SIGKILL of its process group) in the middle of a poll job, and the other finishes.
+
+Job states, locks and outcomes are read from PostgreSQL directly: the servers' workers may all be
+busy with slow CA calls.
+"""
+import itertools
+import json
+import os
+import re
+import socket
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg2
+import pytest
+
+from comodo_client import ComodoClient, build_csr, generate_private_key
+from server_process import OdooServer, wait
+from test_crash_recovery import _rows
+from test_job_runner import sell_certificates, use_sandbox
+
+ORDERS = 40
+# Orders sold through a sale (and invoiced, so that a rejection credits the invoice); the others
+# are recorded straight away, and the poll places them.
+SOLD = 6
+# Every call to the sandbox CA takes this long, as calls to Sectigo do over the internet: a poll job
+# of 25 orders runs for seconds, long enough to be killed in the middle.
+CA_LATENCY_MS = 150
+
+
+class LoadBalancer(object):
+    """A TCP load balancer on loopback in front of the Odoo servers, as nginx or HAProxy is in
+    production: each connection goes to the next server in turn that accepts it, so the job
+    runner's requests reach every server, and none reach a dead one. Remembers where each request
+    went (Odoo answers one request per connection)."""
+
+    def __init__(self, ports):
+        self.ports = list(ports)
+        self.routed = []  # (request line, server port)
+        self._turns = itertools.cycle(self.ports)
+        self._lock = threading.Lock()
+        self._listener = socket.socket()
+        self._listener.bind(('127.0.0.1', 0))
+        self._listener.listen(64)
+        self.port = self._listener.getsockname()[1]
+        self._closed = False
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def stop(self):
+        self._closed = True
+        self._listener.close()
+
+    def ports_of(self, fragment):
+        """The servers the requests whose line contains `fragment` went to."""
+        with self._lock:
+            return [port for line, port in self.routed if fragment in line]
+
+    def _accept(self):
+        while not self._closed:
+            try:
+                client, _address = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        with client:
+            head = client.recv(65536)
+            upstream = self._connect()
+            if not head or upstream is None:
+                return
+            with self._lock:
+                self.routed.append((head.split(b'\r\n', 1)[0].decode('latin-1'), upstream.getpeername()[1]))
+            with upstream:
+                upstream.sendall(head)
+                answer = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
+                answer.start()
+                _pump(client, upstream)
+                answer.join()
+
+    def _connect(self):
+        for _attempt in self.ports:
+            with self._lock:
+                port = next(self._turns)
+            try:
+                return socket.create_connection(('127.0.0.1', port), timeout=5)
+            except OSError:
+                continue
+        return None
+
+
+def _pump(source, target):
+    source.settimeout(None)
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            target.sendall(data)
+    except OSError:
+        pass
+    try:
+        target.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def _server_config(folder, name, queue_job_lines):
+    """`make test`'s server configuration on ports of its own, with its [queue_job] section replaced."""
+    with open(os.environ['COMODO_SERVER_TEST_CONFIG']) as handle:
+        options = handle.read().split('[queue_job]')[0]
+    port = _free_port()
+    options = re.sub(r'(?m)^http_port = \d+$', 'http_port = %d' % port, options)
+    path = os.path.join(folder, name)
+    with open(path, 'w') as handle:
+        handle.write(options.rstrip('\n') + '\nlongpolling_port = %d\n\n[queue_job]\n%s\n'
+                     % (_free_port(), '\n'.join(queue_job_lines)))
+    return path, port
+
+
+class ServerWithConfig(OdooServer):
+
+    def __init__(self, log_path, config, port):
+        super(ServerWithConfig, self).__init__(log_path, extra_args=['--workers', '2'])
+        self.config, self.port = config, port
+        self.url = 'http://127.0.0.1:%d' % port
+
+
+@pytest.fixture(scope='module')
+def servers(tmp_path_factory):
+    """(runner, other, load balancer): `runner` runs the job runner, which sends every job through the
+    load balancer to either server."""
+    folder = str(tmp_path_factory.mktemp('two-servers'))
+    other_config, other_port = _server_config(folder, 'other.conf', ['channels = root:0'])
+    runner_config, runner_port = _server_config(folder, 'runner.conf', [])
+    balancer = LoadBalancer([runner_port, other_port]).start()
+    with open(runner_config, 'a') as handle:
+        handle.write('channels = root:4,root.comodo:4\nhost = 127.0.0.1\nport = %d\n' % balancer.port)
+    runner = ServerWithConfig(os.path.join(folder, 'runner.log'), runner_config, runner_port)
+    other = ServerWithConfig(os.path.join(folder, 'other.log'), other_config, other_port)
+    starting = [threading.Thread(target=server.start) for server in (runner, other)]
+    for thread in starting:
+        thread.start()
+    for thread in starting:
+        thread.join()
+    try:
+        yield runner, other, balancer
+    finally:
+        for server in (runner, other):
+            if server._process is not None and server._process.poll() is None:
+                server.stop()
+        balancer.stop()
+
+
+@pytest.fixture
+def db(servers):
+    connection = psycopg2.connect(dbname=servers[0].database)
+    connection.autocommit = True
+    yield connection
+    connection.close()
+
+
+def _jobs(db, method, since_id=0):
+    """{uuid: (state, tries, order ids)} of this addon's `method` jobs after queue_job id `since_id`."""
+    return {job_uuid: (state, tries, json.loads(record_ids)) for job_uuid, state, tries, record_ids in _rows(
+        db, "SELECT uuid, state, retry, record_ids FROM queue_job WHERE model_name = 'comodo.certificate.order' "
+            "AND method_name = %s AND id > %s", method, since_id)}
+
+
+def _record_pending_orders(server, call, sandbox, company_id, domains):
+    """Orders placed with the CA before this test (by an earlier server, or imported from another
+    billing system), waiting for its decision: {order id: CA order number}."""
+    key = generate_private_key('ec')
+    csrs = [build_csr(key, [domain]) for domain in domains]
+
+    def place(csr_and_domain):
+        with ComodoClient(sandbox.url, 'demo', 'demo', timeout=10) as client:
+            return client.place_order(287, 365, csr_and_domain[0], [csr_and_domain[1]],
+                                      dcv_method='CNAME_CSR_HASH').order_number
+    with ThreadPoolExecutor(4) as pool:
+        numbers = list(pool.map(place, zip(csrs, domains)))
+    term_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.certificate_term_positivessl_365')
+    partner_id = call('ir.model.data', 'xmlid_to_res_id', 'base.partner_demo_portal')
+    callers = threading.local()
+
+    def record(domain_csr_number):
+        domain, csr, number = domain_csr_number
+        if not hasattr(callers, 'call'):
+            callers.call = server.caller()
+        return callers.call('comodo.certificate.order', 'create', {
+            'company_id': company_id, 'partner_id': partner_id, 'term_id': term_id, 'domain': domain,
+            'dcv_method': 'CNAME_CSR_HASH', 'csr_pem': csr, 'state': 'pending', 'ca_order_number': number,
+            'waiting_since': '2099-01-01 00:00:00'}), str(number)
+    with ThreadPoolExecutor(4) as pool:
+        return dict(pool.map(record, zip(domains, csrs, numbers)))
+
+
+def _billing_done(db, order_ids):
+    """No billing step (validating, crediting an invoice) left due on these orders."""
+    return not _rows(db, 'SELECT id FROM comodo_certificate_order WHERE id IN %s AND billing_step IS NOT NULL',
+                     tuple(order_ids))
+
+
+def _messages(db, order_ids, subject_pattern):
+    """{order id: how many messages on it have a subject like `subject_pattern`}."""
+    return dict(_rows(db, "SELECT res_id, count(*) FROM mail_message WHERE model = 'comodo.certificate.order' "
+                          "AND res_id IN %s AND subject LIKE %s GROUP BY res_id", tuple(order_ids), subject_pattern))
+
+
+def test_two_servers_share_placements_and_a_poll_and_lose_nothing_when_one_dies(servers, db, sandbox_factory):
+    runner, other, balancer = servers
+    sandbox = sandbox_factory(issue_after=3600, latency=CA_LATENCY_MS)
+    call = runner.caller()
+    company_id = use_sandbox(call, sandbox)
+    call('res.company', 'write', [company_id], {'comodo_invoice_policy': 'open'})
+    poll_cron_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.ir_cron_poll_pending_orders')
+    # Only the poll fired below: neither server's cron thread polls these orders first.
+    call('ir.cron', 'write', [poll_cron_id], {'nextcall': '2100-01-01 00:00:00'})
+
+    # The placements of a sale: jobs the runner sends to both servers.
+    tag = uuid.uuid4().hex[:8]
+    domains = ['never-%s-%02d.example.com' % (tag, index) for index in range(ORDERS)]
+    sold_ids = sell_certificates(call, domains[:SOLD])
+    number_of = _record_pending_orders(runner, call, sandbox, company_id, domains[SOLD:])
+
+    def placed():
+        rows = _rows(db, 'SELECT id, ca_order_number FROM comodo_certificate_order WHERE id IN %s '
+                         "AND state = 'pending'", tuple(sold_ids))
+        return dict(rows) if len(rows) == SOLD else None
+    number_of.update(wait(placed, 120, 'the sale\'s orders to be placed'))
+    wait(lambda: _billing_done(db, sold_ids), 120, 'the sale\'s invoices to be validated')
+    assert _rows(db, "SELECT DISTINCT state FROM account_invoice WHERE comodo_order_id IN %s", tuple(sold_ids)) == [
+        ('open',)], 'invoiced before the CA decides: a rejection credits the invoice'
+    placed_on = {port for job_uuid in _jobs(db, '_job_place') for port in balancer.ports_of(job_uuid)}
+    assert placed_on == {runner.port, other.port}, 'both servers placed orders'
+    order_ids = sold_ids + sorted(set(number_of) - set(sold_ids))
+
+    # The CA decides: every third order is issued, every third rejected, the rest still pending.
+    approved, rejected, still_pending = order_ids[0::3], order_ids[1::3], order_ids[2::3]
+    for order_id in approved:
+        sandbox.approve(number_of[order_id])
+    for order_id in rejected:
+        sandbox.reject(number_of[order_id])
+    # The orders fall due; the poll queues their checks, which both servers run.
+    numbers = [number_of[order_id] for order_id in order_ids]
+    call('comodo.certificate.order', 'write', order_ids, {'next_check_at': '2000-01-01 00:00:00'})
+    (last_job_id,) = _rows(db, 'SELECT coalesce(max(id), 0) FROM queue_job')[0]
+    sandbox.reset_calls()
+    call('ir.cron', 'method_direct_trigger', [poll_cron_id])
+
+    def a_check_half_done_on_the_other_server():
+        collected = {str(call_['orderNumber']) for call_ in sandbox.calls() if call_['action'] == 'CollectSSL'}
+        for job_uuid, (state, _tries, ids) in _jobs(db, '_job_check_due', last_job_id).items():
+            job_numbers = {number_of[order_id] for order_id in ids}
+            if state == 'started' and other.port in balancer.ports_of(job_uuid) \
+                    and 0 < len(job_numbers & collected) < len(job_numbers):
+                return job_uuid
+        return None
+    killed_job = wait(a_check_half_done_on_the_other_server, 60, 'a poll job half done on the other server')
+    other.kill()
+    assert _jobs(db, '_job_check_due', last_job_id)[killed_job][0] == 'started', 'killed in the middle'
+
+    # The requeuer cron (every minute on each server) gives the dead worker's job back to the runner.
+    requeue_cron_id = call('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.ir_cron_requeue_orphaned_jobs')
+
+    def requeued():
+        call('ir.cron', 'method_direct_trigger', [requeue_cron_id])
+        return _jobs(db, '_job_check_due', last_job_id)[killed_job][0] != 'started'
+    wait(requeued, 30, 'the killed poll job to be requeued')
+
+    def every_check_done():
+        states = [state for state, _tries, _ids in _jobs(db, '_job_check_due', last_job_id).values()]
+        return states and all(state == 'done' for state in states)
+    wait(every_check_done, 90, 'the surviving server to finish the poll')
+    wait(lambda: _billing_done(db, order_ids), 120, 'the rejected orders\' invoices to be credited')
+
+    states = dict(_rows(db, 'SELECT id, state FROM comodo_certificate_order WHERE id IN %s', tuple(order_ids)))
+    assert [states[order_id] for order_id in approved] == ['issued'] * len(approved)
+    assert [states[order_id] for order_id in rejected] == ['rejected'] * len(rejected)
+    assert [states[order_id] for order_id in still_pending] == ['pending'] * len(still_pending)
+    assert dict(_rows(db, 'SELECT order_id, count(*) FROM comodo_certificate WHERE order_id IN %s GROUP BY order_id',
+                      tuple(order_ids))) == {order_id: 1 for order_id in approved}, 'one certificate per issued order'
+    assert dict(_rows(db, "SELECT comodo_order_id, count(*) FROM account_invoice WHERE comodo_order_id IN %s "
+                          "AND type = 'out_refund' GROUP BY comodo_order_id", tuple(order_ids))) == {
+        order_id: 1 for order_id in rejected if order_id in sold_ids}, 'one credit note per rejected invoice'
+    assert _messages(db, order_ids, 'Your SSL certificate for % is ready') == {
+        order_id: 1 for order_id in approved}, 'one mail per issued order'
+    assert _messages(db, order_ids, 'Your SSL certificate request for % was rejected') == {
+        order_id: 1 for order_id in rejected}, 'one mail per rejected order'
+    assert _messages(db, order_ids, 'Your SSL certificate for %: please validate the domain') == {
+        order_id: 1 for order_id in sold_ids + still_pending}, 'one validation mail per order found waiting'
+
+    ca_orders = [order for order in sandbox.orders() if order['commonName'] in domains]
+    assert sorted(order['commonName'] for order in ca_orders) == sorted(domains), 'each order placed once'
+    poll_calls = sandbox.calls()
+    assert not [c for c in poll_calls if c['action'] == 'AutoApplySSL'], 'the poll placed nothing'
+    collects = {}
+    for collect in (c for c in poll_calls if c['action'] == 'CollectSSL'):
+        collects[str(collect['orderNumber'])] = collects.get(str(collect['orderNumber']), 0) + 1
+    # Each try of a poll job asks the CA for its orders again (a killed try, or one retried after a
+    # concurrency error); a job tried once asked once.
+    poll_jobs = _jobs(db, '_job_check_due', last_job_id)
+    tries = {number_of[order_id]: job_tries for _state, job_tries, ids in poll_jobs.values() for order_id in ids}
+    assert sorted(tries) == sorted(numbers), 'every order in one poll job'
+    assert {number: collects.get(number) for number in numbers if tries[number] == 1} == {
+        number: 1 for number in numbers if tries[number] == 1}, 'asked once by a job that ran once'
+    assert all(1 <= collects.get(number, 0) <= tries[number] for number in numbers), 'at most once a try'
+    assert poll_jobs[killed_job][1] >= 2, 'the killed job ran again'
+    attempts = dict(_rows(db, 'SELECT id, attempts FROM comodo_certificate_order WHERE id IN %s', tuple(order_ids)))
+    assert attempts == {order_id: 2 if order_id in sold_ids else 1 for order_id in order_ids}, \
+        'one check recorded per order by the poll (the sale\'s orders had one at placement)'
+
