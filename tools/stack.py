@@ -51,6 +51,9 @@ DEMO_HOSTED_DOMAINS = ('mysite.example.com', 'www.mysite.example.com', 'www.othe
 DEMO_TARGET_NAME = 'Demo web server (local nginx)'
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
 CA_CHANNEL_CAPACITY = 4
+# Installations over SSH (slow when a host does not answer) in a channel of their own: they never
+# hold a slot the CA calls need.
+INSTALL_CHANNEL_CAPACITY = 2
 
 
 class StackError(Exception):
@@ -130,7 +133,8 @@ def write_config(name, http_port, smtp_port=None, server_wide_modules='web', dbf
         'comodo_key_encryption_key = %s' % encryption_key(),
         '',
         '[queue_job]',
-        'channels = root:%d,root.comodo:%d' % (CA_CHANNEL_CAPACITY, CA_CHANNEL_CAPACITY),
+        'channels = root:%d,root.comodo:%d,root.comodo_install:%d' % (
+            CA_CHANNEL_CAPACITY + INSTALL_CHANNEL_CAPACITY, CA_CHANNEL_CAPACITY, INSTALL_CHANNEL_CAPACITY),
         '',
     ]
     if smtp_port:

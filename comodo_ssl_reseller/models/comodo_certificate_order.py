@@ -9,29 +9,13 @@ from odoo.addons.queue_job.job import job
 from ..comodo_client import (
     DCV_METHODS, ComodoError, OrderStatus, RequestError, TransientError, build_csr, build_pkcs12,
     certificate_matches_csr, check_csr, clean_csr, dcv_instructions, full_chain_pem, generate_private_key)
+from .. import lifecycle
+from ..groups import SSL_MANAGERS
+from ..lifecycle import CA_CHANNEL, STATES
 from .comodo_certificate import LIVE_STATES
 
 _logger = logging.getLogger(__name__)
 
-CA_CHANNEL = 'root.comodo'
-STATES = [
-    ('awaiting_payment', 'Awaiting Payment'),
-    ('draft', 'To Order'),
-    ('pending', 'Validation Pending'),
-    ('timeout', 'Timed Out'),
-    ('error', 'Order Refused'),
-    ('issued', 'Issued'),
-    ('reissue', 'Reissue Due'),
-    ('rejected', 'Rejected'),
-    ('cancelled', 'Cancelled'),
-    ('revoked', 'Revoked'),
-    ('expired', 'Expired'),
-]
-# The Async Manager lists the orders Comodo has not decided yet.
-ASYNC_STATES = ('pending', 'timeout')
-FINAL_STATES = ('issued', 'rejected', 'cancelled', 'revoked', 'expired')
-# States in which an order may hold a certificate in use (during a reissue, the one it replaces).
-SERVING_STATES = ('issued', 'reissue', 'pending', 'timeout')
 DCV_METHOD_SELECTION = [
     ('EMAIL', 'Email to an approver address'),
     ('HTTP_CSR_HASH', 'File on the web site (HTTP)'),
@@ -39,21 +23,15 @@ DCV_METHOD_SELECTION = [
     ('CNAME_CSR_HASH', 'DNS CNAME record'),
 ]
 assert {code for code, _label in DCV_METHOD_SELECTION} == set(DCV_METHODS)
-SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
 # Who may read the private keys Odoo made.
 KEY_READERS = SSL_MANAGERS
 # Reminders to pay a renewal, by days left in the term: each sent once.
 RENEWAL_REMINDER_DAYS = (15, 7, 1)
 # Notices that a term ends with nothing renewing it, by days left in the term: each sent once.
 EXPIRY_NOTICE_DAYS = (30, 7, 1)
-# A renewal in one of these states will never serve the next term.
-RENEWAL_LOST_STATES = ('cancelled', 'rejected', 'revoked')
 # What the CA answers when it gives no reason for a rejection: saying it again tells the customer
 # nothing ("Reason given: The certificate request has been rejected!").
 REJECTIONS_WITHOUT_REASON = ('the certificate request has been rejected!', 'rejected by comodo')
-# Transient CA failures are retried sooner than the regular poll, doubling each time, until the
-# wait reaches the poll interval.
-TRANSIENT_RETRY_FIRST_DELAY = timedelta(minutes=5)
 # Sectigo's status pushes for one order are acted upon at most once a minute: a burst of them (its
 # retries, a replayed call) costs one CA call. The 4-hour poll remains the backstop.
 PUSH_MIN_INTERVAL_SECONDS = 60
@@ -219,7 +197,7 @@ class ComodoCertificateOrder(models.Model):
         self.ensure_one()
         if not self.renewal_ids:
             return 'none'
-        if any(renewal.state not in RENEWAL_LOST_STATES for renewal in self.renewal_ids):
+        if any(renewal.state not in lifecycle.RENEWAL_LOST for renewal in self.renewal_ids):
             return 'coming'
         return 'lost'
 
@@ -269,6 +247,50 @@ class ComodoCertificateOrder(models.Model):
     def _compute_customer_has_ssl_module(self):
         for order in self:
             order.customer_has_ssl_module = bool(order.partner_id._ssl_plans())
+
+    # -- the one writer of state -------------------------------------------------------------------
+
+    def _set_state(self, transition, values=None):
+        """Move these orders through `transition` (a name in lifecycle.TRANSITIONS), writing `values`
+        with it: the only place that writes `state`.
+
+        An order not in one of the transition's starting states is refused (a bug, or a race the
+        row locks should have prevented). Orders the poll no longer looks at get no next check.
+        """
+        sources, target = lifecycle.TRANSITIONS[transition]
+        for order in self:
+            if order.state not in sources:
+                raise UserError(_('%s cannot go from %s to %s.') % (
+                    order.name, lifecycle.STATE_LABELS[order.state], lifecycle.STATE_LABELS[target]))
+        values = dict(values or {}, state=target)
+        if target not in lifecycle.POLLED:
+            values.setdefault('next_check_at', False)
+        return self.write(values)
+
+    def _start_waiting_for_ca(self, transition=None, next_check_at=None, new_csr=False):
+        """Comodo has a request to decide (again): the wait, its counters and its last error start
+        over, through `transition` (None: the order stays pending). With `new_csr`, the customer is
+        emailed how to validate the new CSR once a check finds the CA waiting."""
+        now = fields.Datetime.now()
+        values = {'waiting_since': now, 'attempts': 0, 'transient_failures': 0, 'last_error': False,
+                  'next_check_at': next_check_at or now}
+        if new_csr:
+            values['validation_mail_sent_at'] = False
+        if transition:
+            return self._set_state(transition, values)
+        return self.write(values)
+
+    def _cancel(self, billing_reason, message):
+        """Cancel the order and its billing (a draft invoice cancelled, a posted one credited)."""
+        self._set_state('cancelled')
+        for order in self:
+            order._cancel_billing(billing_reason)
+            order.message_post(body=message)
+
+    def _tell_ssl_managers(self, message):
+        """A note on the order that notifies the SSL managers: something waits for a person."""
+        managers = self.env.ref(SSL_MANAGERS).users.filtered('active')
+        self.message_post(body=message, subtype='mail.mt_note', partner_ids=managers.mapped('partner_id').ids)
 
     # -- CRUD ---------------------------------------------------------------------------------------
 
@@ -325,7 +347,7 @@ class ComodoCertificateOrder(models.Model):
         ordering_now = self.filtered(lambda order: order.company_id.comodo_order_trigger != 'payment'
                                      and not order.renewal_of_id)
         for order in self - ordering_now:
-            order.write({'state': 'awaiting_payment', 'next_check_at': False})
+            order._set_state('await_payment')
             order.message_post(body=_('Waiting for the invoice to be paid before ordering from Comodo.'))
             # Validated now, so that the customer can pay it (a free one is paid at once, which
             # starts the CA order through _on_invoice_paid).
@@ -341,7 +363,7 @@ class ComodoCertificateOrder(models.Model):
                 'An invoice of this order is settled, but not the certificate\'s own invoice by payments '
                 'for its amount (a credit note or another invoice does not count): not ordering from '
                 'Comodo.'))
-        paid.write({'state': 'draft', 'next_check_at': fields.Datetime.now()})
+        paid._set_state('paid', {'next_check_at': fields.Datetime.now()})
         for order in paid:
             order.message_post(body=_('Invoice paid: ordering from Comodo.'))
         paid._enqueue_ca_work()
@@ -378,7 +400,7 @@ class ComodoCertificateOrder(models.Model):
             order._delay_ca_work(order.with_delay(channel=CA_CHANNEL, identity_key=order._ca_work_identity_key()))
 
     def _ca_work_kind(self):
-        return {'pending': 'check', 'reissue': 'reissue'}.get(self.state, 'place')
+        return lifecycle.ca_work(self.state) or 'place'
 
     def _delay_ca_work(self, delayed):
         kind = self._ca_work_kind()
@@ -392,7 +414,7 @@ class ComodoCertificateOrder(models.Model):
     @job(default_channel=CA_CHANNEL)
     def _job_place(self):
         """Place the order with Comodo once, then ask for its status right away."""
-        order = self._lock_for_ca(('draft', 'error'))
+        order = self._lock_for_ca(lifecycle.CA_WORK_STATES['place'])
         if not order:
             return _('Nothing to do: already placed, or being placed by another worker.')
         with order.company_id._comodo_client() as client:
@@ -412,7 +434,7 @@ class ComodoCertificateOrder(models.Model):
                 # Request and configuration errors, and codes of no known family: a person acts.
                 order._refused(error)
                 return _('Comodo refused the order: %s') % error
-            order._check(client)
+            order._poll_ca(client)
         return _('Placed as CA order %s') % order.ca_order_number
 
     def _place(self, client):
@@ -434,17 +456,8 @@ class ComodoCertificateOrder(models.Model):
         self._on_placed(ca_order_number, total_cost)
 
     def _on_placed(self, ca_order_number, total_cost=None):
-        now = fields.Datetime.now()
-        self.write({
-            'state': 'pending',
-            'ca_order_number': ca_order_number,
-            'placed_at': now,
-            'waiting_since': now,
-            'next_check_at': now,
-            'attempts': 0,
-            'transient_failures': 0,
-            'last_error': False,
-        })
+        self.write({'ca_order_number': ca_order_number, 'placed_at': fields.Datetime.now()})
+        self._start_waiting_for_ca('placed')
         self.message_post(body=_('Ordered from Comodo: CA order number %s.') % ca_order_number)
         self._after_ca_outcome(_('naming the CA order on the invoice'), self._name_ca_order_on_invoices)
         self._bill_after_ca('validate')
@@ -452,7 +465,7 @@ class ComodoCertificateOrder(models.Model):
         self._after_ca_outcome(_('installing a temporary certificate'), self._install_temporary)
 
     def _refused(self, error):
-        self.write({'state': 'error', 'last_error': str(error), 'ca_status_code': error.code or 0})
+        self._set_state('refused', {'last_error': str(error), 'ca_status_code': error.code or 0})
         self.message_post(body=_('Comodo refused the order: %s') % error)
 
     # -- reissues inside the term ------------------------------------------------------------------
@@ -464,8 +477,7 @@ class ComodoCertificateOrder(models.Model):
         # The customer may have given up the domain since the certificate was ordered.
         self._check_held_names()
         self._prepare_key_material()
-        self.write({
-            'state': 'reissue',
+        self._set_state('start_reissue', {
             # A new value makes this CSR's DCV values its own; file and DNS validation start over.
             'unique_value': uuid.uuid4().hex[:20],
             'next_check_at': fields.Datetime.now(),
@@ -479,7 +491,7 @@ class ComodoCertificateOrder(models.Model):
     @job(default_channel=CA_CHANNEL)
     def _job_reissue(self):
         """Ask Comodo for the new certificate (AutoReplaceSSL), then for its status right away."""
-        order = self._lock_for_ca(('reissue',))
+        order = self._lock_for_ca(lifecycle.CA_WORK_STATES['reissue'])
         if not order:
             return _('Nothing to do: already sent, or being sent by another worker.')
         with order.company_id._comodo_client() as client:
@@ -492,26 +504,22 @@ class ComodoCertificateOrder(models.Model):
             except ComodoError as error:
                 order._reissue_failed(str(error))
                 return _('Comodo refused the reissue: %s') % error
-            order._check(client)
+            order._poll_ca(client)
         return _('Reissue of CA order %s sent') % order.ca_order_number
 
     def _replace(self, client):
         self.ensure_one()
         client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,
                        dcv_email=self.dcv_email or None, unique_value=self.unique_value)
-        now = fields.Datetime.now()
-        # A new CSR: the customer is told again how to validate it, once the CA is found waiting.
-        self.write({'state': 'pending', 'waiting_since': now, 'next_check_at': now, 'attempts': 0,
-                    'transient_failures': 0, 'last_error': False, 'validation_mail_sent_at': False})
+        self._start_waiting_for_ca('reissue_sent', new_csr=True)
         self.message_post(body=_('Reissue sent to Comodo for CA order %s.') % self.ca_order_number)
 
     def _reissue_failed(self, reason):
         """The current certificate stays; the SSL managers are told (the cron tries again tomorrow)."""
         message = _('Comodo did not reissue the certificate for %s (CA order %s): %s. The current '
                     'certificate stays in use.') % (self.domain, self.ca_order_number, reason)
-        self.write({'state': 'issued', 'last_error': message, 'next_check_at': False})
-        managers = self.env.ref(SSL_MANAGERS).users.filtered('active')
-        self.message_post(body=message, subtype='mail.mt_note', partner_ids=managers.mapped('partner_id').ids)
+        self._set_state('reissue_failed', {'last_error': message})
+        self._tell_ssl_managers(message)
 
     @api.model
     def _cron_after_issuance(self, now=None):
@@ -529,17 +537,16 @@ class ComodoCertificateOrder(models.Model):
 
     def _expire_ended_terms(self, now):
         """Ended terms are shown expired; a renewal still unpaid lapses, and nothing is ordered."""
-        ended = self.search([('state', 'in', ('issued', 'reissue')),
+        ended = self.search([('state', 'in', lifecycle.IN_TERM),
                              ('term_ends_at', '<=', fields.Datetime.to_string(now))])
-        ended.write({'state': 'expired', 'next_check_at': False})
+        ended._set_state('term_ended')
         for order in ended:
             order.message_post(body=_('The term ended on %s: the certificate for %s has expired.')
                                % (order.term_ends_at, order.domain))
         for renewal in ended.mapped('renewal_ids').filtered(lambda order: order.state == 'awaiting_payment'):
-            renewal.write({'state': 'cancelled', 'next_check_at': False})
-            renewal._cancel_billing(_('Renewal not paid before the term ended'))
-            renewal.message_post(body=_('Not paid before %s: the renewal lapsed, nothing was ordered '
-                                        'from Comodo.') % renewal.renewal_of_id.term_ends_at)
+            renewal._cancel(_('Renewal not paid before the term ended'),
+                            _('Not paid before %s: the renewal lapsed, nothing was ordered from Comodo.')
+                            % renewal.renewal_of_id.term_ends_at)
         return ended
 
     def _start_due_reissues(self, now):
@@ -581,7 +588,7 @@ class ComodoCertificateOrder(models.Model):
                AND o.term_ends_at::date <= %s::date + c.comodo_renewal_days
                AND NOT EXISTS (SELECT 1 FROM comodo_certificate_order r WHERE r.renewal_of_id = o.id)
                FOR UPDATE OF o SKIP LOCKED""",
-                            (SERVING_STATES, fields.Datetime.to_string(now), fields.Datetime.to_string(now)))
+                            (lifecycle.SERVING, fields.Datetime.to_string(now), fields.Datetime.to_string(now)))
         due = self.browse([row[0] for row in self.env.cr.fetchall()])
         for order in due:
             try:
@@ -647,7 +654,7 @@ class ComodoCertificateOrder(models.Model):
                AND o.term_ends_at > %s
                AND o.term_ends_at::date <= %s::date + %s
                FOR UPDATE OF o SKIP LOCKED""",
-                            (SERVING_STATES, fields.Datetime.to_string(now), fields.Datetime.to_string(now),
+                            (lifecycle.SERVING, fields.Datetime.to_string(now), fields.Datetime.to_string(now),
                              max(EXPIRY_NOTICE_DAYS)))
         for order in self.browse([row[0] for row in self.env.cr.fetchall()]):
             if order._renewal_on_its_way():
@@ -678,11 +685,11 @@ class ComodoCertificateOrder(models.Model):
     @job(default_channel=CA_CHANNEL)
     def _job_check(self):
         """Poll Comodo for one pending order; a worker already on it makes this a no-op."""
-        order = self._lock_for_ca(('pending',))
+        order = self._lock_for_ca(lifecycle.CA_WORK_STATES['check'])
         if not order:
             return _('Nothing to do: decided, or being checked by another worker.')
         with order.company_id._comodo_client() as client:
-            order._check(client)
+            order._poll_ca(client)
         return _('Status: %s') % order.state
 
     @job(default_channel=CA_CHANNEL)
@@ -693,15 +700,16 @@ class ComodoCertificateOrder(models.Model):
         alone, so that a batch queued twice costs no second call.
         """
         now = fields.Datetime.now()
-        orders = self._lock_for_ca(('pending',)).filtered(
+        orders = self._lock_for_ca(lifecycle.CA_WORK_STATES['check']).filtered(
             lambda order: order.next_check_at and order.next_check_at <= now)
         for company in orders.mapped('company_id'):
             with company._comodo_client() as client:
                 for order in orders.filtered(lambda order: order.company_id == company):
-                    order._check(client)
+                    order._poll_ca(client)
         return _('%d of %d orders checked') % (len(orders), len(self))
 
-    def _check(self, client):
+    def _poll_ca(self, client):
+        """Ask the CA for the order's status (CollectSSL) and act on its answer."""
         self.ensure_one()
         checked = {'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1}
         try:
@@ -779,10 +787,10 @@ class ComodoCertificateOrder(models.Model):
     def _postpone(self, error):
         """Record the failure and try again later: soon for a passing fault, else at the next poll."""
         failures = self.transient_failures + 1
-        delay = TRANSIENT_RETRY_FIRST_DELAY * (2 ** (failures - 1))
         regular = timedelta(hours=self.company_id.comodo_poll_interval_hours)
-        retry_soon = isinstance(error, TransientError) and delay < regular
-        next_check = datetime.utcnow() + (delay if retry_soon else regular)
+        delay = lifecycle.backoff(failures, regular) if isinstance(error, TransientError) else regular
+        retry_soon = delay < regular
+        next_check = datetime.utcnow() + delay
         self.write({
             'transient_failures': failures,
             'last_error': str(error),
@@ -802,17 +810,21 @@ class ComodoCertificateOrder(models.Model):
     def _ca_work_identity_key(self):
         return 'comodo-%s-%d-%s' % (self._ca_work_kind(), self.id, self.next_check_at)
 
-    def _lock_for_ca(self, states):
-        """Lock these orders for a CA call, skipping those another transaction holds.
+    def _lock_for_ca(self, states=None):
+        """Lock these orders (those in `states`, if given) for work on them, skipping those another
+        transaction holds.
 
         The row lock lasts until the transaction ends, so a button and a job (or two workers) never
-        call Comodo for the same order at once.
+        call Comodo, or bill, for the same order at once.
         """
         if not self.ids:
             return self.browse()
-        self.env.cr.execute(
-            'SELECT id FROM comodo_certificate_order WHERE id IN %s AND state IN %s '
-            'FOR UPDATE SKIP LOCKED', (tuple(self.ids), tuple(states)))
+        query = 'SELECT id FROM comodo_certificate_order WHERE id IN %s'
+        params = [tuple(self.ids)]
+        if states is not None:
+            query += ' AND state IN %s'
+            params.append(tuple(states))
+        self.env.cr.execute(query + ' FOR UPDATE SKIP LOCKED', params)
         locked = self.browse([row[0] for row in self.env.cr.fetchall()])
         locked.invalidate_cache()
         return locked
@@ -829,8 +841,8 @@ class ComodoCertificateOrder(models.Model):
             'issued_at': fields.Datetime.now(),
         }
         reissued = bool(self.certificate_id)
-        self.write(dict(certificate_values, state='issued', next_check_at=False,
-                        certificate_id=self._record_certificate(certificate_values).id))
+        self._set_state('issued', dict(certificate_values,
+                                       certificate_id=self._record_certificate(certificate_values).id))
         if not self.term_starts_at and self.valid_from:
             self.write({'term_starts_at': self.valid_from, 'term_ends_at': fields.Datetime.to_string(
                 fields.Datetime.from_string(self.valid_from) + timedelta(days=self.term_id.days))})
@@ -871,18 +883,15 @@ class ComodoCertificateOrder(models.Model):
         message = _('Comodo sent a certificate (serial %s) whose public key does not match this '
                     'order\'s key: it was not stored. Check CA order %s with Comodo before pressing '
                     'Check again.') % (result.serial_number or '?', self.ca_order_number)
-        self.write({'state': 'error', 'last_error': message, 'next_check_at': False})
-        managers = self.env.ref(SSL_MANAGERS).users.filtered('active')
-        self.message_post(body=message, subtype='mail.mt_note',
-                          partner_ids=managers.mapped('partner_id').ids)
+        self._set_state('foreign_certificate', {'last_error': message})
+        self._tell_ssl_managers(message)
 
     def _on_rejected(self, reason):
         if self.certificate_id:
             # A reissue was refused: the term and its current certificate (and the invoice) stand.
             self._reissue_failed(reason or _('Rejected by Comodo'))
             return
-        self.write({'state': 'rejected', 'rejection_reason': reason or _('Rejected by Comodo'),
-                    'next_check_at': False})
+        self._set_state('rejected', {'rejection_reason': reason or _('Rejected by Comodo')})
         self.message_post(body=_('Comodo rejected the certificate request: %s') % self.rejection_reason)
         self._bill_after_ca('settle')
         self._after_ca_outcome(_('asking Comodo for a refund'), self._refund_ca_charge)
@@ -891,7 +900,7 @@ class ComodoCertificateOrder(models.Model):
         self._after_ca_outcome(_('restoring the site\'s certificate'), self._restore_after_temporary)
 
     def _on_revoked(self, reason):
-        self.write({'state': 'revoked', 'next_check_at': False})
+        self._set_state('revoked_by_ca')
         self.message_post(body=_('Comodo reports the certificate as revoked: %s') % (reason or ''))
 
     def _after_ca_outcome(self, what, step):
@@ -981,27 +990,26 @@ class ComodoCertificateOrder(models.Model):
     @api.multi
     def action_check(self):
         """Poll Comodo now (or retry placing an order Comodo refused or could not take)."""
+        busy_words = {
+            'place': _('%s is being ordered right now: try again in a moment.'),
+            'reissue': _('%s is being reissued right now: try again in a moment.'),
+            'check': _('%s is being checked right now, or is no longer waiting: try again in a moment.'),
+        }
         for order in self._as_ssl_manager():
             if order.state == 'awaiting_payment':
                 raise UserError(_('%s is ordered from Comodo once its invoice is paid.') % order.name)
-            if order.state in ('draft', 'error'):
-                locked = order._lock_for_ca(('draft', 'error'))
-                if not locked:
-                    raise UserError(_('%s is being ordered right now: try again in a moment.') % order.name)
-                locked._job_place()
-                continue
-            if order.state == 'reissue':
-                locked = order._lock_for_ca(('reissue',))
-                if not locked:
-                    raise UserError(_('%s is being reissued right now: try again in a moment.') % order.name)
-                locked._job_reissue()
-                continue
-            locked = order._lock_for_ca(ASYNC_STATES)
+            # An order needing no CA work (issued, decided) is told apart as "no longer waiting".
+            kind = lifecycle.ca_work(order.state) or 'check'
+            locked = order._lock_for_ca(lifecycle.CHECK_BY_HAND_STATES[kind])
             if not locked:
-                raise UserError(_('%s is being checked right now, or is no longer waiting: '
-                                  'try again in a moment.') % order.name)
-            with order.company_id._comodo_client() as client:
-                locked._check(client)
+                raise UserError(busy_words[kind] % order.name)
+            if kind == 'place':
+                locked._job_place()
+            elif kind == 'reissue':
+                locked._job_reissue()
+            else:
+                with order.company_id._comodo_client() as client:
+                    locked._poll_ca(client)
         return True
 
     @api.multi
@@ -1009,12 +1017,11 @@ class ComodoCertificateOrder(models.Model):
         """Restart the wait for Comodo's decision: a timed-out order is polled again."""
         orders = self._as_ssl_manager()
         for order in orders:
-            if order.state not in ASYNC_STATES:
+            if order.state not in lifecycle.WAITING_FOR_CA:
                 raise UserError(_('Only orders waiting for Comodo can be reset (%s is %s).')
                                 % (order.name, order.state))
         for order in orders:
-            order.write({'state': 'pending', 'waiting_since': fields.Datetime.now(), 'attempts': 0,
-                         'transient_failures': 0, 'next_check_at': order._next_regular_check()})
+            order._start_waiting_for_ca('reset', next_check_at=order._next_regular_check())
             order.message_post(body=_('Waiting time reset by %s; next check at %s.')
                                % (self.env.user.name, order.next_check_at))
         return True
@@ -1023,16 +1030,15 @@ class ComodoCertificateOrder(models.Model):
     def action_cancel(self):
         """The customer gave up: cancel the billing entry, and the order at the CA when it allows."""
         for order in self._as_ssl_manager():
-            if order.state in FINAL_STATES:
-                raise UserError(_('%s is already %s.') % (order.name, dict(STATES)[order.state]))
             if order.certificate_id:
                 raise UserError(_('%s has an issued certificate: revoke it rather than cancel the '
                                   'order.') % order.name)
-            if not order._lock_for_ca(('awaiting_payment', 'draft', 'error') + ASYNC_STATES):
+            if order.state not in lifecycle.CANCELLABLE:
+                raise UserError(_('%s is already %s.') % (order.name, lifecycle.STATE_LABELS[order.state]))
+            if not order._lock_for_ca(lifecycle.CANCELLABLE):
                 raise UserError(_('%s is being worked on right now: try again in a moment.') % order.name)
-            order.write({'state': 'cancelled', 'next_check_at': False})
-            order._cancel_billing(_('Certificate order cancelled'))
-            order.message_post(body=_('Certificate order cancelled by %s.') % self.env.user.name)
+            order._cancel(_('Certificate order cancelled'),
+                          _('Certificate order cancelled by %s.') % self.env.user.name)
             order._after_ca_outcome(_('restoring the site\'s certificate'), order._restore_after_temporary)
             # The CA last: nothing in Odoo can fail after Comodo was told.
             if order.ca_order_number:
@@ -1119,7 +1125,7 @@ class ComodoCertificateOrder(models.Model):
                            dcv_email=self.dcv_email or None, unique_value=self.unique_value)
         # Recorded once Comodo accepted it: a refusal (raised) rolls the request back. A new CSR: the
         # customer is emailed how to validate it at the next check that finds the CA waiting.
-        self.write({'waiting_since': fields.Datetime.now(), 'attempts': 0, 'validation_mail_sent_at': False})
+        self._start_waiting_for_ca(new_csr=True)
         self.message_post(body=_('Domain corrected from %s to %s in CA order %s.')
                           % (previous, domain, self.ca_order_number))
         # The temporary certificate was for the wrong name: that site gets back what it served.
@@ -1130,20 +1136,20 @@ class ComodoCertificateOrder(models.Model):
         self.ensure_one()
         if not self.term_ends_at or self.term_ends_at <= fields.Datetime.now():
             raise UserError(_('%s: the term has ended; a new certificate needs a new order.') % self.name)
-        if not self._lock_for_ca(('issued',)):
+        if not self._lock_for_ca(lifecycle.TRANSITIONS['start_reissue'][0]):
             raise UserError(_('%s cannot be reissued now: a reissue may already be under way.') % self.name)
         self._start_reissue(_('asked by the customer'))
 
     def _customer_revoke(self, reason=None):
         """Revoke the certificate at Comodo; the term ends with it (no reissue, no renewal)."""
         self.ensure_one()
-        if not self.certificate_id or not self._lock_for_ca(SERVING_STATES):
+        if not self.certificate_id or not self._lock_for_ca(lifecycle.SERVING):
             raise UserError(_('%s has no certificate to revoke right now.') % self.name)
         with self.company_id._comodo_client() as client:
             client.revoke(self.ca_order_number, reason=reason or 'Revoked by the customer')
         # Recorded once Comodo accepted it: a refusal (raised) leaves the order as it was.
         self.certificate_ids.filtered(lambda cert: cert.state in LIVE_STATES).write({'state': 'revoked'})
-        self.write({'state': 'revoked', 'next_check_at': False})
+        self._set_state('revoked_by_customer')
         self._set_auto_renew(False)
         self.message_post(body=_('Certificate revoked at the customer\'s request (CA order %s).')
                           % self.ca_order_number)
@@ -1159,9 +1165,7 @@ class ComodoCertificateOrder(models.Model):
         if auto_renew:
             return
         for renewal in self.renewal_ids.filtered(lambda order: order.state == 'awaiting_payment'):
-            renewal.write({'state': 'cancelled', 'next_check_at': False})
-            renewal._cancel_billing(_('Auto-renewal turned off'))
-            renewal.message_post(body=_('Auto-renewal turned off: the renewal is cancelled.'))
+            renewal._cancel(_('Auto-renewal turned off'), _('Auto-renewal turned off: the renewal is cancelled.'))
 
     def _check_waiting_for_validation(self):
         if self.state != 'pending' or not self.ca_order_number:
@@ -1169,7 +1173,7 @@ class ComodoCertificateOrder(models.Model):
 
     def _serves_a_certificate(self):
         # While a reissue waits for the CA, the certificate it replaces is still the one to use.
-        return bool(self.certificate_pem) and self.state in SERVING_STATES
+        return bool(self.certificate_pem) and self.state in lifecycle.SERVING
 
     def _certificate_bundle(self, kind):
         """The PEM text of 'certificate', 'chain', 'fullchain' or (if Odoo made it) 'key'."""

@@ -8,7 +8,8 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import job
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
-from .comodo_certificate_order import CA_CHANNEL, FINAL_STATES
+from .. import lifecycle
+from ..lifecycle import CA_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
@@ -19,8 +20,6 @@ BILLING_STEPS = [
 # Another worker numbering an invoice at the same moment holds the journal's sequence: the step
 # is tried again this many seconds later, in a transaction of its own.
 BILLING_RETRY_SECONDS = 10
-# Orders no longer delivered: a validation still due gives way to settling the invoice.
-UNDELIVERED_STATES = ('rejected', 'cancelled')
 
 
 class ComodoCertificateOrder(models.Model):
@@ -57,7 +56,7 @@ class ComodoCertificateOrder(models.Model):
     def _try_billing_step(self, step):
         """True once done; False if it failed (recorded on the order). Concurrency errors are raised."""
         self.ensure_one()
-        if step == 'validate' and self.state in UNDELIVERED_STATES:
+        if step == 'validate' and self.state in lifecycle.UNDELIVERED:
             step = 'settle'
         try:
             with self.env.cr.savepoint():
@@ -101,11 +100,8 @@ class ComodoCertificateOrder(models.Model):
     @job(default_channel=CA_CHANNEL)
     def _job_billing_step(self):
         """Do the billing step due, in a transaction of its own; busy means later, never skipped."""
-        self.env.cr.execute('SELECT id FROM comodo_certificate_order WHERE id IN %s FOR UPDATE SKIP LOCKED',
-                            (tuple(self.ids),))
-        if not self.env.cr.fetchall():
+        if not self._lock_for_ca():
             raise RetryableJobError(_('The order is being worked on'), seconds=BILLING_RETRY_SECONDS)
-        self.invalidate_cache()
         if not self.billing_step:
             return _('Nothing to do: the billing step was done')
         try:
@@ -123,10 +119,9 @@ class ComodoCertificateOrder(models.Model):
         """Check also does the billing step due (the only thing left to do on a decided order)."""
         billed = self._as_ssl_manager().filtered('billing_step')
         for order in billed:
-            self.env.cr.execute('SELECT id FROM comodo_certificate_order WHERE id = %s FOR UPDATE SKIP LOCKED',
-                                (order.id,))
-            if not self.env.cr.fetchone():
+            if not order._lock_for_ca():
                 raise UserError(_('%s is being worked on right now: try again in a moment.') % order.name)
             order._bill_after_ca(order.billing_step)
-        undecided = self - billed.filtered(lambda order: order.state in FINAL_STATES)
+        # An order with no CA work left (decided, or issued) needed only its billing step.
+        undecided = self - billed.filtered(lambda order: not lifecycle.ca_work(order.state))
         return super(ComodoCertificateOrder, undecided).action_check() if undecided else True
