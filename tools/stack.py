@@ -55,6 +55,9 @@ DEMO_DNS_PORT = 8053
 DEMO_DNS_ZONES = ('mysite.example.com', 'othersite.example.com')
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
 CA_CHANNEL_CAPACITY = 4
+# Installations over SSH (slow when a host does not answer) in a channel of their own: they never
+# hold a slot the CA calls need.
+INSTALL_CHANNEL_CAPACITY = 2
 
 
 class StackError(Exception):
@@ -134,7 +137,8 @@ def write_config(name, http_port, smtp_port=None, server_wide_modules='web', dbf
         'comodo_key_encryption_key = %s' % encryption_key(),
         '',
         '[queue_job]',
-        'channels = root:%d,root.comodo:%d' % (CA_CHANNEL_CAPACITY, CA_CHANNEL_CAPACITY),
+        'channels = root:%d,root.comodo:%d,root.comodo_install:%d' % (
+            CA_CHANNEL_CAPACITY + INSTALL_CHANNEL_CAPACITY, CA_CHANNEL_CAPACITY, INSTALL_CHANNEL_CAPACITY),
         '',
     ]
     if smtp_port:

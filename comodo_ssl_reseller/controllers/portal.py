@@ -11,7 +11,9 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
+from .. import lifecycle
 from ..comodo_client import MAX_CSR_BYTES, ComodoError, RequestError, TransientError
+from ..comodo_client.keys import normalise_domain
 from ..models.comodo_certificate_order import DCV_METHOD_SELECTION
 
 PEM_DOWNLOADS = {
@@ -165,6 +167,8 @@ class CertificatePortal(CustomerPortal):
             'delay_notice': self._delay_notice(order),
             'page_name': 'certificate',
             'state_words': state_words(),
+            # The groups of states the page's forms are offered in (lifecycle.py).
+            'lifecycle': lifecycle,
             'timeline': self._timeline(order),
             'valid_from': self._local_time(order, order.valid_from),
             'valid_until': self._local_time(order, order.valid_until),
@@ -205,7 +209,7 @@ class CertificatePortal(CustomerPortal):
             label = {'rejected': _('Rejected'), 'cancelled': _('Cancelled'), 'error': _('Order refused')}[state]
             steps.append((label, order.write_date, 'failed'))
             return steps
-        waiting = state in ('pending', 'timeout')
+        waiting = state in lifecycle.WAITING_FOR_CA
         steps.append((_('Validation pending'), order.placed_at,
                       'current' if waiting else ('done' if order.placed_at else 'todo')))
         # A term whose certificate is being reissued or has expired was issued all the same.
@@ -285,7 +289,7 @@ class CertificatePortal(CustomerPortal):
         """The names asked for: one of the customer's domains (or its www / bare pair) from the list,
         or one hosted elsewhere typed in its own box."""
         chosen = (form.get('domain') or '').strip().lower()
-        external = (form.get('external_domain') or '').strip().lower()
+        external = normalise_domain(form.get('external_domain'))
         if chosen and external:
             raise UserError(_('Choose one of your domains or enter a domain hosted elsewhere, not both.'))
         pair = chosen.split()
@@ -352,7 +356,7 @@ class CertificatePortal(CustomerPortal):
         request.env['comodo.portal.ca.call']._reserve(self._customer(), 'approver list')
         try:
             with company._comodo_client() as client:
-                return client.dcv_emails(domain.strip().lower())
+                return client.dcv_emails(normalise_domain(domain))
         except RequestError as error:
             # The CA's own text may quote its parameters: the log has it, the customer plain words.
             _logger.info('The CA listed no approver address for %s: %s', domain, error)

@@ -6,6 +6,9 @@ from . import res_partner
 from . import comodo_certificate_type
 from . import comodo_certificate_term
 from . import comodo_certificate_order
+from . import comodo_certificate_order_ca
+from . import comodo_certificate_order_term
+from . import comodo_certificate_order_portal
 from . import comodo_certificate_order_billing
 from . import comodo_certificate_order_queue
 from . import comodo_certificate

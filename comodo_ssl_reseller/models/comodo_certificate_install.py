@@ -7,11 +7,11 @@ from odoo.addons.queue_job.job import job
 from ..deploy import (POSTPONED, ROLLED_BACK, SKIPPED, VERIFIED, install_certificate, restore_previous,
                       self_signed_roots)
 from ..deploy.verify import leaf_sha256
+from ..groups import SSL_MANAGERS
+from ..lifecycle import INSTALL_CHANNEL, backoff
 
 _logger = logging.getLogger(__name__)
 
-INSTALL_CHANNEL = 'root.comodo'
-SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
 STATES = [
     ('queued', 'Queued'),
     ('staged', 'Staged'),
@@ -31,7 +31,6 @@ WAITING_STATES = ('queued', 'postponed')
 # First key of the advisory lock held while a domain's files in one folder of one server change ('inst').
 FILES_LOCK = 0x696e7374
 # An unreachable server is tried again later, doubling the wait up to a ceiling.
-RETRY_FIRST_DELAY = timedelta(minutes=5)
 RETRY_LONGEST_DELAY = timedelta(hours=4)
 
 
@@ -176,7 +175,7 @@ class ComodoCertificateInstall(models.Model):
             'log': self._format_steps(report.steps),
         }
         if report.state == POSTPONED:
-            delay = min(RETRY_FIRST_DELAY * (2 ** self.attempts), RETRY_LONGEST_DELAY)
+            delay = backoff(self.attempts + 1, RETRY_LONGEST_DELAY)
             values.update(state='postponed', next_try_at=fields.Datetime.to_string(datetime.utcnow() + delay))
             self.write(values)
             # The retry is always a queued job with its eta, also where the first try ran inline

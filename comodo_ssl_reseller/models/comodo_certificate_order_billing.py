@@ -8,7 +8,8 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import job
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
-from .comodo_certificate_order import CA_CHANNEL, FINAL_STATES
+from .. import lifecycle
+from ..lifecycle import CA_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
@@ -19,14 +20,13 @@ BILLING_STEPS = [
 # Another worker numbering an invoice at the same moment holds the journal's sequence: the step
 # is tried again this many seconds later, in a transaction of its own.
 BILLING_RETRY_SECONDS = 10
-# Orders no longer delivered: a validation still due gives way to settling the invoice.
-UNDELIVERED_STATES = ('rejected', 'cancelled')
 
 
 class ComodoCertificateOrder(models.Model):
-    """The billing a CA outcome calls for (validating the invoice once ordered, cancelling or
-    crediting it once rejected), done until it is done: a step that fails stays on the order, in
-    the Async Manager, and is tried again."""
+    """The customer's invoices of an order: paid before ordering (when the company wants it), named
+    after the CA order, and the billing a CA outcome calls for (validating the invoice once ordered,
+    cancelling or crediting it once rejected), done until it is done: a step that fails stays on the
+    order, in the Async Manager, and is tried again. What the CA charges is beside it, in _charge."""
 
     _inherit = 'comodo.certificate.order'
 
@@ -36,6 +36,8 @@ class ComodoCertificateOrder(models.Model):
              'it is (a job, then each scheduled poll).')
     billing_error = fields.Text(readonly=True, copy=False,
                                 help='Why the billing step due failed the last time it was tried.')
+    invoice_ids = fields.One2many('account.invoice', 'comodo_order_id', string='Billing', readonly=True)
+    invoice_count = fields.Integer(compute='_compute_invoice_count')
 
     def _bill_after_ca(self, step):
         """Do the billing step `step` now; if it cannot be done, leave it due on the order.
@@ -57,7 +59,7 @@ class ComodoCertificateOrder(models.Model):
     def _try_billing_step(self, step):
         """True once done; False if it failed (recorded on the order). Concurrency errors are raised."""
         self.ensure_one()
-        if step == 'validate' and self.state in UNDELIVERED_STATES:
+        if step == 'validate' and self.state in lifecycle.UNDELIVERED:
             step = 'settle'
         try:
             with self.env.cr.savepoint():
@@ -101,11 +103,8 @@ class ComodoCertificateOrder(models.Model):
     @job(default_channel=CA_CHANNEL)
     def _job_billing_step(self):
         """Do the billing step due, in a transaction of its own; busy means later, never skipped."""
-        self.env.cr.execute('SELECT id FROM comodo_certificate_order WHERE id IN %s FOR UPDATE SKIP LOCKED',
-                            (tuple(self.ids),))
-        if not self.env.cr.fetchall():
+        if not self._lock_for_ca():
             raise RetryableJobError(_('The order is being worked on'), seconds=BILLING_RETRY_SECONDS)
-        self.invalidate_cache()
         if not self.billing_step:
             return _('Nothing to do: the billing step was done')
         try:
@@ -123,10 +122,96 @@ class ComodoCertificateOrder(models.Model):
         """Check also does the billing step due (the only thing left to do on a decided order)."""
         billed = self._as_ssl_manager().filtered('billing_step')
         for order in billed:
-            self.env.cr.execute('SELECT id FROM comodo_certificate_order WHERE id = %s FOR UPDATE SKIP LOCKED',
-                                (order.id,))
-            if not self.env.cr.fetchone():
+            if not order._lock_for_ca():
                 raise UserError(_('%s is being worked on right now: try again in a moment.') % order.name)
             order._bill_after_ca(order.billing_step)
-        undecided = self - billed.filtered(lambda order: order.state in FINAL_STATES)
+        # An order with no CA work left (decided, or issued) needed only its billing step.
+        undecided = self - billed.filtered(lambda order: not lifecycle.ca_work(order.state))
         return super(ComodoCertificateOrder, undecided).action_check() if undecided else True
+
+    # -- the customer's invoices ------------------------------------------------------------------
+
+    @api.depends('invoice_ids')
+    def _compute_invoice_count(self):
+        for order in self:
+            order.invoice_count = len(order.invoice_ids)
+
+    def _on_invoice_paid(self):
+        waiting = self.filtered(lambda order: order.state == 'awaiting_payment')
+        paid = waiting.filtered(lambda order: order._paid_in_full())
+        for order in waiting - paid:
+            # Staff read why nothing happened: the reseller's credit is spent on money received only.
+            order.message_post(body=_(
+                'An invoice of this order is settled, but not the certificate\'s own invoice by payments '
+                'for its amount (a credit note or another invoice does not count): not ordering from '
+                'Comodo.'))
+        paid._set_state('paid', {'next_check_at': fields.Datetime.now()})
+        for order in paid:
+            order.message_post(body=_('Invoice paid: ordering from Comodo.'))
+        paid._enqueue_ca_work()
+
+    def _paid_in_full(self):
+        """The invoice made with the certificate's sale line is paid, for the line's amount, by
+        payments: a credit note reconciled with it, or another invoice linked to the order (a 0.00
+        one is paid as soon as it is validated), pays nothing.
+
+        Its own invoice is the first one billing the sale line; a later one billing the line too
+        is not it.
+        """
+        self.ensure_one()
+        line = self.sudo().sale_line_id
+        invoice = line.invoice_lines.mapped('invoice_id').filtered(
+            lambda inv: inv.type == 'out_invoice' and inv.comodo_order_id == self).sorted('id')[:1]
+        if not invoice or invoice.state != 'paid':
+            return False
+        billed = sum(invoice.invoice_line_ids.filtered(lambda inv_line: line in inv_line.sale_line_ids)
+                     .mapped('price_total'))
+        currency = invoice.currency_id
+        return (currency.compare_amounts(billed, line.price_total) >= 0
+                and currency.compare_amounts(invoice._comodo_amount_paid(), invoice.amount_total) >= 0)
+
+    def _name_ca_order_on_invoices(self):
+        for line in self.sudo().sale_line_id.invoice_lines.filtered(lambda l: l.invoice_id.state == 'draft'):
+            line.name = self._invoice_line_label()
+
+    def _invoice_line_label(self):
+        label = '%s\n%s: %s' % (self.term_id.name, _('Domain'), ', '.join(self._domains()))
+        if self.ca_order_number:
+            label += '\n%s: %s' % (_('Comodo order'), self.ca_order_number)
+        if self.renewal_of_id:
+            label += '\n%s: %s\n%s: %s' % (_('Renews Comodo order'), self.renewal_of_id.ca_order_number,
+                                           _('Period'), self.renewal_period)
+        return label
+
+    def _validate_invoices_if_configured(self):
+        # A renewal's invoice is there to be paid before anything is ordered: always validated.
+        if self.company_id.comodo_invoice_policy == 'open' or self.renewal_of_id:
+            self.sudo().invoice_ids.filtered(lambda inv: inv.state == 'draft').action_invoice_open()
+
+    def _cancel_billing(self, reason):
+        """Cancel a draft invoice; credit a posted one (reconciled with it while it is unpaid).
+
+        As superuser: an SSL manager cancelling an order needs no accounting rights for it.
+        """
+        for invoice in self.sudo().invoice_ids.filtered(lambda inv: inv.type == 'out_invoice'):
+            if invoice.state == 'draft':
+                invoice.action_invoice_cancel()
+            elif invoice.state in ('open', 'paid') and not invoice.refund_invoice_ids:
+                self._credit(invoice, reason)
+
+    def _credit(self, invoice, reason):
+        refund = invoice.refund(description=reason)
+        refund.comodo_order_id = self
+        refund.action_invoice_open()
+        if invoice.state == 'open':
+            receivables = (invoice.move_id.line_ids | refund.move_id.line_ids).filtered(
+                lambda line: line.account_id == invoice.account_id and not line.reconciled)
+            receivables.reconcile()
+        self.message_post(body=_('Credit note %s issued for invoice %s.') % (refund.number, invoice.number))
+
+    @api.multi
+    def action_view_invoices(self):
+        action = self.env.ref('account.action_invoice_tree1').read()[0]
+        action['domain'] = [('comodo_order_id', 'in', self.ids)]
+        action['context'] = {'default_type': 'out_invoice'}
+        return action

@@ -1,8 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
-SSL_USERS = 'comodo_ssl_reseller.group_ssl_user'
+from ..groups import SSL_MANAGERS, SSL_USERS
 
 
 class ComodoCertificateOrder(models.Model):

@@ -1,10 +1,12 @@
 from odoo import fields, models
 
+from ..lifecycle import POLLED
+
 # Orders whose work is due (placing, checking, reissuing, or a billing step) while no job of theirs
 # is queued or running: nothing happens to them before the next scheduled poll queues them.
 DUE_WITHOUT_JOB_QUERY = """
     SELECT o.id FROM comodo_certificate_order o
-     WHERE ((o.state IN ('draft', 'pending', 'reissue') AND o.next_check_at <= (now() at time zone 'UTC'))
+     WHERE ((o.state IN %s AND o.next_check_at <= (now() at time zone 'UTC'))
             OR o.billing_step IS NOT NULL)
        AND NOT EXISTS (
            SELECT 1 FROM queue_job j
@@ -23,9 +25,9 @@ class ComodoCertificateOrder(models.Model):
              'before the server was restarted): the next scheduled poll queues it, or press Check.')
 
     def _due_without_job_ids(self, ids=None):
-        query, params = DUE_WITHOUT_JOB_QUERY, ()
+        query, params = DUE_WITHOUT_JOB_QUERY, (POLLED,)
         if ids is not None:
-            query, params = query + ' AND o.id IN %s', (tuple(ids) or (0,),)
+            query, params = query + ' AND o.id IN %s', params + (tuple(ids) or (0,),)
         self.env.cr.execute(query, params)
         return {row[0] for row in self.env.cr.fetchall()}
 

@@ -1,6 +1,12 @@
 from odoo import _, api, fields, models
 from odoo.addons import decimal_precision as dp
 
+from ..comodo_client import DCV_METHODS
+from ..exceptions import ComodoRefusal
+
+# Validation by a file on the web site: a wildcard's names have no one site to put the file on.
+FILE_DCV_METHODS = ('HTTP_CSR_HASH', 'HTTPS_CSR_HASH')
+
 
 def term_label(days):
     """'1 year' for 365 days (Comodo counts bonus days on top), else the days themselves."""
@@ -11,10 +17,12 @@ def term_label(days):
 
 
 class ComodoCertificateTerm(models.Model):
-    """One term of a certificate type with the reseller's price; no price means not offered."""
+    """One catalogue line: a certificate type for a number of days, with the reseller's price; no
+    price means not offered. (An order's "term" is something else: the period its customer paid
+    for, which starts with its first certificate.)"""
 
     _name = 'comodo.certificate.term'
-    _description = 'Comodo Certificate Term'
+    _description = 'Comodo Certificate Product'
     _order = 'type_id, days'
 
     name = fields.Char(compute='_compute_name', store=True)
@@ -90,6 +98,24 @@ class ComodoCertificateTerm(models.Model):
         currency of the sale order and its invoice), at the rate of `date` (default today)."""
         price = self._customer_price(partner)
         return company.currency_id.with_context(date=date).compute(price, pricelist.currency_id)
+
+    def _check_validation_method(self, domains, dcv_method, dcv_email):
+        """Refuse, saying what to change, a validation method this certificate cannot use for these
+        domains: at sale confirmation, in the portal's buy form, and when the customer changes the
+        method of an order the CA waits for."""
+        self.ensure_one()
+        cert_type = self.type_id
+        if dcv_method not in DCV_METHODS:
+            raise ComodoRefusal(_('Choose how the domain is validated.'))
+        if dcv_method == 'EMAIL' and len(domains) > 1:
+            # Each domain would need its own approver address: file or DNS validation scale.
+            raise ComodoRefusal(_('%s: validate several domains with a file or a DNS record, not by '
+                                  'email.') % cert_type.name)
+        if dcv_method == 'EMAIL' and not dcv_email:
+            raise ComodoRefusal(_('Choose the approver email address for validation by email.'))
+        if cert_type.wildcard and dcv_method in FILE_DCV_METHODS:
+            raise ComodoRefusal(_('Wildcard certificates cannot be validated with a file on the '
+                                  'web site: choose DNS (CNAME) or email.'))
 
     def _prepare_product_values(self):
         self.ensure_one()

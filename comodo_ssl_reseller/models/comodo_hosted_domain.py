@@ -5,8 +5,6 @@ from ..comodo_client import RequestError, check_domains
 from ..comodo_client.keys import normalise_domain
 from ..exceptions import ComodoRefusal
 
-SSL_MANAGERS = 'comodo_ssl_reseller.group_ssl_manager'
-
 
 class ComodoHostedDomain(models.Model):
     """A domain name a customer's hosting holds, and where it lives.

@@ -7,7 +7,9 @@ from odoo import _, api, fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import job
 
-from .comodo_certificate_order import CA_CHANNEL
+from .. import lifecycle
+from ..groups import SSL_MANAGERS
+from ..lifecycle import CA_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ class ComodoPollRun(models.Model):
             run.completed_count = len(run.issued_order_ids) + len(run.rejected_order_ids)
 
     def _compute_digest_partner_ids(self):
-        managers = self.env.ref('comodo_ssl_reseller.group_ssl_manager').users
+        managers = self.env.ref(SSL_MANAGERS).users
         for run in self:
             run.digest_partner_ids = managers.filtered(
                 lambda user: run.company_id in user.company_ids).mapped('partner_id').filtered('email')
@@ -81,7 +83,7 @@ class ComodoPollRun(models.Model):
     def _companies_to_poll(self):
         self.env.cr.execute("""
             SELECT DISTINCT company_id FROM comodo_certificate_order
-             WHERE state IN ('draft', 'pending', 'reissue') ORDER BY company_id""")
+             WHERE state IN %s ORDER BY company_id""", (lifecycle.POLLED,))
         return self.env['res.company'].browse([row[0] for row in self.env.cr.fetchall()])
 
     @job(default_channel=CA_CHANNEL)
@@ -138,16 +140,17 @@ class ComodoPollRun(models.Model):
             self.env.cr.execute("""
                 SELECT o.id FROM comodo_certificate_order o
                   JOIN res_company c ON c.id = o.company_id
-                 WHERE o.company_id = %s AND o.state = 'pending'
+                 WHERE o.company_id = %s AND o.state IN %s
                    AND o.waiting_since < (now() at time zone 'UTC') - c.comodo_timeout_hours * interval '1 hour'
                  LIMIT %s
-                   FOR UPDATE OF o SKIP LOCKED""", (self.company_id.id, TIMEOUT_BATCH_SIZE))
+                   FOR UPDATE OF o SKIP LOCKED""",
+                                (self.company_id.id, lifecycle.TRANSITIONS['timed_out'][0], TIMEOUT_BATCH_SIZE))
             timed_out = self.env['comodo.certificate.order'].browse(
                 [row[0] for row in self.env.cr.fetchall()])
             if not timed_out:
                 return True
             for order in timed_out:
-                order.write({'state': 'timeout', 'next_check_at': False})
+                order._set_state('timed_out')
                 order.message_post(body=_('No decision from Comodo after %d hours: polling stopped '
                                           'until the order is reset.') % order.company_id.comodo_timeout_hours)
                 order._after_ca_outcome(_('restoring the site\'s certificate'), order._restore_after_temporary)
@@ -172,14 +175,14 @@ class ComodoPollRun(models.Model):
             self.env.cr.execute("""
                 SELECT o.id, o.state FROM comodo_certificate_order o
                   JOIN res_company c ON c.id = o.company_id
-                 WHERE o.company_id = %s AND o.state IN ('draft', 'pending', 'reissue')
+                 WHERE o.company_id = %s AND o.state IN %s
                    AND o.next_check_at <= (now() at time zone 'UTC')
                    AND (o.check_queued_at IS NULL OR o.check_queued_at < o.next_check_at
                         OR o.check_queued_at < (now() at time zone 'UTC')
                                                - c.comodo_poll_interval_hours * interval '1 hour')
                  ORDER BY o.next_check_at
                  LIMIT %s
-                   FOR UPDATE OF o SKIP LOCKED""", (self.company_id.id, CHECK_BATCH_SIZE))
+                   FOR UPDATE OF o SKIP LOCKED""", (self.company_id.id, lifecycle.POLLED, CHECK_BATCH_SIZE))
             rows = self.env.cr.fetchall()
             if not rows:
                 return True
@@ -189,14 +192,14 @@ class ComodoPollRun(models.Model):
                    SET poll_run_id = %s, check_queued_at = (now() at time zone 'UTC')
                  WHERE id IN %s""", (self.id, tuple(ids)))
             orders.browse(ids).invalidate_cache(['poll_run_id', 'check_queued_at'])
-            pending = orders.browse([order_id for order_id, state in rows if state == 'pending'])
+            pending = orders.browse([order_id for order_id, state in rows if lifecycle.ca_work(state) == 'check'])
             if pending:
                 pending.sudo().with_context(tracking_disable=True).with_delay(
                     channel=CA_CHANNEL, description=_('Comodo: check %d due orders') % len(pending),
                 )._job_check_due()
             # Orders never placed (the CA was down when they were confirmed), and reissues still to
             # send, are handled one by one.
-            orders.browse([order_id for order_id, state in rows if state in ('draft', 'reissue')])._enqueue_ca_work()
+            orders.browse([order_id for order_id, state in rows if lifecycle.ca_work(state) != 'check'])._enqueue_ca_work()
             self.queued_count += len(ids)
             self._commit_if_allowed()
             if len(ids) < CHECK_BATCH_SIZE:
@@ -216,7 +219,7 @@ class ComodoPollRun(models.Model):
         if self.digest_done:
             return _('Digest already done')
         waiting = self.order_ids.filtered(
-            lambda order: order.state in ('draft', 'pending')
+            lambda order: order.state in lifecycle.DIGEST_WAITS_FOR
             and (not order.last_check_at or order.last_check_at < self.started_at))
         deadline = fields.Datetime.from_string(self.started_at) + timedelta(
             hours=self.company_id.comodo_poll_interval_hours)

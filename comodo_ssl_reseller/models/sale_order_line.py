@@ -2,8 +2,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..comodo_client import RequestError, check_csr, check_domains, refuse_private_key, repeated_domains
+from ..comodo_client.keys import normalise_domain
 from ..exceptions import ComodoRefusal
-from .comodo_certificate_order import DCV_METHOD_SELECTION, SSL_MANAGERS
+from ..groups import SSL_MANAGERS
+from .comodo_certificate_order import DCV_METHOD_SELECTION
 
 # What the line sends to Comodo: once its certificate is ordered, changing them would change nothing
 # at the CA, so they stay as they were sent.
@@ -132,15 +134,7 @@ class SaleOrderLine(models.Model):
         if repeated:
             # Each name is one SAN the CA lists (and may charge for): a repeat is a typing mistake.
             raise ComodoRefusal(_('%s is entered more than once: name each domain once.') % ', '.join(repeated))
-        if dcv_method == 'EMAIL' and len(domains) > 1:
-            # Each domain would need its own approver address: file or DNS validation scale.
-            raise ComodoRefusal(_('%s: validate several domains with a file or a DNS record, not by '
-                                  'email.') % cert_type.name)
-        if dcv_method == 'EMAIL' and not dcv_email:
-            raise ComodoRefusal(_('Choose the approver email address for validation by email.'))
-        if cert_type.wildcard and dcv_method in ('HTTP_CSR_HASH', 'HTTPS_CSR_HASH'):
-            raise ComodoRefusal(_('Wildcard certificates cannot be validated with a file on the '
-                                  'web site: choose DNS (CNAME) or email.'))
+        term._check_validation_method(domains, dcv_method, dcv_email)
         try:
             check_domains(domains, wildcard=cert_type.wildcard, multi_domain=cert_type.multi_domain)
             if csr:
@@ -154,8 +148,8 @@ class SaleOrderLine(models.Model):
 
     @api.model
     def _split_domains(self, domain, extra_domains):
-        """The primary domain then the further ones (one per line or space-separated), lower case."""
-        return [(domain or '').strip().lower()] + (extra_domains or '').lower().split()
+        """The primary domain then the further ones (one per line or space-separated), normalised."""
+        return [normalise_domain(domain)] + [normalise_domain(name) for name in (extra_domains or '').split()]
 
     def _prepare_comodo_order(self):
         self.ensure_one()

@@ -357,7 +357,7 @@ class TestCertificateLifecycle(ComodoCase):
             def collect(self, order_number, csr_pem=None):
                 return CollectResult(OrderStatus.ISSUED, 1, 'Issued', None, [], None, None, None, None)
 
-        order.with_context(test_queue_job_no_delay=False)._check(NotAttachedYet())
+        order.with_context(test_queue_job_no_delay=False)._poll_ca(NotAttachedYet())
         self.assertEqual(order.state, 'pending', 'issued only once the certificate is in hand')
         self.assertEqual(order.transient_failures, 1)
         self.sandbox.approve(order.ca_order_number)

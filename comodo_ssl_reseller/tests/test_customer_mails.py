@@ -169,7 +169,7 @@ class TestTwoWorkersOneValidationMail(TwoWorkersCase):
         """What a check job does: lock the order, unless another worker holds it, and check it."""
         locked = orders.browse(self.order_id)._lock_for_ca(('pending',))
         for order in locked:
-            order._check(StillPendingAtTheCa())
+            order._poll_ca(StillPendingAtTheCa())
         return locked
 
     def _customer_mail_count(self, cr):

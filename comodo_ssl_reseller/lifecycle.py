@@ -1,0 +1,138 @@
+"""The life of a certificate order, as one table: its states, what each allows, and the CA work each
+needs. Plain Python (no Odoo import): the order model, its views, the scheduled poll and the portal
+all read it, so that "which state allows what" is written once.
+"""
+from datetime import timedelta
+
+STATES = [
+    ('awaiting_payment', 'Awaiting Payment'),
+    ('draft', 'To Order'),
+    ('pending', 'Validation Pending'),
+    ('timeout', 'Timed Out'),
+    ('error', 'Order Refused'),
+    ('issued', 'Issued'),
+    ('reissue', 'Reissue Due'),
+    ('rejected', 'Rejected'),
+    ('cancelled', 'Cancelled'),
+    ('revoked', 'Revoked'),
+    ('expired', 'Expired'),
+]
+STATE_LABELS = dict(STATES)
+INITIAL_STATE = 'draft'
+
+# -- groups of states, by what they mean -----------------------------------------------------------
+
+# Comodo has the order and has not decided yet (the Async Manager lists these; Reset restarts them).
+WAITING_FOR_CA = ('pending', 'timeout')
+# Not placed with Comodo yet, or refused when placed: Check places it (again).
+TO_PLACE = ('draft', 'error')
+# Staff may cancel: nothing is issued, and the order is not decided.
+CANCELLABLE = ('awaiting_payment',) + TO_PLACE + WAITING_FOR_CA
+# Staff may press Check: CA work (placing, polling or reissuing) can be done now.
+CHECKABLE = TO_PLACE + WAITING_FOR_CA + ('reissue',)
+# The order may hold a certificate in use (during a reissue, the one it replaces).
+SERVING = ('issued', 'reissue') + WAITING_FOR_CA
+# Inside a term whose end makes the certificate expire.
+IN_TERM = ('issued', 'reissue')
+# Decided for good: nothing changes the order any more.
+FINAL = ('rejected', 'cancelled', 'revoked', 'expired')
+# A renewal in one of these states will never serve the next term.
+RENEWAL_LOST = ('cancelled', 'rejected', 'revoked')
+# No longer delivered: an invoice still to validate is settled instead.
+UNDELIVERED = ('rejected', 'cancelled')
+# The scheduled poll queues these orders' CA work once their next check is due.
+POLLED = ('draft', 'pending', 'reissue')
+# Orders the poll run's digest waits for.
+DIGEST_WAITS_FOR = ('draft', 'pending')
+# The Async Manager's list: everything not settled for good, plus billing steps (added by the view).
+ASYNC_MANAGER = ('draft', 'pending', 'timeout', 'error', 'reissue')
+
+# -- the CA work each state needs ------------------------------------------------------------------
+
+CA_WORK = {
+    'draft': 'place',
+    'error': 'place',
+    'pending': 'check',
+    'timeout': 'check',
+    'reissue': 'reissue',
+}
+# States a job of each kind may act on (it locks the order in one of them, else does nothing).
+CA_WORK_STATES = {
+    'place': TO_PLACE,
+    'check': ('pending',),
+    'reissue': ('reissue',),
+}
+
+
+# Check by hand (a button) also asks the CA about an order that timed out; jobs check pending ones.
+CHECK_BY_HAND_STATES = dict(CA_WORK_STATES, check=WAITING_FOR_CA)
+
+
+def ca_work(state):
+    """'place', 'check' or 'reissue': the CA call an order in `state` needs; None if it needs none."""
+    return CA_WORK.get(state)
+
+
+# -- the transitions allowed -----------------------------------------------------------------------
+
+# Each transition, by name, from the states it may start in to the state it reaches. A transition
+# from a state to itself (restarting the wait) is listed where it happens.
+TRANSITIONS = {
+    'await_payment': (('draft',), 'awaiting_payment'),
+    'paid': (('awaiting_payment',), 'draft'),
+    'placed': (TO_PLACE, 'pending'),
+    'refused': (TO_PLACE, 'error'),
+    'reset': (WAITING_FOR_CA, 'pending'),
+    'timed_out': (('pending',), 'timeout'),
+    'issued': (WAITING_FOR_CA, 'issued'),
+    'foreign_certificate': (WAITING_FOR_CA, 'error'),
+    'rejected': (WAITING_FOR_CA, 'rejected'),
+    'revoked_by_ca': (WAITING_FOR_CA, 'revoked'),
+    'revoked_by_customer': (SERVING, 'revoked'),
+    'cancelled': (CANCELLABLE, 'cancelled'),
+    'start_reissue': (('issued',), 'reissue'),
+    'reissue_sent': (('reissue',), 'pending'),
+    # The current certificate stays: a refused reissue (when sent, or when decided) goes back to it.
+    'reissue_failed': (('reissue',) + WAITING_FOR_CA, 'issued'),
+    'term_ended': (IN_TERM, 'expired'),
+}
+ALLOWED = {(source, target) for sources, target in TRANSITIONS.values() for source in sources}
+
+
+def allowed(source, target):
+    return (source, target) in ALLOWED
+
+
+def reachable_states():
+    """The states an order can be in: the initial one and every state a transition reaches from them."""
+    reached, frontier = {INITIAL_STATE}, [INITIAL_STATE]
+    while frontier:
+        state = frontier.pop()
+        for source, target in ALLOWED:
+            if source == state and target not in reached:
+                reached.add(target)
+                frontier.append(target)
+    return reached
+
+
+# -- retrying after a failure ----------------------------------------------------------------------
+
+# A passing fault (a busy CA, an unreachable web server) is tried again soon, the wait doubling
+# after each failure in a row, up to the regular interval of that work.
+RETRY_FIRST_DELAY = timedelta(minutes=5)
+
+
+def backoff(failures, longest):
+    """The wait after the `failures`-th failure in a row (1 for the first): 5 minutes, doubling
+    each time, never longer than `longest`."""
+    # The exponent is bounded: after 2**20 first delays every wait is `longest` anyway.
+    return min(RETRY_FIRST_DELAY * (2 ** min(max(failures, 1) - 1, 20)), longest)
+
+
+# -- job channels ----------------------------------------------------------------------------------
+
+# Calls to the CA: the channel's capacity is how many may be in flight at once.
+CA_CHANNEL = 'root.comodo'
+# Installations over SSH are slow (minutes for an unreachable host): a channel of their own, so that
+# they never hold the CA calls' capacity.
+INSTALL_CHANNEL = 'root.comodo_install'

@@ -1,0 +1,378 @@
+import logging
+from datetime import datetime, timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.addons.queue_job.job import job
+
+from ..comodo_client import ComodoError, OrderStatus, TransientError
+from .. import lifecycle
+from ..groups import SSL_MANAGERS
+from ..lifecycle import CA_CHANNEL
+
+_logger = logging.getLogger(__name__)
+
+# Sectigo's status pushes for one order are acted upon at most once a minute: a burst of them (its
+# retries, a replayed call) costs one CA call. The 4-hour poll remains the backstop.
+PUSH_MIN_INTERVAL_SECONDS = 60
+# A pushed order's check goes ahead of the poll's batches (priority 10) in the channel.
+PUSH_CHECK_PRIORITY = 5
+
+
+class ComodoCertificateOrder(models.Model):
+    """The calls to the CA: placing, polling and reissuing in queue jobs, each under the order's row
+    lock; the Async Manager's buttons; the scheduled poll's entry point. What an answer means for
+    the order is in the core file (_on_placed, _on_issued, ...)."""
+
+    _inherit = 'comodo.certificate.order'
+
+    last_check_at = fields.Datetime(string='Last Check', readonly=True, copy=False)
+    next_check_at = fields.Datetime(string='Next Check', readonly=True, copy=False, index=True)
+    attempts = fields.Integer(readonly=True, copy=False, help='Checks since the wait began.')
+    transient_failures = fields.Integer(
+        readonly=True, copy=False, help='Failed calls to Comodo in a row (timeouts, busy CA).')
+    poll_run_id = fields.Many2one('comodo.poll.run', readonly=True, copy=False, index=True,
+                                  ondelete='set null')
+    push_received_at = fields.Datetime(
+        readonly=True, copy=False, help='When Sectigo last pushed a status change that was acted upon.')
+    check_queued_at = fields.Datetime(
+        readonly=True, copy=False,
+        help='When the scheduled poll last queued a check of this order: not queued again for the '
+             'same due time.')
+
+    def _start_ca_work(self):
+        """After confirmation: order from Comodo now, or once the invoice is paid, as the company chose.
+
+        A renewal always waits for its invoice to be paid: the customer may not want the next term.
+        """
+        ordering_now = self.filtered(lambda order: order.company_id.comodo_order_trigger != 'payment'
+                                     and not order.renewal_of_id)
+        for order in self - ordering_now:
+            order._set_state('await_payment')
+            order.message_post(body=_('Waiting for the invoice to be paid before ordering from Comodo.'))
+            # Validated now, so that the customer can pay it (a free one is paid at once, which
+            # starts the CA order through _on_invoice_paid).
+            order._validate_invoices_if_configured()
+        ordering_now._enqueue_ca_work()
+
+    def _enqueue_ca_work(self):
+        """One job per order: place a new order, or poll a pending one.
+
+        The identity key names the order and the time its work fell due, so the cron, a retry and
+        a confirmation never queue the same work twice.
+        """
+        # The CA work is the company's, not the user's who confirmed the sale: the jobs run as
+        # superuser. Their queue.job records need no chatter tracking (it triples the cost).
+        for order in self.sudo().with_context(tracking_disable=True):
+            order._delay_ca_work(order.with_delay(channel=CA_CHANNEL, identity_key=order._ca_work_identity_key()))
+
+    def _ca_work_kind(self):
+        return lifecycle.ca_work(self.state) or 'place'
+
+    def _delay_ca_work(self, delayed):
+        kind = self._ca_work_kind()
+        if kind == 'check':
+            delayed._job_check()
+        elif kind == 'reissue':
+            delayed._job_reissue()
+        else:
+            delayed._job_place()
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_place(self):
+        """Place the order with Comodo once, then ask for its status right away."""
+        order = self._lock_for_ca(lifecycle.CA_WORK_STATES['place'])
+        if not order:
+            return _('Nothing to do: already placed, or being placed by another worker.')
+        with order.company_id._comodo_client() as client:
+            try:
+                order._place(client)
+            except TransientError as error:
+                if not client.finds_lost_orders:
+                    # The order may exist at the CA and could not be found again: a retry might
+                    # order twice, so a person checks the CA's own console first.
+                    order._refused(TransientError(_(
+                        'No answer from Comodo (%s). The order may have been placed: check the '
+                        'Certificate Manager before pressing Check.') % error.message, error.code))
+                    return _('No answer from Comodo: left to a person')
+                order._postpone(error)
+                return _('Comodo unavailable, retrying later: %s') % error
+            except ComodoError as error:
+                # Request and configuration errors, and codes of no known family: a person acts.
+                order._refused(error)
+                return _('Comodo refused the order: %s') % error
+            order._poll_ca(client)
+        return _('Placed as CA order %s') % order.ca_order_number
+
+    def _place(self, client):
+        """Place with the CA, unless an earlier attempt already did and crashed before recording it."""
+        self.ensure_one()
+        ca_order_number = client.find_order(self.foreign_order_number)
+        total_cost = None
+        if ca_order_number:
+            _logger.info('Certificate order %s: found CA order %s placed by an earlier attempt',
+                         self.name, ca_order_number)
+        else:
+            placed = client.place_order(
+                self.type_id.product_code, self.term_id.days, self.csr_pem, self._domains(),
+                dcv_method=self.dcv_method,
+                dcv_emails=[self.dcv_email] if self.dcv_email else None,
+                unique_value=self.unique_value,
+                foreign_order_number=self.foreign_order_number)
+            ca_order_number, total_cost = placed.order_number, placed.total_cost
+        self._on_placed(ca_order_number, total_cost)
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_reissue(self):
+        """Ask Comodo for the new certificate (AutoReplaceSSL), then for its status right away."""
+        order = self._lock_for_ca(lifecycle.CA_WORK_STATES['reissue'])
+        if not order:
+            return _('Nothing to do: already sent, or being sent by another worker.')
+        with order.company_id._comodo_client() as client:
+            try:
+                order._replace(client)
+            except TransientError as error:
+                # Sending the same CSR again is harmless: the CA keeps one reissue per order.
+                order._postpone(error)
+                return _('Comodo unavailable, retrying later: %s') % error
+            except ComodoError as error:
+                order._reissue_failed(str(error))
+                return _('Comodo refused the reissue: %s') % error
+            order._poll_ca(client)
+        return _('Reissue of CA order %s sent') % order.ca_order_number
+
+    def _replace(self, client):
+        self.ensure_one()
+        client.replace(self.ca_order_number, self.csr_pem, dcv_method=self.dcv_method,
+                       dcv_email=self.dcv_email or None, unique_value=self.unique_value)
+        self._start_waiting_for_ca('reissue_sent', new_csr=True)
+        self.message_post(body=_('Reissue sent to Comodo for CA order %s.') % self.ca_order_number)
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_check(self):
+        """Poll Comodo for one pending order; a worker already on it makes this a no-op."""
+        order = self._lock_for_ca(lifecycle.CA_WORK_STATES['check'])
+        if not order:
+            return _('Nothing to do: decided, or being checked by another worker.')
+        with order.company_id._comodo_client() as client:
+            order._poll_ca(client)
+        return _('Status: %s') % order.state
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_check_due(self):
+        """Poll Comodo for a batch of due orders, one after another over one connection.
+
+        Orders another worker holds, or no longer due (checked since they were queued), are left
+        alone, so that a batch queued twice costs no second call.
+        """
+        now = fields.Datetime.now()
+        orders = self._lock_for_ca(lifecycle.CA_WORK_STATES['check']).filtered(
+            lambda order: order.next_check_at and order.next_check_at <= now)
+        for company in orders.mapped('company_id'):
+            with company._comodo_client() as client:
+                for order in orders.filtered(lambda order: order.company_id == company):
+                    order._poll_ca(client)
+        return _('%d of %d orders checked') % (len(orders), len(self))
+
+    def _poll_ca(self, client):
+        """Ask the CA for the order's status (CollectSSL) and act on its answer."""
+        self.ensure_one()
+        checked = {'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1}
+        try:
+            result = client.collect(self.ca_order_number, csr_pem=self.csr_pem)
+        except ComodoError as error:
+            # Every failure only postpones the order: its status at the CA is not lost.
+            self.write(checked)
+            self._postpone(error)
+            return
+        if self._is_replaced_certificate(result):
+            # Right after a reissue the CA may still answer with the certificate it replaces.
+            checked['next_check_at'] = self._next_regular_check()
+            self.write(checked)
+            return
+        if result.status == OrderStatus.ISSUED and not result.certificate_pem:
+            # Code 1, "issued, not attached": issued only once we hold the certificate.
+            self.write(checked)
+            self._postpone(TransientError(_('Issued, but the certificate was not sent yet.'), result.ca_code))
+            return
+        checked.update({'ca_status_code': result.ca_code, 'last_ca_answer': result.message or result.status,
+                        'transient_failures': 0, 'last_error': False})
+        if result.status in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT):
+            checked['next_check_at'] = self._next_regular_check()
+        self.write(checked)
+        if result.status == OrderStatus.PENDING:
+            self._after_ca_outcome(_('emailing the customer'), self._ask_customer_to_validate)
+        elif result.status == OrderStatus.ISSUED and not self._is_certificate_for_our_key(result.certificate_pem):
+            self._on_foreign_certificate(result)
+        elif result.status == OrderStatus.ISSUED:
+            self._on_issued(result)
+        elif result.status == OrderStatus.REJECTED:
+            self._on_rejected(result.message)
+        elif result.status == OrderStatus.REVOKED:
+            self._on_revoked(result.message)
+
+    @api.model
+    def _on_status_push(self, company, ca_order_number):
+        """Sectigo says this CA order changed status: queue a CollectSSL for it, and say what was done.
+
+        The push's own content is never trusted: only the check's answer changes the order. Pushes
+        repeated within PUSH_MIN_INTERVAL_SECONDS, and those for orders not waiting, do nothing.
+        """
+        order = self.search([('company_id', '=', company.id), ('ca_order_number', '=', ca_order_number)],
+                            limit=1)
+        if not order:
+            return 'unknown order'
+        if order.state != 'pending':
+            return 'not waiting for a decision'
+        # SKIP LOCKED: a worker checking the order right now must not make Sectigo wait; the
+        # check is queued all the same (it may have asked before the change).
+        self.env.cr.execute("""
+            SELECT push_received_at > (now() at time zone 'UTC') - %s * interval '1 second'
+              FROM comodo_certificate_order WHERE id = %s FOR UPDATE SKIP LOCKED""",
+                            (PUSH_MIN_INTERVAL_SECONDS, order.id))
+        row = self.env.cr.fetchone()
+        if row and row[0]:
+            return 'already queued within the last minute'
+        if row:
+            self.env.cr.execute("UPDATE comodo_certificate_order SET push_received_at = "
+                                "(now() at time zone 'UTC') WHERE id = %s", (order.id,))
+            order.invalidate_cache(['push_received_at'])
+        order.with_context(tracking_disable=True).with_delay(
+            channel=CA_CHANNEL, priority=PUSH_CHECK_PRIORITY, identity_key='comodo-push-%d' % order.id,
+            description=_('Comodo status push: check %s') % order.name)._job_check()
+        return 'check queued'
+
+    def _is_replaced_certificate(self, result):
+        return bool(result.status == OrderStatus.ISSUED and result.serial_number and self.certificate_id
+                    and result.serial_number == self.certificate_id.serial_number)
+
+    def _next_regular_check(self):
+        return fields.Datetime.to_string(
+            datetime.utcnow() + timedelta(hours=self.company_id.comodo_poll_interval_hours))
+
+    def _postpone(self, error):
+        """Record the failure and try again later: soon for a passing fault, else at the next poll."""
+        failures = self.transient_failures + 1
+        regular = timedelta(hours=self.company_id.comodo_poll_interval_hours)
+        delay = lifecycle.backoff(failures, regular) if isinstance(error, TransientError) else regular
+        retry_soon = delay < regular
+        next_check = datetime.utcnow() + delay
+        self.write({
+            'transient_failures': failures,
+            'last_error': str(error),
+            'ca_status_code': error.code or 0,
+            'next_check_at': fields.Datetime.to_string(next_check),
+        })
+        _logger.info('Certificate order %s: %s; next try at %s', self.name, error, next_check)
+        if failures == 1:
+            # Once per run of failures: the chatter says why the order waits, not one line per retry.
+            self.message_post(body=_('Comodo did not answer as expected: %s. Next try at %s (UTC).')
+                              % (error, fields.Datetime.to_string(next_check)))
+        if retry_soon:
+            # The same instant as next_check_at (both UTC, as Odoo runs), not "now + delay" taken again.
+            self._delay_ca_work(self.with_context(tracking_disable=True).with_delay(
+                channel=CA_CHANNEL, eta=next_check, identity_key=self._ca_work_identity_key()))
+
+    def _ca_work_identity_key(self):
+        return 'comodo-%s-%d-%s' % (self._ca_work_kind(), self.id, self.next_check_at)
+
+    def _lock_for_ca(self, states=None):
+        """Lock these orders (those in `states`, if given) for work on them, skipping those another
+        transaction holds.
+
+        The row lock lasts until the transaction ends, so a button and a job (or two workers) never
+        call Comodo, or bill, for the same order at once.
+        """
+        if not self.ids:
+            return self.browse()
+        query = 'SELECT id FROM comodo_certificate_order WHERE id IN %s'
+        params = [tuple(self.ids)]
+        if states is not None:
+            query += ' AND state IN %s'
+            params.append(tuple(states))
+        self.env.cr.execute(query + ' FOR UPDATE SKIP LOCKED', params)
+        locked = self.browse([row[0] for row in self.env.cr.fetchall()])
+        locked.invalidate_cache()
+        return locked
+
+    def _as_ssl_manager(self):
+        """These orders as superuser, once the user is known to be an SSL manager.
+
+        The controls are also reachable from the Action menu and RPC, not only through buttons.
+        Their consequences reach billing, which an SSL manager need not have rights on.
+        """
+        if not self.env.user.has_group(SSL_MANAGERS):
+            raise AccessError(_('Only SSL managers may check, reset or cancel certificate orders.'))
+        return self.sudo()
+
+    @api.multi
+    def action_check(self):
+        """Poll Comodo now (or retry placing an order Comodo refused or could not take)."""
+        busy_words = {
+            'place': _('%s is being ordered right now: try again in a moment.'),
+            'reissue': _('%s is being reissued right now: try again in a moment.'),
+            'check': _('%s is being checked right now, or is no longer waiting: try again in a moment.'),
+        }
+        for order in self._as_ssl_manager():
+            if order.state == 'awaiting_payment':
+                raise UserError(_('%s is ordered from Comodo once its invoice is paid.') % order.name)
+            # An order needing no CA work (issued, decided) is told apart as "no longer waiting".
+            kind = lifecycle.ca_work(order.state) or 'check'
+            locked = order._lock_for_ca(lifecycle.CHECK_BY_HAND_STATES[kind])
+            if not locked:
+                raise UserError(busy_words[kind] % order.name)
+            if kind == 'place':
+                locked._job_place()
+            elif kind == 'reissue':
+                locked._job_reissue()
+            else:
+                with order.company_id._comodo_client() as client:
+                    locked._poll_ca(client)
+        return True
+
+    @api.multi
+    def action_reset(self):
+        """Restart the wait for Comodo's decision: a timed-out order is polled again."""
+        orders = self._as_ssl_manager()
+        for order in orders:
+            if order.state not in lifecycle.WAITING_FOR_CA:
+                raise UserError(_('Only orders waiting for Comodo can be reset (%s is %s).')
+                                % (order.name, order.state))
+        for order in orders:
+            order._start_waiting_for_ca('reset', next_check_at=order._next_regular_check())
+            order.message_post(body=_('Waiting time reset by %s; next check at %s.')
+                               % (self.env.user.name, order.next_check_at))
+        return True
+
+    @api.multi
+    def action_cancel(self):
+        """The customer gave up: cancel the billing entry, and the order at the CA when it allows."""
+        for order in self._as_ssl_manager():
+            if order.certificate_id:
+                raise UserError(_('%s has an issued certificate: revoke it rather than cancel the '
+                                  'order.') % order.name)
+            if order.state not in lifecycle.CANCELLABLE:
+                raise UserError(_('%s is already %s.') % (order.name, lifecycle.STATE_LABELS[order.state]))
+            if not order._lock_for_ca(lifecycle.CANCELLABLE):
+                raise UserError(_('%s is being worked on right now: try again in a moment.') % order.name)
+            order._cancel(_('Certificate order cancelled'),
+                          _('Certificate order cancelled by %s.') % self.env.user.name)
+            order._after_ca_outcome(_('restoring the site\'s certificate'), order._restore_after_temporary)
+            # The CA last: nothing in Odoo can fail after Comodo was told.
+            if order.ca_order_number:
+                order._cancel_at_ca()
+                order._after_ca_outcome(_('asking Comodo for a refund'), order._refund_ca_charge)
+        return True
+
+    def _cancel_at_ca(self):
+        # Comodo marks a certificate that is not issued yet as rejected when asked to revoke it.
+        try:
+            with self.company_id._comodo_client() as client:
+                client.revoke(self.ca_order_number, reason='Cancelled by the customer')
+        except ComodoError as error:
+            self.message_post(body=_('Comodo did not cancel CA order %s: %s. The billing entry is '
+                                     'cancelled anyway.') % (self.ca_order_number, error))
+
+    @api.model
+    def _cron_poll_pending(self):
+        self.env['comodo.poll.run']._run()

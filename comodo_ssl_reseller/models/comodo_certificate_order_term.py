@@ -1,0 +1,301 @@
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .. import lifecycle
+
+_logger = logging.getLogger(__name__)
+
+# Reminders to pay a renewal, by days left in the term: each sent once.
+RENEWAL_REMINDER_DAYS = (15, 7, 1)
+# Notices that a term ends with nothing renewing it, by days left in the term: each sent once.
+EXPIRY_NOTICE_DAYS = (30, 7, 1)
+
+
+def calendar_days_left(moment, now):
+    """Whole days from `now`'s day to the day of `moment` (UTC): what "15 days left" means to a
+    customer, whatever the hour the daily cron runs or the second a certificate was issued."""
+    return (fields.Datetime.from_string(moment).date() - now.date()).days
+
+
+class ComodoCertificateOrder(models.Model):
+    """The paid period a customer bought: it starts with the first certificate, is served by reissues
+    inside it, and is followed by a renewal (a new CA order, invoiced before it ends); the daily
+    cron that looks after it."""
+
+    _inherit = 'comodo.certificate.order'
+
+    term_starts_at = fields.Datetime(
+        string='Term Starts', readonly=True, copy=False,
+        help='The first certificate was issued: the term the customer paid for runs from here.')
+    term_ends_at = fields.Datetime(
+        string='Term Ends', compute='_compute_term_ends_at', inverse='_inverse_term_ends_at', store=True,
+        readonly=True, copy=False, index=True, help='The term\'s start and the days of the term ordered.')
+    auto_renew = fields.Boolean(
+        default=True, track_visibility='onchange',
+        help='Invoice the next term before this one ends; Comodo is ordered from once it is paid.')
+    renewal_of_id = fields.Many2one('comodo.certificate.order', string='Renewal Of', readonly=True,
+                                    copy=False, index=True, ondelete='restrict')
+    renewal_ids = fields.One2many('comodo.certificate.order', 'renewal_of_id', string='Renewal',
+                                  readonly=True)
+    renewal_state = fields.Selection(
+        [('none', 'Not Renewed Yet'), ('coming', 'Renewal on Its Way'), ('lost', 'Renewal Did Not Go Ahead')],
+        compute='_compute_renewal_state',
+        help='One renewal per term: once it is cancelled, rejected or revoked, nothing renews the term.')
+    renewal_period = fields.Char(compute='_compute_renewal_period',
+                                 help='The dates a renewal covers: from the end of the term it renews.')
+    renewal_reminders_sent = fields.Char(
+        readonly=True, copy=False, help='Days left at which a reminder to pay this renewal was sent, e.g. "15,7".')
+    expiry_notices_sent = fields.Char(
+        readonly=True, copy=False,
+        help='Days left at which the customer was told that this term ends with nothing renewing it, '
+             'e.g. "30,7".')
+
+    @api.depends('term_starts_at', 'term_id.days')
+    def _compute_term_ends_at(self):
+        for order in self:
+            order.term_ends_at = order.term_starts_at and fields.Datetime.to_string(
+                fields.Datetime.from_string(order.term_starts_at) + timedelta(days=order.term_id.days))
+
+    def _inverse_term_ends_at(self):
+        # Staff (and tests) who move a term's end move its start with it: the days stay the term's.
+        for order in self:
+            order.term_starts_at = order.term_ends_at and fields.Datetime.to_string(
+                fields.Datetime.from_string(order.term_ends_at) - timedelta(days=order.term_id.days))
+
+    @api.depends('renewal_ids.state')
+    def _compute_renewal_state(self):
+        # For the portal page and the mails; the model's own decisions read the renewals afresh.
+        for order in self:
+            order.renewal_state = order._current_renewal_state()
+
+    def _current_renewal_state(self):
+        self.ensure_one()
+        if not self.renewal_ids:
+            return 'none'
+        if any(renewal.state not in lifecycle.RENEWAL_LOST for renewal in self.renewal_ids):
+            return 'coming'
+        return 'lost'
+
+    @api.depends('renewal_of_id.term_ends_at', 'term_id.days')
+    def _compute_renewal_period(self):
+        for order in self:
+            if not order.renewal_of_id.term_ends_at:
+                order.renewal_period = False
+                continue
+            starts = fields.Datetime.from_string(order.renewal_of_id.term_ends_at)
+            order.renewal_period = '%s - %s' % (fields.Date.to_string(starts), fields.Date.to_string(
+                starts + timedelta(days=order.term_id.days)))
+
+    def _start_reissue(self, reason):
+        """New key and CSR, then AutoReplaceSSL in a job: the current certificate serves until the
+        new one is issued. The caller holds the order's row lock (state 'issued')."""
+        self.ensure_one()
+        # The customer may have given up the domain since the certificate was ordered.
+        self._check_held_names()
+        self._prepare_key_material()
+        self._set_state('start_reissue', {
+            # A new value makes this CSR's DCV values its own; file and DNS validation start over.
+            'unique_value': uuid.uuid4().hex[:20],
+            'next_check_at': fields.Datetime.now(),
+            'transient_failures': 0,
+            'last_error': False,
+        })
+        self.message_post(body=_('Reissue started (%s): new key and CSR, same CA order %s.')
+                          % (reason, self.ca_order_number))
+        self._enqueue_ca_work()
+
+    @api.model
+    def _cron_after_issuance(self, now=None):
+        """The daily look after issued certificates: expired ones shown so, due reissues started.
+
+        `now` (a datetime, default the present) lets tests travel in time.
+        """
+        now = now or datetime.utcnow()
+        self.env['comodo.certificate']._cron_expire(now)
+        self._expire_ended_terms(now)
+        self._start_due_reissues(now)
+        self._start_due_renewals(now)
+        self._send_due_renewal_reminders(now)
+        self._send_due_expiry_notices(now)
+
+    def _expire_ended_terms(self, now):
+        """Ended terms are shown expired; a renewal still unpaid lapses, and nothing is ordered."""
+        ended = self.search([('state', 'in', lifecycle.IN_TERM),
+                             ('term_ends_at', '<=', fields.Datetime.to_string(now))])
+        return ended._each_on_its_own(_('The term could not be ended: %s'), lambda order: order._end_term())
+
+    def _end_term(self):
+        self._set_state('term_ended')
+        self.message_post(body=_('The term ended on %s: the certificate for %s has expired.')
+                          % (self.term_ends_at, self.domain))
+        for renewal in self.renewal_ids.filtered(lambda order: order.state == 'awaiting_payment'):
+            renewal._cancel(_('Renewal not paid before the term ended'),
+                            _('Not paid before %s: the renewal lapsed, nothing was ordered from Comodo.')
+                            % self.term_ends_at)
+
+    def _each_on_its_own(self, failure_words, step):
+        """`step(order)` for each order, each in a savepoint of its own: one order's failure (a
+        mail template, a CA refusal) is undone, logged and noted on that order, and the others go
+        on. `failure_words` take the error. Returns the orders whose step went through."""
+        done = self.browse()
+        for order in self:
+            try:
+                with self.env.cr.savepoint():
+                    step(order)
+                done |= order
+            except Exception as error:  # noqa: one order's problem must not stop the others'
+                # What the step wrote is undone in the database: read afresh, not from the cache.
+                order.invalidate_cache()
+                _logger.exception('Certificate order %s: %s', order.name, failure_words % error)
+                order.message_post(body=failure_words % error)
+        return done
+
+    def _start_due_reissues(self, now):
+        """Certificates with the company's reissue days left, in a term that runs longer (and has not
+        ended: a term whose end could not be recorded yet is not reissued).
+
+        SKIP LOCKED, and only orders still 'issued': two crons (or a cron and a customer) never
+        start two reissues for one term.
+        """
+        self.env.cr.execute("""
+            SELECT o.id FROM comodo_certificate_order o
+              JOIN res_company c ON c.id = o.company_id
+             WHERE o.state = 'issued'
+               AND o.valid_until::date <= %s::date + c.comodo_reissue_days
+               AND o.term_ends_at > o.valid_until
+               AND o.term_ends_at > %s
+               FOR UPDATE OF o SKIP LOCKED""", (fields.Datetime.to_string(now), fields.Datetime.to_string(now)))
+        due = self.browse([row[0] for row in self.env.cr.fetchall()])
+        due._each_on_its_own(_('The reissue could not start: %s'), lambda order: order._start_reissue(
+            _('the certificate expires on %s, the term runs until %s') % (order.valid_until, order.term_ends_at)))
+        return due
+
+    def _start_due_renewals(self, now):
+        """Invoice the next term of each term ending within the company's renewal days.
+
+        SKIP LOCKED and the unique renewal_of_id: two crons never invoice one renewal twice.
+        """
+        self.env.cr.execute("""
+            SELECT o.id FROM comodo_certificate_order o
+              JOIN res_company c ON c.id = o.company_id
+             WHERE o.state IN %s AND o.auto_renew
+               AND o.term_ends_at > %s
+               AND o.term_ends_at::date <= %s::date + c.comodo_renewal_days
+               AND NOT EXISTS (SELECT 1 FROM comodo_certificate_order r WHERE r.renewal_of_id = o.id)
+               FOR UPDATE OF o SKIP LOCKED""",
+                            (lifecycle.SERVING, fields.Datetime.to_string(now), fields.Datetime.to_string(now)))
+        due = self.browse([row[0] for row in self.env.cr.fetchall()])
+        due._each_on_its_own(_('The renewal could not be invoiced: %s'), lambda order: order._create_renewal())
+        return due
+
+    def _create_renewal(self):
+        """A renewal sale order and its invoice at the current price of the customer's plan."""
+        self.ensure_one()
+        sale = self.env['sale.order']._create_in_company(self.company_id, {
+            'partner_id': self.partner_id.id,
+            'origin': self.name,
+            'order_line': [(0, 0, self._prepare_renewal_line())],
+        })
+        sale.action_confirm()
+        renewal = sale.order_line.comodo_order_ids
+        self.message_post(body=_('Renewal invoiced: %s (sale order %s), ordered from Comodo once paid.')
+                          % (renewal.name, sale.name))
+        return renewal
+
+    def _prepare_renewal_line(self):
+        return {
+            'product_id': self.term_id.product_id.id,
+            'price_unit': self.term_id._sale_price(self.partner_id, self.partner_id.property_product_pricelist,
+                                                   self.company_id),
+            'product_uom_qty': 1,
+            'comodo_domain': self.domain,
+            'comodo_extra_domains': self.extra_domains,
+            'comodo_dcv_method': self.dcv_method,
+            'comodo_dcv_email': self.dcv_email,
+            'comodo_renewal_of_id': self.id,
+        }
+
+    def _send_due_renewal_reminders(self, now):
+        """Remind customers of unpaid renewals at 15, 7 and 1 days left, each reminder once."""
+        template = self.env.ref('comodo_ssl_reseller.mail_template_renewal_reminder')
+        self.env.cr.execute("""
+            SELECT r.id FROM comodo_certificate_order r
+              JOIN comodo_certificate_order o ON o.id = r.renewal_of_id
+             WHERE r.state = 'awaiting_payment'
+               AND o.term_ends_at > %s
+               AND o.term_ends_at::date <= %s::date + %s
+               FOR UPDATE OF r SKIP LOCKED""",
+                            (fields.Datetime.to_string(now), fields.Datetime.to_string(now),
+                             max(RENEWAL_REMINDER_DAYS)))
+        def remind(renewal):
+            days_left = calendar_days_left(renewal.renewal_of_id.term_ends_at, now)
+            if renewal._take_due_thresholds('renewal_reminders_sent', RENEWAL_REMINDER_DAYS, days_left):
+                renewal.with_context(days_left=days_left).message_post_with_template(
+                    template.id, composition_mode='comment')
+
+        self.browse([row[0] for row in self.env.cr.fetchall()])._each_on_its_own(
+            _('The reminder to pay the renewal could not be sent: %s'), remind)
+
+    def _send_due_expiry_notices(self, now):
+        """Tell customers whose term ends with nothing renewing it, at 30, 7 and 1 days left, each
+        notice once. A term with a renewal on its way gets the renewal reminders instead."""
+        template = self.env.ref('comodo_ssl_reseller.mail_template_certificate_expiring')
+        self.env.cr.execute("""
+            SELECT o.id FROM comodo_certificate_order o
+             WHERE o.state IN %s
+               AND o.term_ends_at > %s
+               AND o.term_ends_at::date <= %s::date + %s
+               FOR UPDATE OF o SKIP LOCKED""",
+                            (lifecycle.SERVING, fields.Datetime.to_string(now), fields.Datetime.to_string(now),
+                             max(EXPIRY_NOTICE_DAYS)))
+        def notify(order):
+            days_left = calendar_days_left(order.term_ends_at, now)
+            if order._take_due_thresholds('expiry_notices_sent', EXPIRY_NOTICE_DAYS, days_left):
+                order.message_post_with_template(template.id, composition_mode='comment')
+
+        ending = self.browse([row[0] for row in self.env.cr.fetchall()])
+        ending.filtered(lambda order: not order._renewal_on_its_way())._each_on_its_own(
+            _('The notice that the term ends could not be sent: %s'), notify)
+
+    def _renewal_on_its_way(self):
+        """A renewal is invoiced, paid or ordered for this term, or auto-renewal will invoice one."""
+        self.ensure_one()
+        renewal_state = self._current_renewal_state()
+        return renewal_state == 'coming' or (renewal_state == 'none' and self.auto_renew)
+
+    def _take_due_thresholds(self, sent_field, thresholds, days_left):
+        """The thresholds (days left) that `days_left` has reached and `sent_field` (e.g. "15,7") does
+        not list yet, now listed there. "Reached", not "equal": a cron that skipped days still sends
+        its notice, and thresholds reached together make one notice, not several alike."""
+        self.ensure_one()
+        sent = set(int(days) for days in (self[sent_field] or '').split(',') if days)
+        due = [days for days in thresholds if days_left <= days and days not in sent]
+        if due:
+            self[sent_field] = ','.join(str(days) for days in sorted(sent.union(due), reverse=True))
+        return due
+
+    def _customer_reissue(self):
+        """A new key and certificate in the same CA order (a lost or compromised key), for free."""
+        self.ensure_one()
+        if not self.term_ends_at or self.term_ends_at <= fields.Datetime.now():
+            raise UserError(_('%s: the term has ended; a new certificate needs a new order.') % self.name)
+        if not self._lock_for_ca(lifecycle.TRANSITIONS['start_reissue'][0]):
+            raise UserError(_('%s cannot be reissued now: a reissue may already be under way.') % self.name)
+        self._start_reissue(_('asked by the customer'))
+
+    def _set_auto_renew(self, auto_renew):
+        """Turned off, a renewal invoiced and not paid yet is cancelled with its invoice."""
+        self.ensure_one()
+        if auto_renew and not self.auto_renew and self._current_renewal_state() == 'lost':
+            # One renewal per term (unique renewal_of_id): once it is cancelled, nothing can renew it.
+            raise UserError(_('%s: the renewal of this term was cancelled, so it can no longer be '
+                              'renewed. Order a new certificate for %s instead.') % (self.name, self.domain))
+        self.auto_renew = auto_renew
+        if auto_renew:
+            return
+        for renewal in self.renewal_ids.filtered(lambda order: order.state == 'awaiting_payment'):
+            renewal._cancel(_('Auto-renewal turned off'), _('Auto-renewal turned off: the renewal is cancelled.'))
