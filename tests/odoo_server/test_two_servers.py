@@ -149,7 +149,7 @@ def servers(tmp_path_factory):
     runner_config, runner_port = _server_config(folder, 'runner.conf', [])
     balancer = LoadBalancer([runner_port, other_port]).start()
     with open(runner_config, 'a') as handle:
-        handle.write('channels = root:4,root.comodo:4\nhost = 127.0.0.1\nport = %d\n' % balancer.port)
+        handle.write('channels = root:6,root.comodo:4,root.comodo_install:2\nhost = 127.0.0.1\nport = %d\n' % balancer.port)
     runner = ServerWithConfig(os.path.join(folder, 'runner.log'), runner_config, runner_port)
     other = ServerWithConfig(os.path.join(folder, 'other.log'), other_config, other_port)
     starting = [threading.Thread(target=server.start) for server in (runner, other)]
