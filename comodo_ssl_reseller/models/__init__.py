@@ -39,3 +39,6 @@ from . import account_analytic_account_hosted_domain
 from . import res_partner_hosted_domain
 from . import comodo_hosted_domain_install
 from . import queue_job
+from . import comodo_dns_server
+from . import comodo_dns_server_key
+from . import comodo_hosted_domain_dns
