@@ -1,4 +1,5 @@
 from . import comodo_encryption
+from . import comodo_record_secret
 from . import comodo_reseller_account
 from . import res_company
 from . import res_config_settings

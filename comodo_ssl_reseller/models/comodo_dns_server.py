@@ -4,6 +4,7 @@ import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import html_escape
 
 from ..dcv_publish import (TSIG_ALGORITHMS, DnsPublishError, DnsServer, DnsServerSettingsInvalid,
                            DnsServerUnreachable, NotAuthorised, UpdateRefused, ZoneNotFound)
@@ -82,8 +83,8 @@ class ComodoDnsServer(models.Model):
     @api.constrains('company_default', 'company_id', 'active')
     def _check_one_default(self):
         for server in self.filtered(lambda server: server.company_default and server.active):
-            others = self.search_count([('company_id', '=', server.company_id.id), ('company_default', '=', True),
-                                        ('id', '!=', server.id)])
+            others = self.sudo().search_count([('company_id', '=', server.company_id.id),
+                                               ('company_default', '=', True), ('id', '!=', server.id)])
             if others:
                 raise ValidationError(_('%s already has a default DNS server for new domains: untick it '
                                         'there first.') % server.company_id.name)
@@ -105,11 +106,16 @@ class ComodoDnsServer(models.Model):
     def _dns_server(self, timeout=None):
         """The plain-Python view of this server for the publishers, with the decrypted secret."""
         self.ensure_one()
-        secret = self.env['comodo.dns.server.key'].sudo()._secret(self)
+        secret = self.env['comodo.dns.server.key'].sudo()._secret_of(self)
         if not secret:
             raise UserError(_('The DNS server %s has no TSIG secret: enter it on its form.') % self.name)
         extra = {'timeout': timeout} if timeout else {}
         return DnsServer(self.host, self.port, self.key_name, secret, self.key_algorithm, **extra)
+
+    def _lookup_server(self):
+        """This server for queries only (finding a zone): no secret is decrypted for them."""
+        self.ensure_one()
+        return DnsServer(self.host, self.port, timeout=TEST_TIMEOUT)
 
     # -- Test connection (deployment administrators: the access list stops everyone else) --------
 
@@ -158,7 +164,7 @@ class ComodoDnsServer(models.Model):
                     'connection_test_ok': ok})
         self.message_post(body='<p>%s</p><ul>%s</ul>' % (
             _('Test connection: %s') % (_('works') if ok else _('failed')),
-            ''.join('<li>%s</li>' % line for line in lines)))
+            ''.join('<li>%s</li>' % html_escape(line) for line in lines)))
         _logger.info('DNS server %s (#%d): connection test %s', self.name, self.id, 'passed' if ok else 'failed')
         if ok:
             self.env.user.notify_info(sentence, title=_('DNS server'))

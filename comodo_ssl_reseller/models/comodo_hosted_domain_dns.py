@@ -78,7 +78,7 @@ class ComodoHostedDomain(models.Model):
         if not server:
             raise UserError(_('%s has no DNS server: choose the one that holds its zone.') % self.name)
         try:
-            zone = CnamePublisher(server.sudo()._dns_server()).find_zone(self.name)
+            zone = CnamePublisher(server._lookup_server()).find_zone(self.name)
         except DnsPublishError as error:
             raise UserError(_('The zone of %s could not be found: %s') % (self.name, error.message))
         zone = zone.to_text(omit_final_dot=True)

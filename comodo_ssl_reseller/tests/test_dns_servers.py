@@ -58,7 +58,9 @@ class TestDnsServerConnection(DnsServerCase):
 
     def test_connection_works_and_changes_nothing(self):
         serial = self.rig.records(ZONE, 'SOA')
-        self.server.sudo(self.deploy_admin).action_test_connection()
+        with self.assertLogs('odoo', 'DEBUG') as logged:
+            self.server.sudo(self.deploy_admin).action_test_connection()
+        self.assertNotIn(self.rig.key_secret, '\n'.join(logged.output), 'never logged')
         self.assertTrue(self.server.connection_test_ok)
         self.assertEqual(self.server.connection_test_result,
                          'Rig bind9: the connection works and the TSIG key is accepted for zone %s.' % ZONE)
@@ -73,14 +75,16 @@ class TestDnsServerConnection(DnsServerCase):
     def test_a_wrong_secret_is_said_in_one_sentence_without_the_secret(self):
         wrong = base64.b64encode(os.urandom(32)).decode('ascii')
         server = self._server('Wrong key', key_secret=wrong)
-        server.action_test_connection()
+        with self.assertLogs('odoo', 'DEBUG') as logged:
+            server.action_test_connection()
         self.assertFalse(server.connection_test_ok)
         self.assertEqual(server.connection_test_result,
                          'Wrong key did not accept the TSIG key dns-rig-key.: its name, algorithm or secret '
                          'differs from the server\'s configuration.')
         self.assertIn('BADSIG', self._chatter(server), 'the detail is in the chatter')
         for text in (server.connection_test_result, self._chatter(server),
-                     ' '.join(self._notices('did not accept the TSIG key').mapped('message'))):
+                     ' '.join(self._notices('did not accept the TSIG key').mapped('message')),
+                     '\n'.join(logged.output)):
             self.assertNotIn(wrong, text)
             self.assertNotIn(self.rig.key_secret, text)
         self.assertEqual(len(self._notices('did not accept the TSIG key')), 1)
@@ -202,6 +206,8 @@ class TestHostedDomainDns(DnsServerCase):
         self.assertFalse(held.dns_zone)
         held.sudo(self.ssl_manager).action_find_dns_zone()
         self.assertEqual(held.dns_zone, ZONE)
+        no_key = self._hold(self.rig.new_name(ZONE), dns_server_id=self._server('No key', key_secret=False).id)
+        self.assertEqual(no_key._find_dns_zone(), ZONE, 'a lookup needs no secret')
         self.assertEqual(len(self._notices('%s is in zone %s' % (name, ZONE))), 1)
         stranger = self._hold('www.not-held-%s.example.org' % unique_domain('x').split('.')[0],
                               dns_server_id=self.server.id)
