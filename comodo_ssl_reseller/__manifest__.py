@@ -3,7 +3,7 @@
     'name': 'Comodo SSL Reseller',
     'summary': 'Resell Comodo (Sectigo) SSL certificates to hosting customers: '
                'order, follow, invoice and install them from Odoo',
-    'version': '11.0.1.4.0',
+    'version': '11.0.1.5.0',
     'category': 'Sales',
     'website': 'https://github.com/comodo-ssl-reseller/comodo_ssl_reseller',
     'author': 'comodo_ssl_reseller developers',
@@ -60,6 +60,8 @@
         'views/portal_hosted_domain_templates.xml',
         'security/comodo_company_security.xml',
         'views/comodo_hosted_domain_install_views.xml',
+        'security/comodo_dns_security.xml',
+        'views/comodo_dns_server_views.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',
@@ -67,5 +69,6 @@
         'demo/hosting_plan_demo.xml',
         'demo/comodo_ca_vendor_demo.xml',
         'demo/comodo_hosted_domain_demo.xml',
+        'demo/comodo_dns_server_demo.xml',
     ],
 }

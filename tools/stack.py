@@ -369,6 +369,36 @@ def start_demo_dns():
     return rig
 
 
+DEMO_DNS_SERVER_XMLID = 'comodo_ssl_reseller.dns_server_demo'
+# Printed by the demo database's shell once the DNS server has this run's key.
+DNS_LINE = 'demo-dns\t'
+
+
+def point_demo_dns_at(config, rig, database=DEMO_DB):
+    """The demo database's DNS server (its demo record, made again if it was deleted) reaches this
+    run's bind9 with this run's TSIG key, encrypted by Odoo as any secret entered on its form; the
+    demo's hosted domains without a DNS server are published there."""
+    values = rig.server_values()
+    code = (
+        "values = %r\n"
+        "server = env.ref(%r, raise_if_not_found=False)\n"
+        "if not server:\n"
+        "    server = env['comodo.dns.server'].create({'name': 'Demo DNS server (local bind9)', 'host': values['host'],\n"
+        "                                               'key_name': values['key_name'], 'test_zone': %r})\n"
+        "server.write(values)\n"
+        "env['comodo.hosted.domain'].search([('name', 'in', %r), ('dns_server_id', '=', False)]).write(\n"
+        "    {'dns_server_id': server.id})\n"
+        "print('%%s%%d' %% (%r, server.id))\n"
+        "env.cr.commit()\n" % (values, DEMO_DNS_SERVER_XMLID, DEMO_DNS_ZONES[0], list(DEMO_HOSTED_DOMAINS),
+                               DNS_LINE))
+    result = subprocess.run([ODOO, 'shell', '-c', config, '-d', database, '--no-http', '--log-level=warn'],
+                            input=code.encode(), stdout=subprocess.PIPE)
+    lines = [line for line in result.stdout.decode().splitlines() if line.startswith(DNS_LINE)]
+    if result.returncode or not lines:
+        raise StackError('could not give the demo DNS server its key (odoo shell exit %d)' % result.returncode)
+    return int(lines[0][len(DNS_LINE):])
+
+
 def demo_document_roots(rig):
     """A document root each for the demo customers' domains on the rig's nginx."""
     return {name: rig.path('nginx', 'htdocs', name) for name in DEMO_HOSTED_DOMAINS}
@@ -441,6 +471,7 @@ def command_run():
     try:
         mail_sink = start_mail_sink(mail_port, DEMO_MAIL_DIR)
         dns_server = start_demo_dns()
+        point_demo_dns_at(config, dns_server)
         webservers = start_demo_webservers()
         point_demo_customer_at(config, webservers)
         sandbox, sandbox_token = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'),

@@ -1,4 +1,5 @@
 from . import comodo_encryption
+from . import comodo_record_secret
 from . import comodo_reseller_account
 from . import res_company
 from . import res_config_settings
@@ -42,3 +43,6 @@ from . import account_analytic_account_hosted_domain
 from . import res_partner_hosted_domain
 from . import comodo_hosted_domain_install
 from . import queue_job
+from . import comodo_dns_server
+from . import comodo_dns_server_key
+from . import comodo_hosted_domain_dns

@@ -10,8 +10,11 @@ class ComodoDeployTargetKey(models.Model):
     """
 
     _name = 'comodo.deploy.target.key'
+    _inherit = 'comodo.record.secret'
     _description = 'SSH Private Key of a Web Server'
     _rec_name = 'target_id'
+    _secret_owner_field = 'target_id'
+    _secret_column = 'encrypted_private_key'
 
     target_id = fields.Many2one('comodo.deploy.target', required=True, index=True, ondelete='cascade')
     encrypted_private_key = fields.Text(readonly=True, copy=False)
@@ -21,13 +24,5 @@ class ComodoDeployTargetKey(models.Model):
     ]
 
     @api.model
-    def _store(self, target, private_key_pem):
-        key = self.search([('target_id', '=', target.id)]) or self.create({'target_id': target.id})
-        key.encrypted_private_key = self.env['comodo.encryption']._encrypt(
-            key, 'encrypted_private_key', private_key_pem)
-        return key
-
-    @api.model
     def _private_key_pem(self, target):
-        key = self.search([('target_id', '=', target.id)])
-        return key and self.env['comodo.encryption']._decrypt(key, 'encrypted_private_key', key.encrypted_private_key)
+        return self._secret_of(target)

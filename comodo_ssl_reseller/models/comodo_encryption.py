@@ -18,6 +18,7 @@ ENCRYPTED_FIELDS = [
     ('comodo.deploy.target.key', 'encrypted_private_key'),
     ('comodo.certificate.install', 'encrypted_private_key'),
     ('comodo.temporary.ca', 'encrypted_private_key'),
+    ('comodo.dns.server.key', 'encrypted_secret'),
 ]
 # Every plaintext starts with the record it belongs to: "comodo-bound:<model>/<column>/<id>\n".
 BINDING_PREFIX = 'comodo-bound:'

@@ -26,3 +26,4 @@ from . import test_sale_order_certificates
 from . import test_customer_mails
 from . import test_portal_forgery
 from . import test_pricelist_currency
+from . import test_dns_servers
