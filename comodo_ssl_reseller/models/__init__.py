@@ -39,3 +39,4 @@ from . import account_analytic_account_hosted_domain
 from . import res_partner_hosted_domain
 from . import comodo_hosted_domain_install
 from . import queue_job
+from . import mail_tracking_value
