@@ -155,7 +155,8 @@ class TestHostingPlans(ComodoCase):
 
     def test_subscriptions_are_called_so_and_name_their_customer_once(self):
         business = self.env.ref('comodo_ssl_reseller.hosting_plan_business')
-        self.assertEqual(business.action_view_subscriptions()['name'], 'Subscriptions')
+        action = business.action_view_subscriptions()
+        self.assertEqual((action['name'], action['display_name']), ('Subscriptions', 'Subscriptions'))
         demo = self.env.ref('comodo_ssl_reseller.subscription_portal_business')
         self.assertEqual(demo.display_name, 'Business Hosting - Demo Portal User')
         other = self.env['account.analytic.account'].create({

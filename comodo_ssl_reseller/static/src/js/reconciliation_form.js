@@ -11,10 +11,15 @@ var viewRegistry = require('web.view_registry');
 var ReconciliationFormController = FormController.extend({
     _callButtonAction: function () {
         var self = this;
+        // The web client's own reload after the button is not waited for: the result is read
+        // again here, then shown read-only.
         return this._super.apply(this, arguments).then(function () {
-            if (self.mode === 'edit' && !self.isDestroyed()) {
-                return self._setMode('readonly');
+            if (self.mode !== 'edit' || self.isDestroyed()) {
+                return;
             }
+            return self.reload().then(function () {
+                return self._setMode('readonly');
+            });
         });
     },
 });
