@@ -2,8 +2,11 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests.common import SavepointCase
 
 from ..exceptions import ComodoRefusal
-from ..models.res_company import CONNECTION_KEYS
 from .common import SANDBOX_PASSWORD, ComodoCase
+
+# The company's connection to the CA, as Settings shows it.
+CONNECTION_FIELDS = ['comodo_api_type', 'comodo_login', 'comodo_password', 'comodo_api_url', 'comodo_wsdl_url',
+                     'comodo_customer_uri', 'comodo_org_id', 'comodo_secret_key', 'comodo_test_mode', 'comodo_timeout']
 
 
 class TestResellerAccount(SavepointCase):
@@ -94,7 +97,7 @@ class TestConnection(ComodoCase):
         # As stored: the company's fields read the account afresh (the settings write it in their own
         # environment).
         self.company.invalidate_cache()
-        return {name: self.company[name] for name in CONNECTION_KEYS}
+        return {name: self.company[name] for name in CONNECTION_FIELDS}
 
     def test_a_wrong_password_tried_changes_nothing(self):
         stored = self._stored()
