@@ -50,5 +50,7 @@ bench-report: env
 sandbox: env
 	.venv/bin/python -m comodo_sandbox --port $(PORT) --data $(DATA) $(ARGS)
 
+# Resets the demo: drops the databases made here (their files are in .run) and removes .run; the
+# next `make run` starts from fresh demo data and a new sandbox CA.
 clean:
-	rm -rf .run
+	@if [ -x .venv/bin/python ]; then .venv/bin/python tools/stack.py clean; else rm -rf .run; fi

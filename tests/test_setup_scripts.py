@@ -46,3 +46,52 @@ def test_demo_refuses_a_taken_port():
         port = taken.getsockname()[1]
         with pytest.raises(stack.StackError, match='port %d on 127.0.0.1 is taken' % port):
             stack.require_free_port(port, 'Odoo')
+
+
+def _stack():
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    try:
+        import stack
+    finally:
+        sys.path.pop(0)
+    return stack
+
+
+def _database_exists(name):
+    return _run(['psql', '-d', 'postgres', '-XAtqc', "select 1 from pg_database where datname = '%s'" % name],
+                ).stdout.strip() == '1'
+
+
+def test_clean_drops_the_databases_whose_files_it_removes(tmp_path):
+    # What `make clean` runs: a database left without its files (a template's) would be copied
+    # into the next demo broken.
+    stack = _stack()
+    name = 'comodo_clean_probe_%d' % os.getpid()
+    run_dir = tmp_path / '.run'
+    (run_dir / 'data' / 'filestore' / name).mkdir(parents=True)
+    (run_dir / 'data' / 'filestore' / name / 'attachment').write_text('x')
+    subprocess.run(['createdb', name], check=True)
+    try:
+        stack.command_clean(str(run_dir))
+        assert not _database_exists(name)
+        assert not run_dir.exists()
+    finally:
+        subprocess.run(['dropdb', '--if-exists', name], check=True)
+
+
+def test_clean_in_a_checkout_sharing_anothers_files_drops_nothing(tmp_path):
+    stack = _stack()
+    name = 'comodo_clean_shared_probe_%d' % os.getpid()
+    shared = tmp_path / 'main' / '.run' / 'data' / 'filestore'
+    (shared / name).mkdir(parents=True)
+    run_dir = tmp_path / 'worktree' / '.run'
+    (run_dir / 'data').mkdir(parents=True)
+    os.symlink(str(shared), str(run_dir / 'data' / 'filestore'))
+    subprocess.run(['createdb', name], check=True)
+    try:
+        stack.command_clean(str(run_dir))
+        assert _database_exists(name), "the other checkout's database stays"
+        assert (shared / name).is_dir(), 'and its files'
+        assert not run_dir.exists()
+    finally:
+        subprocess.run(['dropdb', '--if-exists', name], check=True)

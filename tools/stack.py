@@ -527,10 +527,29 @@ def wait_for_http(port, process, timeout=120):
     raise StackError('Odoo did not answer on port %d within %d s: see .run/odoo.log' % (port, timeout))
 
 
+def command_clean(run_dir=RUN_DIR):
+    """Forget what `make run` and `make test` made in this checkout, so that the next `make run`
+    starts the demo afresh: the databases whose files are in run_dir (the demo's, the tests', the
+    template's: without their files they would be broken copies), then run_dir itself (the sandbox
+    CA's orders, the mails, the keys).
+
+    A checkout whose file store is a link to another's drops no database: they are the other's.
+    """
+    filestore = os.path.join(run_dir, 'data', 'filestore')
+    if os.path.isdir(filestore) and not os.path.islink(filestore):
+        existing = set(database_names('comodo_'))
+        for name in sorted(existing.intersection(os.listdir(filestore))):
+            log('dropping database %s' % name)
+            if subprocess.run(['dropdb', '--if-exists', name]).returncode:
+                raise StackError('could not drop %s: stop `make run` and `make test` first' % name)
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest='command')
     sub.add_parser('run', help='the demo: Odoo on 127.0.0.1:8069 and the sandbox CA')
+    sub.add_parser('clean', help="forget the demo and the tests' databases and .run")
     test = sub.add_parser('test', help='the whole test suite on a fresh database')
     test.add_argument('pytest_args', nargs=argparse.REMAINDER, help='pytest arguments instead of the whole suite')
     # parse_known_args: REMAINDER alone refuses pytest arguments that start with a dash (`-k expr`).
@@ -549,6 +568,8 @@ def main():
             return command_run()
         if options.command == 'test':
             return command_test(unknown + options.pytest_args)
+        if options.command == 'clean':
+            return command_clean()
         parser.print_help()
         return 2
     except StackError as error:

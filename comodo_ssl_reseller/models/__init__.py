@@ -46,3 +46,4 @@ from . import queue_job
 from . import comodo_dns_server
 from . import comodo_dns_server_key
 from . import comodo_hosted_domain_dns
+from . import mail_tracking_value

@@ -30,6 +30,16 @@ class AccountAnalyticAccount(models.Model):
         'comodo.deploy.target', string='Web Server', ondelete='restrict',
         help='Where the certificates bought for this hosting are installed.')
 
+    @api.multi
+    def name_get(self):
+        """Odoo adds the customer to the name: a subscription named after its customer says it once."""
+        names = dict(super(AccountAnalyticAccount, self).name_get())
+        for account in self:
+            customer = ' - %s' % account.partner_id.commercial_partner_id.name
+            if account.partner_id and names[account.id].endswith(customer * 2):
+                names[account.id] = names[account.id][:-len(customer)]
+        return [(account.id, names[account.id]) for account in self]
+
     def _check_may_set_hosting(self, vals):
         """Refuse setting a subscription's plan or web server to users who may not choose them (on
         create: any value; on write: a change)."""

@@ -2,6 +2,7 @@ import logging
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 _logger = logging.getLogger(__name__)
 
@@ -47,12 +48,22 @@ class ComodoCaCharge(models.Model):
     bill_line_id = fields.Many2one('account.invoice.line', string='Vendor Bill Line', readonly=True,
                                    ondelete='set null', copy=False)
     bill_id = fields.Many2one(related='bill_line_id.invoice_id', string='Vendor Bill', readonly=True)
+    # A draft bill has no number: Odoo names it "Vendor Bill", which tells nothing.
+    bill_reference = fields.Char(string='Vendor Bill', compute='_compute_bill_reference',
+                                 help="The bill's number, or its date while in draft, and its state.")
     refund_state = fields.Selection(REFUND_STATES, default='none', required=True, readonly=True)
     refund_note = fields.Char(readonly=True, help='Why the CA kept the charge.')
     refund_line_id = fields.Many2one('account.invoice.line', string='Vendor Refund Line', readonly=True,
                                      ondelete='set null', copy=False)
     refund_bill_id = fields.Many2one(related='refund_line_id.invoice_id', string='Vendor Refund',
                                      readonly=True)
+
+    # What the reseller owes the CA for this order: nothing once the CA refunded it. The list's total.
+    amount_owed = fields.Monetary(string='Owed', compute='_compute_amount_owed', store=True,
+                                  help='The CA cost, or 0 once the CA refunded it.')
+    amount_owed_company = fields.Monetary(
+        string='Owed (Company Currency)', currency_field='company_currency_id',
+        compute='_compute_amount_owed', store=True)
 
     _sql_constraints = [
         ('ca_order_unique', 'unique(company_id, ca_order_number)',
@@ -64,6 +75,23 @@ class ComodoCaCharge(models.Model):
         for charge in self:
             charge.amount_company = charge.currency_id.with_context(date=charge.charged_on).compute(
                 charge.amount, charge.company_id.currency_id)
+
+    @api.depends('amount', 'amount_company', 'refund_state')
+    def _compute_amount_owed(self):
+        for charge in self:
+            refunded = charge.refund_state == 'refunded'
+            charge.amount_owed = 0.0 if refunded else charge.amount
+            charge.amount_owed_company = 0.0 if refunded else charge.amount_company
+
+    @api.depends('bill_id.number', 'bill_id.state', 'bill_id.date_invoice')
+    def _compute_bill_reference(self):
+        for charge in self:
+            bill = charge.sudo().bill_id
+            if bill.number:
+                states = dict(bill._fields['state']._description_selection(self.env))
+                charge.bill_reference = '%s (%s)' % (bill.number, states[bill.state])
+            elif bill:
+                charge.bill_reference = _('Draft of %s') % format_date(self.env, bill.date_invoice)
 
     # -- vendor bills ------------------------------------------------------------------------------
 
@@ -108,7 +136,7 @@ class ComodoCaCharge(models.Model):
         company = self.company_id
         vendor = company.comodo_ca_partner_id
         if not vendor:
-            raise UserError(_('Choose the CA vendor in Settings > Comodo SSL first.'))
+            raise UserError(_('Choose the CA vendor in Settings > General Settings > Comodo SSL first.'))
         self.env.cr.execute('SELECT pg_advisory_xact_lock(hashtext(%s), %s)',
                             (DAILY_DOCUMENT_LOCK, company.id))
         invoices = self.env['account.invoice']

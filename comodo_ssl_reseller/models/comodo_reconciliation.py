@@ -72,15 +72,18 @@ class ComodoReconciliation(models.Model):
                 lambda user: reconciliation.company_id in user.company_ids
             ).mapped('partner_id').filtered('email')
 
+    # One made by hand compares this month (what an accountant checks before the month
+    # closes; the monthly run compares the month just closed).
     @api.model
     def _default_date_from(self):
-        return fields.Date.to_string(_first_of_last_month(fields.Date.from_string(
-            fields.Date.context_today(self))))
+        return fields.Date.to_string(self._today().replace(day=1))
 
     @api.model
     def _default_date_to(self):
-        return fields.Date.to_string(fields.Date.from_string(
-            fields.Date.context_today(self)).replace(day=1) - timedelta(days=1))
+        return fields.Date.to_string(_last_of_month(self._today()))
+
+    def _today(self):
+        return fields.Date.from_string(fields.Date.context_today(self))
 
     @api.constrains('date_from', 'date_to')
     def _check_dates(self):
@@ -183,6 +186,11 @@ class ComodoReconciliation(models.Model):
         refunded = report_refunded(entry)
         ca_net = 0 if refunded else ca_cost
         common = {'entry': entry, 'order': order, 'charge': charge}
+        if not order and ca_net and not (charge and charge.bill_line_id):
+            # Ordered in the CA's own console: one line says it all, and books the charge.
+            return [self._prepare_line('unknown_to_odoo', note=_(
+                'The CA charged %.2f for %s, an order Odoo does not know: no customer invoice, no '
+                'vendor bill line.') % (ca_cost, _entry_domain(entry) or entry.order_number), **common)]
         lines = []
         if ca_net and not (charge and charge.bill_line_id):
             lines.append(self._prepare_line('not_booked', note=_(
@@ -259,8 +267,11 @@ class ComodoReconciliation(models.Model):
         companies = self.env['res.company'].sudo().search([]).filtered(
             lambda company: company.comodo_api_type == 'reseller' and company.comodo_login)
         template = self.env.ref('comodo_ssl_reseller.mail_template_reconciliation')
+        last_month_end = self._today().replace(day=1) - timedelta(days=1)
         for company in companies:
-            reconciliation = self.create({'company_id': company.id})
+            reconciliation = self.create({
+                'company_id': company.id, 'date_from': fields.Date.to_string(last_month_end.replace(day=1)),
+                'date_to': fields.Date.to_string(last_month_end)})
             try:
                 reconciliation._run()
             except ComodoError as error:
@@ -276,8 +287,8 @@ class ComodoReconciliation(models.Model):
             self.env.cr.commit()
 
 
-def _first_of_last_month(today):
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+def _last_of_month(day):
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _order_date(order):

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 MISMATCH_KINDS = [
+    ('unknown_to_odoo', 'Ordered at the CA, unknown to Odoo'),
     ('not_invoiced', 'Charged by the CA, not invoiced'),
     ('not_booked', 'Charged by the CA, no vendor bill line'),
     ('no_ca_order', 'Invoiced, no CA order'),
@@ -9,6 +10,9 @@ MISMATCH_KINDS = [
     ('refunded_still_billed', 'Refunded by the CA, still invoiced'),
     ('credited_not_refunded', 'Credited to the customer, not refunded by the CA'),
 ]
+
+# The mismatches whose fix is booking what the CA charged on a vendor bill.
+BOOKABLE_KINDS = ('not_booked', 'unknown_to_odoo')
 
 
 class ComodoReconciliationLine(models.Model):
@@ -57,7 +61,7 @@ class ComodoReconciliationLine(models.Model):
     def action_book_vendor_line(self):
         """Book what the CA charged on a vendor bill: the missing charge is made from the CA's report."""
         for line in self:
-            if line.kind != 'not_booked' or line.fixed:
+            if line.kind not in BOOKABLE_KINDS or line.fixed:
                 raise UserError(_('Only a charge missing from the vendor bills can be booked here.'))
             charge = line.charge_id or self.env['comodo.ca.charge'].create(line._prepare_charge())
             charge.action_book_vendor_line()

@@ -116,6 +116,8 @@ class HostingPlan(models.Model):
     @api.multi
     def action_view_subscriptions(self):
         action = self.env.ref('contract.action_account_analytic_overdue_all').read()[0]
+        # OCA contract calls them Contracts; to a hosting company they are its customers' subscriptions.
+        action['name'] = action['display_name'] = _('Subscriptions')
         action['domain'] = [('hosting_plan_id', 'in', self.ids)]
         action['context'] = {'default_hosting_plan_id': self[:1].id, 'default_recurring_invoices': True}
         return action

@@ -16,6 +16,10 @@ ACCOUNT_FIELDS = {
     'comodo_secret_key': ('secret_key', 'base.group_system'),
 }
 ACCOUNT_WRITERS = 'base.group_system'
+# Company field -> its key in a connection to the CA (res.company._comodo_client): the account's
+# fields and the company's own.
+CONNECTION_KEYS = dict({name: account_field for name, (account_field, _group) in ACCOUNT_FIELDS.items()},
+                       comodo_api_type='api_type', comodo_test_mode='test_mode', comodo_timeout='timeout')
 
 
 def _account_field(field_type, name, **attrs):
@@ -191,36 +195,50 @@ class ResCompany(models.Model):
         # A search would answer, one guess at a time, what a read refuses.
         raise AccessError(_('The Comodo reseller account cannot be searched.'))
 
-    def _comodo_client(self):
-        """The CA client for this company's reseller account: the one entry point to Comodo."""
+    def _comodo_client(self, **typed):
+        """The CA client for this company's reseller account: the one entry point to Comodo.
+
+        `typed`: connection values to try instead of the stored ones (the settings' Test connection),
+        keyed as CONNECTION_KEYS; the stored account is not changed.
+        """
         self.ensure_one()
-        account = self._comodo_account()
-        if not account.login or not account.password:
+        connection = self._comodo_connection()
+        connection.update(typed)
+        if not connection['login'] or not connection['password']:
             raise ComodoRefusal(_('Enter the Comodo reseller login and password in '
-                                  'Settings > Comodo SSL first.'))
-        url = account.wsdl_url if self.comodo_api_type == 'certificate_manager' else account.api_url
-        if not self.comodo_test_mode and not (url or '').lower().startswith('https://'):
+                                  'Settings > General Settings > Comodo SSL first.'))
+        certificate_manager = connection['api_type'] == 'certificate_manager'
+        url = connection['wsdl_url'] if certificate_manager else connection['api_url']
+        if not connection['test_mode'] and not (url or '').lower().startswith('https://'):
             # Refused before the client exists, so no credential ever leaves in clear.
             raise ComodoRefusal(_('The Comodo address %s is not https://: the reseller password would '
                                   'travel in clear. Use https, or turn on test mode for a local sandbox.')
                                 % url)
-        if self.comodo_api_type == 'certificate_manager':
+        if certificate_manager:
             return ComodoSoapClient(
-                account.wsdl_url,
-                account.login,
-                account.password,
-                account.customer_uri,
-                org_id=account.org_id,
-                secret_key=account.secret_key,
-                timeout=self.comodo_timeout,
+                connection['wsdl_url'],
+                connection['login'],
+                connection['password'],
+                connection['customer_uri'],
+                org_id=connection['org_id'],
+                secret_key=connection['secret_key'],
+                timeout=connection['timeout'],
             )
         return ComodoClient(
-            account.api_url,
-            account.login,
-            account.password,
-            timeout=self.comodo_timeout,
-            test_mode=self.comodo_test_mode,
+            connection['api_url'],
+            connection['login'],
+            connection['password'],
+            timeout=connection['timeout'],
+            test_mode=connection['test_mode'],
         )
+
+    def _comodo_connection(self):
+        """The stored connection to the CA, keyed as CONNECTION_KEYS."""
+        account = self._comodo_account()
+        connection = {account_field: account[account_field] for account_field, _group in ACCOUNT_FIELDS.values()}
+        connection.update(api_type=self.comodo_api_type, test_mode=self.comodo_test_mode,
+                          timeout=self.comodo_timeout)
+        return connection
 
     # -- the CA as a vendor (issue 16) ---------------------------------------------------------------
     comodo_ca_partner_id = fields.Many2one(

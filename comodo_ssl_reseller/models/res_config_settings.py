@@ -1,28 +1,33 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..comodo_client import ComodoError
 from ..exceptions import ComodoRefusal
-from .res_company import RESELLER_PROGRAM_URL
+from .res_company import API_TYPES, CONNECTION_KEYS, RESELLER_PROGRAM_URL
+
+SECRET_FIELDS = ('comodo_password', 'comodo_secret_key')
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = 'res.config.settings'
 
-    comodo_api_type = fields.Selection(related='company_id.comodo_api_type')
-    # Read as the user, not as superuser (related fields' default): the company's fields then
-    # apply their own group checks to whoever opens the settings.
-    comodo_wsdl_url = fields.Char(related='company_id.comodo_wsdl_url', related_sudo=False)
-    comodo_customer_uri = fields.Char(related='company_id.comodo_customer_uri', related_sudo=False)
-    comodo_org_id = fields.Integer(related='company_id.comodo_org_id', related_sudo=False)
-    comodo_secret_key = fields.Char(related='company_id.comodo_secret_key', related_sudo=False,
-                                    groups='base.group_system')
-    comodo_login = fields.Char(related='company_id.comodo_login', related_sudo=False)
-    comodo_password = fields.Char(related='company_id.comodo_password', related_sudo=False,
-                                  groups='base.group_system')
-    comodo_api_url = fields.Char(related='company_id.comodo_api_url', related_sudo=False)
-    comodo_test_mode = fields.Boolean(related='company_id.comodo_test_mode')
-    comodo_timeout = fields.Integer(related='company_id.comodo_timeout')
+    # The connection to the CA is kept here until Save (set_values) writes it to the company: Test
+    # connection tries what is typed, and Discard leaves the stored account as it was. (Related
+    # fields would write the company as soon as the web client saves the settings, which it does
+    # before running any of their buttons.)
+    comodo_api_type = fields.Selection(API_TYPES, string='Comodo API')
+    comodo_wsdl_url = fields.Char(string='Certificate Manager WSDL')
+    comodo_customer_uri = fields.Char(string='Customer URI')
+    comodo_org_id = fields.Integer(string='Organization ID')
+    # Never sent to the browser; left empty, the stored one is kept (and tested).
+    comodo_secret_key = fields.Char(string='Organization Secret Key', groups='base.group_system')
+    comodo_login = fields.Char(string='Comodo Reseller Login')
+    comodo_password = fields.Char(string='Comodo Reseller Password', groups='base.group_system')
+    comodo_password_stored = fields.Boolean(readonly=True)
+    comodo_connection_result = fields.Char(readonly=True, help='What the last Test connection found.')
+    comodo_api_url = fields.Char(string='Comodo API URL')
+    comodo_test_mode = fields.Boolean(string='Comodo Test Mode')
+    comodo_timeout = fields.Integer(string='Comodo Request Timeout')
     comodo_invoice_policy = fields.Selection(related='company_id.comodo_invoice_policy')
     comodo_poll_interval_hours = fields.Integer(related='company_id.comodo_poll_interval_hours')
     comodo_timeout_hours = fields.Integer(related='company_id.comodo_timeout_hours')
@@ -38,20 +43,42 @@ class ResConfigSettings(models.TransientModel):
         default=RESELLER_PROGRAM_URL,
         readonly=True)
 
+    @api.model
+    def get_values(self):
+        values = super(ResConfigSettings, self).get_values()
+        company = self.env.user.company_id
+        values.update({name: company[name] for name in CONNECTION_KEYS if name not in SECRET_FIELDS})
+        values['comodo_password_stored'] = bool(company.sudo()._comodo_connection()['password'])
+        return values
+
+    def set_values(self):
+        super(ResConfigSettings, self).set_values()
+        self.company_id.write({name: self[name] for name in self._comodo_typed_connection()})
+
+    def _comodo_typed_connection(self):
+        """The connection's fields as typed: the secrets only where something was typed."""
+        return [name for name in CONNECTION_KEYS if name not in SECRET_FIELDS or self[name]]
+
     def action_comodo_test_connection(self):
-        """Ask Comodo for a one-line report: it checks the login without ordering anything."""
+        """Ask Comodo for a one-line report with what is typed: it checks the login without
+        ordering anything, and nothing is saved."""
         self.ensure_one()
         # The button is also reachable over RPC: it sends the reseller password to the CA.
         if not self.env.user.has_group('base.group_system'):
             raise AccessError(_('Only settings administrators may test the Comodo connection.'))
+        typed = {CONNECTION_KEYS[name]: self[name] for name in self._comodo_typed_connection()}
         try:
-            with self.company_id._comodo_client() as client:
+            with self.company_id._comodo_client(**typed) as client:
                 client.check_login()
         except ComodoError as error:
-            raise ComodoRefusal(_('Comodo refused the connection: %s') % error)
-        # A success is news, not an error: a notification (OCA web_notify), not an error dialog.
-        self.env.user.notify_info(_('Connection to Comodo succeeded: the reseller login is accepted.'),
-                                  title=_('Comodo SSL'))
+            raise ComodoRefusal(_('Comodo refused the connection: %s. Nothing was saved: the stored '
+                                  'settings are unchanged.') % error)
+        # A success is news, not an error: said beside the button and in a notification (OCA
+        # web_notify), not in an error dialog.
+        result = _('Connection to Comodo succeeded: the reseller login is accepted. Press Save to keep '
+                   'these settings.')
+        self.comodo_connection_result = result
+        self.env.user.notify_info(result, title=_('Comodo SSL'))
         return True
 
     # -- the CA as a vendor (issue 16) ---------------------------------------------------------------

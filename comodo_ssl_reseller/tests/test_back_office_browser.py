@@ -5,9 +5,15 @@ browser per class; the administrator's login is typed once into Odoo's login for
 reused by the class's later tests. Each test walks the README's screens from the menus, and ends in
 what the page shows and what was stored.
 """
+import calendar
+from datetime import date, datetime
+
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from odoo import fields
 
 from .browser_common import WAIT, keep_page, start_chromium
 from .common import SANDBOX_PASSWORD, unique_domain
@@ -315,3 +321,119 @@ class TestRefusalsAreWarnings(BackOfficeBrowserCase):
         self._click(self._button('Test connection'))
         self._assert_plain_warning('Comodo refused the connection: Comodo error -16: ')
         self.assertEqual(len(self.sandbox.find_calls('WebHostReport', None)), calls + 1, 'the CA was asked')
+
+
+class TestConnectionSettings(BackOfficeBrowserCase):
+    """Settings → General Settings → Comodo SSL: Test connection tries what is typed, saves nothing."""
+
+    def _open_settings(self):
+        self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.res_config_settings_menu')
+        return self._wait_for('.o_field_widget[name=comodo_password]')
+
+    def _stored(self):
+        with self.stored() as env:
+            company = env.ref('base.main_company')
+            return company.comodo_login, company.comodo_password, company.comodo_timeout
+
+    def test_a_wrong_password_tried_then_discarded_leaves_the_settings(self):
+        stored = self._stored()
+        password = self._open_settings()
+        self.assertEqual(password.get_attribute('value'), '', 'the stored password is never sent to the page')
+        self._type(password, 'not-' + SANDBOX_PASSWORD)
+        self._click(self._button('Test connection'))
+        self._assert_plain_warning('Nothing was saved: the stored settings are unchanged.')
+        self.assertEqual(self._stored(), stored, 'the test saved nothing')
+        self._click(self._button('Discard'))
+        self._wait(lambda browser: self._find('.o_field_widget[name=comodo_password]').get_attribute('value') == '',
+                   'the page showing the stored settings again (no password typed)')
+        self.assertEqual(self._stored(), stored, 'Discard leaves the settings as they were')
+        # What the Async Manager and the crons use still works.
+        with self.stored() as env:
+            with env.ref('base.main_company')._comodo_client() as client:
+                client.check_login()
+
+    def test_the_right_password_tried_is_accepted(self):
+        stored = self._stored()
+        self._type(self._open_settings(), SANDBOX_PASSWORD)
+        self._click(self._button('Test connection'))
+        self._wait_for_text('.o_field_widget[name=comodo_connection_result]',
+                            'Connection to Comodo succeeded: the reseller login is accepted.')
+        self.assertFalse([modal for modal in self._all('.modal') if modal.is_displayed()], 'no warning')
+        self.assertEqual(self._stored(), stored)
+
+
+# How many lines of text an element takes: its height over its line height.
+LINES_OF_TEXT = """
+var style = window.getComputedStyle(arguments[0]);
+var line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+var range = document.createRange();
+range.selectNodeContents(arguments[0]);
+return Math.round(range.getBoundingClientRect().height / line);
+"""
+# The gap in pixels between two elements on one line.
+GAP = "return arguments[1].getBoundingClientRect().left - arguments[0].getBoundingClientRect().right;"
+
+
+class TestAccountantScreens(BackOfficeBrowserCase):
+    """Invoicing → Purchases (Documents): the reconciliation with the CA, as the README's month walks it."""
+
+    def test_a_new_reconciliation_compares_this_month_and_shows_its_result(self):
+        # Ordered in the CA's console in a month of its own: this session's other orders stay out.
+        unseen = str(self.sandbox.place_unseen(unique_domain('never'), placedAt=calendar.timegm(
+            datetime(2011, 5, 3).timetuple()))['orderNumber'])
+        # Invoicing, its left menu's Purchases → Documents (unfolded by a click), as the README says.
+        self._menu('account.menu_finance', 'account.menu_finance_payables_documents',
+                   'comodo_ssl_reseller.comodo_reconciliation_menu')
+        self._click(self._wait_for('.o_list_button_add'))
+        today = fields.Date.from_string(fields.Date.context_today(self.env.user))
+        with self.stored() as env:
+            date_format = env['res.lang']._lang_get(env.user.lang).date_format
+        first = today.replace(day=1).strftime(date_format)
+        date_from, date_to = (self._wait_for('.o_field_widget[name=%s] input' % name) for name in ('date_from', 'date_to'))
+        self.assertEqual(date_from.get_attribute('value'), first, 'this month')
+        self._type(date_from, date(2011, 5, 1).strftime(date_format))
+        self._type(date_to, date(2011, 5, 31).strftime(date_format) + Keys.TAB)
+        self._click(self._button('Compare with the CA'))
+        self._wait_for('.o_form_view.o_form_readonly')
+        self.assertTrue(self._button('Compare Again').is_displayed(), 'the result shown')
+        self.assertTrue(self._wait_for('.o_form_button_edit').is_displayed(), 'out of edit mode')
+        row = self._wait(lambda browser: [row for row in self._all('.o_field_one2many[name=line_ids] tr.o_data_row')
+                                          if unseen in row.text], 'the row of the unknown CA order')
+        self.assertEqual(len(row), 1, 'an order unknown to Odoo appears once')
+        kind = self._cell(row[0], 'Mismatch')
+        self.assertEqual(kind.text, 'Ordered at the CA, unknown to Odoo')
+        self.assertEqual(self.browser.execute_script(LINES_OF_TEXT, kind), 1, 'the mismatch on one line')
+        buttons = [button.text for button in self._all('button', row[0]) if button.is_displayed()]
+        self.assertEqual(buttons, ['Book vendor line'], 'its action says what it does')
+
+
+class TestConfigurationScreens(BackOfficeBrowserCase):
+    """Comodo SSL → Configuration: the prices and the plans, as the README's step 2 and 3 read them."""
+
+    def test_reseller_prices_open_on_the_prices(self):
+        self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.comodo_certificate_term_menu')
+        row = self._wait_for('.o_list_view tr.o_data_row')
+        self.assertFalse(self._all('.o_list_view tr.o_group_header'), 'not grouped and collapsed')
+        self.assertRegex(self._cell(row, 'Default Sale Price').text, r'\d+\.\d\d', 'a price in sight')
+
+    def test_a_hosting_plan_reads_plainly(self):
+        self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.hosting_plan_menu')
+        business = self._wait(lambda browser: [row for row in self._all('.o_list_view tr.o_data_row')
+                                               if 'Business Hosting' in row.text], 'Business Hosting listed')
+        self._click(self._cell(business[0], 'Name'))
+        interval, rule = (self._wait_for('.o_form_readonly .o_field_widget[name=%s]' % name)
+                          for name in ('recurring_interval', 'recurring_rule_type'))
+        self.assertEqual((interval.text, rule.text), ('1', 'Month(s)'))
+        self.assertGreaterEqual(self.browser.execute_script(GAP, interval, rule), 3, '"1 Month(s)", not "1Month(s)"')
+        sheet = self._find('.o_form_sheet').text
+        self.assertIn('SSL Module: customers on this plan may use SSL at all', sheet)
+        self.assertIn('Comodo SSL: they may also buy Comodo certificates from you', sheet)
+        self._click(self._wait(lambda browser: [button for button in self._all('.oe_button_box button')
+                                                if 'Subscriptions' in button.text], 'the Subscriptions button')[0])
+        self._wait_for_text('.o_control_panel .breadcrumb', 'Subscriptions')
+        self.assertNotIn('Contracts', self._find('.o_control_panel .breadcrumb').text)
+
+    def test_a_hosting_names_its_customer_once(self):
+        self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.comodo_hosted_domain_menu')
+        self._wait_for_text('.o_list_view', 'Business Hosting - Demo Portal User')
+        self.assertNotIn('Demo Portal User - Demo Portal User', self._find('.o_list_view').text)

@@ -3,6 +3,7 @@ import json
 from lxml import etree
 
 from odoo.tests.common import TransactionCase
+from odoo.tools.safe_eval import safe_eval
 
 
 class TestBackOfficeViews(TransactionCase):
@@ -41,3 +42,24 @@ class TestBackOfficeViews(TransactionCase):
         details = form.xpath("//group[@string='SSL Certificate']/field/@name")
         self.assertEqual(details, ['comodo_term_id', 'comodo_domain', 'comodo_extra_domains', 'comodo_dcv_method',
                                    'comodo_dcv_email', 'comodo_csr', 'comodo_order_ids'])
+
+    def test_a_tracked_yes_no_field_reads_as_words(self):
+        order = self.env['comodo.certificate.order'].create({
+            'partner_id': self.env.ref('base.partner_demo_portal').id,
+            'term_id': self.env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
+            'domain': 'www.mysite.example.com', 'dcv_method': 'CNAME_CSR_HASH'})
+        self.assertTrue(order.auto_renew)
+        order.auto_renew = False
+        # What the chatter shows: the web client's message_format of the order's messages.
+        tracked = [value for message in order.message_ids.message_format()
+                   for value in message['tracking_value_ids'] if value['changed_field'] == 'Auto Renew']
+        self.assertEqual((tracked[0]['old_value'], tracked[0]['new_value']), ('Yes', 'No'), 'the latest change')
+        self.assertFalse({value[side] for value in tracked for side in ('old_value', 'new_value')} - {'Yes', 'No'})
+
+    def test_reseller_prices_open_as_a_list_of_prices(self):
+        action = self.env.ref('comodo_ssl_reseller.comodo_certificate_term_action')
+        context = safe_eval(action.context or '{}')
+        self.assertFalse([key for key in context if 'group' in key], 'not grouped (collapsed) when opened')
+        arch = self.env['comodo.certificate.term'].fields_view_get(view_id=action.view_id.id,
+                                                                    view_type='tree')['arch']
+        self.assertIn('<field name="reseller_price"', arch)

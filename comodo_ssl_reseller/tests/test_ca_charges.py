@@ -1,3 +1,4 @@
+import re
 import time
 import unittest
 import uuid
@@ -9,6 +10,7 @@ import odoo
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError
 from odoo.tests import common
+from odoo.tools.misc import format_date
 
 from ..models.comodo_ca_charge import DAILY_DOCUMENT_LOCK
 from .common import ComodoCase, unique_domain
@@ -119,6 +121,33 @@ class TestCaCharges(CaChargeCase):
         self.assertEqual(self._owed_for(charge), 0.0)
         self.assertTrue(self.sandbox.find_orders(orderNumber=order.ca_order_number)[0]['refundedAt'])
         self.assertEqual(order.ca_cost, 0.0)
+
+    def test_the_lists_total_is_what_is_owed(self):
+        kept = self._buy(unique_domain('never')) | self._buy(unique_domain('never'))
+        refunded = self._buy(unique_domain('www'))
+        self.sandbox.reject(refunded.ca_order_number)
+        refunded.action_check()
+        charges = (kept | refunded).mapped('ca_charge_ids')
+        self.assertEqual(charges.mapped('refund_state').count('refunded'), 1)
+        # The CA Charges list sums the column its view gives a total: the web client's read_group.
+        tree = self.env['comodo.ca.charge'].fields_view_get(view_type='tree')['arch']
+        totals = re.findall(r'<field name="(\w+)" sum=', tree)
+        self.assertIn('amount_owed', totals)
+        self.assertNotIn('amount', totals, 'the CA cost of refunded charges is not added up')
+        group = self.env['comodo.ca.charge'].read_group([('id', 'in', charges.ids)], totals, [])[0]
+        self.assertEqual((group['amount_owed'], group['amount_owed_company']),
+                         (2 * POSITIVESSL_COST, 2 * POSITIVESSL_COST), 'three charged, one refunded')
+
+    def test_the_vendor_bill_column_names_the_bill(self):
+        charge = self._buy(unique_domain('never')).ca_charge_ids
+        bill = charge.bill_id
+        self.assertEqual(charge.bill_reference, 'Draft of %s' % format_date(self.env, bill.date_invoice))
+        bill.action_invoice_open()
+        charge.invalidate_cache()
+        self.assertEqual(charge.bill_reference, '%s (Open)' % bill.number)
+        tree = self.env['comodo.ca.charge'].fields_view_get(view_type='tree')['arch']
+        self.assertIn('<field name="bill_reference"', tree)
+        self.assertNotIn('<field name="bill_id"', tree)
 
     def test_cancellation_within_the_window_is_refunded(self):
         order = self._buy(unique_domain('never'))

@@ -69,8 +69,7 @@ class TestCaReconciliation(CaChargeCase):
         found = {(line.kind, line.ca_order_number or line.order_id.name)
                  for line in reconciliation.line_ids}
         self.assertEqual(found, {
-            ('not_invoiced', unseen),
-            ('not_booked', unseen),
+            ('unknown_to_odoo', unseen),
             ('cost_differs', cost_changed.ca_order_number),
             ('cost_differs', refunded_at_ca.ca_order_number),
             ('refunded_still_billed', refunded_at_ca.ca_order_number),
@@ -86,11 +85,12 @@ class TestCaReconciliation(CaChargeCase):
         self.assertTrue(lines['refunded_still_billed', refunded_at_ca.ca_order_number].action_open_invoice())
 
         csv_text = self._exported(reconciliation)
-        self.assertEqual(len(csv_text.splitlines()), 1 + 7)
-        self.assertIn('"Charged by the CA, not invoiced",%s,' % unseen, csv_text)
+        self.assertEqual(len(csv_text.splitlines()), 1 + 6)
+        self.assertIn('"Ordered at the CA, unknown to Odoo",%s,' % unseen, csv_text)
+        self.assertIn('no customer invoice, no vendor bill line', lines['unknown_to_odoo', unseen].note)
 
         # The fix for a charge Odoo never booked: the CA's cost on the vendor bill of its day.
-        fix = lines['not_booked', unseen]
+        fix = lines['unknown_to_odoo', unseen]
         fix.action_book_vendor_line()
         self.assertTrue(fix.fixed)
         with self.assertRaises(UserError), self.cr.savepoint():
@@ -100,9 +100,27 @@ class TestCaReconciliation(CaChargeCase):
         self.assertEqual((charge.bill_id.partner_id, charge.bill_id.date_invoice), (self.vendor, '2011-02-03'))
         self.assertIn(unseen, charge.bill_line_id.name)
         reconciliation._run()
-        self.assertNotIn(('not_booked', unseen), {(line.kind, line.ca_order_number)
-                                                  for line in reconciliation.line_ids})
+        found = {(line.kind, line.ca_order_number) for line in reconciliation.line_ids}
+        self.assertNotIn(('unknown_to_odoo', unseen), found)
+        self.assertIn(('not_invoiced', unseen), found, 'booked, and still invoiced to nobody')
         self.assertEqual(len(reconciliation.line_ids), 6)
+
+    def test_an_order_unknown_to_odoo_is_one_mismatch(self):
+        month = date(2011, 4, 1)
+        placed = calendar.timegm(datetime(2011, 4, 5).timetuple())
+        unseen = str(self.sandbox.place_unseen(unique_domain('never'), placedAt=placed)['orderNumber'])
+        reconciliation = self._reconcile(month)
+        self.assertEqual([(line.kind, line.ca_order_number) for line in reconciliation.line_ids],
+                         [('unknown_to_odoo', unseen)])
+        self.assertEqual(reconciliation.line_ids.ca_cost, POSITIVESSL_COST)
+
+    def test_a_new_reconciliation_compares_this_month(self):
+        today = fields.Date.from_string(fields.Date.context_today(self.env.user))
+        reconciliation = self.env['comodo.reconciliation'].create({})
+        next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+        self.assertEqual((reconciliation.date_from, reconciliation.date_to),
+                         (fields.Date.to_string(today.replace(day=1)),
+                          fields.Date.to_string(next_month - timedelta(days=1))))
 
     def test_the_export_opens_as_text_in_a_spreadsheet(self):
         # Customer names are typed by anyone (a portal sign-up, an import); a spreadsheet would run
@@ -138,7 +156,9 @@ class TestCaReconciliation(CaChargeCase):
         reconciliation = self.env['comodo.reconciliation'].search(
             [('company_id', '=', self.company.id)], limit=1)
         today = date.today()
-        self.assertEqual(reconciliation.date_to, fields.Date.to_string(today.replace(day=1) - timedelta(days=1)))
+        last_month_end = today.replace(day=1) - timedelta(days=1)
+        self.assertEqual((reconciliation.date_from, reconciliation.date_to),
+                         (fields.Date.to_string(last_month_end.replace(day=1)), fields.Date.to_string(last_month_end)))
         self.assertEqual(reconciliation.state, 'done')
         mail = self.env['mail.mail'].search([('model', '=', 'comodo.reconciliation'),
                                              ('res_id', '=', reconciliation.id)])

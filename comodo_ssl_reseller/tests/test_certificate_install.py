@@ -1,6 +1,9 @@
 """Installing certificates on real web servers (sshd, nginx, Apache from webserver_rig)."""
 from cryptography import x509
+from lxml import etree
+
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.safe_eval import safe_eval
 
 from webserver_rig import shared_rig
 from webserver_rig.rig import free_port
@@ -46,6 +49,14 @@ class TestCertificateInstall(OnTheHostingsWebServer, ComodoCase):
     def _served(self, kind, domain):
         return self.rig.served_sha256(kind, domain)
 
+    def _waiting_or_failed(self):
+        """What Installations lists when it opens: its search filter Waiting or Failed."""
+        installs = self.env['comodo.certificate.install']
+        action = self.env.ref('comodo_ssl_reseller.comodo_certificate_install_action')
+        self.assertEqual(safe_eval(action.context), {'search_default_unfinished': 1})
+        search = etree.fromstring(installs.fields_view_get(view_type='search')['arch'])
+        return installs.search(safe_eval(search.xpath("//filter[@name='unfinished']")[0].get('domain')))
+
     def _messages(self, order):
         return '\n'.join(order.message_ids.mapped('body'))
 
@@ -68,6 +79,7 @@ class TestCertificateInstall(OnTheHostingsWebServer, ComodoCase):
         self.assertIn('Installed on Rig nginx and verified', self._messages(order))
         self.assertEqual(order.deploy_target_id, self.target, 'taken from the hosted domain')
         self.assertEqual(install.display_name, '%s on Rig nginx (Install)' % domain)
+        self.assertFalse((install | temporary) & self._waiting_or_failed(), 'nothing left to do')
 
     def test_reissued_certificate_replaces_the_first_on_the_site(self):
         domain = unique_domain('instant')
@@ -181,6 +193,7 @@ class TestCertificateInstall(OnTheHostingsWebServer, ComodoCase):
         self.assertEqual((install.state, install.failed_step), ('rolled_back', 'activate'))
         self.assertEqual(self._served('nginx', domain), leaf_sha256(original))
         self.assertEqual(self.rig.read('nginx', domain + '.fullchain.pem'), original)
+        self.assertIn(install, self._waiting_or_failed(), 'staff must act on a rolled-back install')
 
     def test_wrong_host_key_is_refused_and_nothing_written(self):
         pinned = self._target('nginx', host_fingerprint='SHA256:' + 'B' * 43)

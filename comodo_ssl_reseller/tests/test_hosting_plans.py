@@ -152,3 +152,13 @@ class TestHostingPlans(ComodoCase):
         portal2 = self.env.ref('comodo_ssl_reseller.user_portal2').partner_id
         portal2._check_comodo_ssl()
         self.assertEqual(business.subscription_count, 2, 'portal and portal2, on one web server')
+
+    def test_subscriptions_are_called_so_and_name_their_customer_once(self):
+        business = self.env.ref('comodo_ssl_reseller.hosting_plan_business')
+        action = business.action_view_subscriptions()
+        self.assertEqual((action['name'], action['display_name']), ('Subscriptions', 'Subscriptions'))
+        demo = self.env.ref('comodo_ssl_reseller.subscription_portal_business')
+        self.assertEqual(demo.display_name, 'Business Hosting - Demo Portal User')
+        other = self.env['account.analytic.account'].create({
+            'name': 'Starter Hosting', 'partner_id': demo.partner_id.id})
+        self.assertEqual(other.display_name, 'Starter Hosting - Demo Portal User', 'Odoo adds the customer')

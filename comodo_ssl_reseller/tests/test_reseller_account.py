@@ -2,7 +2,11 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests.common import SavepointCase
 
 from ..exceptions import ComodoRefusal
-from .common import ComodoCase
+from .common import SANDBOX_PASSWORD, ComodoCase
+
+# The company's connection to the CA, as Settings shows it.
+CONNECTION_FIELDS = ['comodo_api_type', 'comodo_login', 'comodo_password', 'comodo_api_url', 'comodo_wsdl_url',
+                     'comodo_customer_uri', 'comodo_org_id', 'comodo_secret_key', 'comodo_test_mode', 'comodo_timeout']
 
 
 class TestResellerAccount(SavepointCase):
@@ -42,6 +46,8 @@ class TestResellerAccount(SavepointCase):
     def test_settings_admin_reads_and_writes_through_settings(self):
         settings = self.env['res.config.settings'].create({'comodo_password': 'changed', 'comodo_timeout': 45})
         self.assertEqual(settings.comodo_login, 'reseller')
+        self.assertEqual(self.company.comodo_password, 's3cret-pass', 'kept until Save')
+        settings.execute()
         self.assertEqual(self.company.comodo_password, 'changed')
         self.assertEqual(self.company.comodo_timeout, 45)
 
@@ -86,3 +92,41 @@ class TestConnection(ComodoCase):
         settings = self.env['res.config.settings'].create({'comodo_api_url': 'http://127.0.0.1:9/products/'})
         with self.assertRaisesRegex(UserError, 'refused the connection'):
             settings.action_comodo_test_connection()
+
+    def _stored(self):
+        # As stored: the company's fields read the account afresh (the settings write it in their own
+        # environment).
+        self.company.invalidate_cache()
+        return {name: self.company[name] for name in CONNECTION_FIELDS}
+
+    def test_a_wrong_password_tried_changes_nothing(self):
+        stored = self._stored()
+        settings = self.env['res.config.settings'].create({'comodo_password': 'wrong', 'comodo_timeout': 12})
+        with self.assertRaisesRegex(ComodoRefusal, 'refused the connection: .*-16.*Nothing was saved'):
+            settings.action_comodo_test_connection()
+        self.assertEqual(self._stored(), stored, 'the stored account as it was')
+        with self.company._comodo_client() as client:
+            client.check_login()
+        # Discard: the settings opened again show the stored account, not what was tried.
+        again = self.env['res.config.settings'].create({})
+        self.assertEqual((again.comodo_timeout, again.comodo_password), (stored['comodo_timeout'], False))
+
+    def test_the_right_password_tried_is_accepted_and_kept_only_by_save(self):
+        self.company.comodo_password = 'not-' + SANDBOX_PASSWORD
+        settings = self.env['res.config.settings'].create({'comodo_password': SANDBOX_PASSWORD})
+        settings.action_comodo_test_connection()
+        self.assertTrue(self.env['bus.bus'].sudo().search([('message', 'like', 'Connection to Comodo succeeded')]))
+        self.assertEqual(self._stored()['comodo_password'], 'not-' + SANDBOX_PASSWORD, 'not saved by the test')
+        settings.execute()
+        self.assertEqual(self._stored()['comodo_password'], SANDBOX_PASSWORD, 'saved by Save')
+
+    def test_an_empty_password_keeps_and_tests_the_stored_one(self):
+        settings = self.env['res.config.settings'].create({'comodo_login': 'not-the-login'})
+        self.assertFalse(settings.comodo_password, 'the stored password never reaches the form')
+        self.assertTrue(settings.comodo_password_stored)
+        with self.assertRaisesRegex(ComodoRefusal, 'refused the connection'):
+            settings.action_comodo_test_connection()
+        settings.write({'comodo_login': self.company.comodo_login})
+        settings.action_comodo_test_connection()
+        settings.execute()
+        self.assertEqual(self._stored()['comodo_password'], SANDBOX_PASSWORD, 'Save with an empty field keeps it')
