@@ -49,6 +49,8 @@ DEMO_SITE = 'www.mysite.example.com'
 # The demo data's hosted domains, served by the demo nginx.
 DEMO_HOSTED_DOMAINS = ('mysite.example.com', 'www.mysite.example.com', 'www.othersite.example.com')
 DEMO_TARGET_NAME = 'Demo web server (local nginx)'
+# The whole suite, a folder for each thing its tests need (the root conftest.py says which is which).
+TEST_FOLDERS = ('tests/no_odoo', 'tests/repository', 'tests/odoo_server', ADDON + '/tests')
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
 CA_CHANNEL_CAPACITY = 4
 
@@ -300,11 +302,10 @@ def command_test(pytest_args):
         server_wide_modules='web,queue_job', dbfilter='^%s$' % SERVER_TEST_DB)
     mail_folder = os.path.join(RUN_DIR, 'mail-' + TEST_DB)
     shutil.rmtree(mail_folder, ignore_errors=True)
-    # Tests that drive a real server read what it mailed here (tests/test_mail_delivery.py).
+    # Tests that drive a real server read what it mailed here (tests/odoo_server/test_mail_delivery.py).
     os.environ['COMODO_MAIL_SINK_DIR'] = mail_folder
     command = [PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider', '-p', 'no:warnings',
-               '--odoo-config', config, '--odoo-database', TEST_DB] + (pytest_args or [
-                   'tests', 'comodo_sandbox/tests', ADDON])
+               '--odoo-config', config, '--odoo-database', TEST_DB] + (pytest_args or list(TEST_FOLDERS))
     log('running %s' % ' '.join(command[2:]))
     mail_sink = start_mail_sink(mail_port, mail_folder)
     try:

@@ -7,7 +7,7 @@ answers the right guess as it answers a wrong one.
 """
 import xmlrpc.client
 
-from ..comodo_client import build_csr, generate_private_key
+from comodo_client import build_csr, generate_private_key
 from .common import unique_domain
 from .portal_common import PortalCase
 
