@@ -15,8 +15,10 @@ import pytest
 from server_process import OdooServer
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')
 def odoo_server(tmp_path_factory):
+    """One threaded server (no workers) for every test here that needs no other start options: each
+    start costs seconds, and what the tests commit meets on the one database all the same."""
     server = OdooServer(str(tmp_path_factory.mktemp('odoo-server') / 'odoo.log')).start()
     try:
         yield server
