@@ -264,8 +264,10 @@ def compile_assets(config, database):
     """The stylesheets compiled with lessc once, in the database: a test's own writes are rolled
     back, so without this every HttpCase test's first page would run lessc again (seconds each)."""
     log('compiling the asset bundles in %s' % database)
-    result = subprocess.run([ODOO, 'shell', '-c', config, '-d', database, '--no-http', '--log-level=warn'],
-                            input=COMPILE_ASSETS.encode())
+    # Through the tests' own interpreter: a bundle's version hashes the paths of its files, which
+    # must be the ones the tests' Odoo sees (the odoo script may name another path to the venv).
+    result = subprocess.run([PYTHON, ODOO, 'shell', '-c', config, '-d', database, '--no-http',
+                             '--log-level=warn'], input=COMPILE_ASSETS.encode())
     if result.returncode:
         raise StackError('could not compile the asset bundles in %s (odoo shell exit %d)'
                          % (database, result.returncode))
