@@ -53,6 +53,10 @@ DEMO_TARGET_NAME = 'Demo web server (local nginx)'
 # (each hosted domain's DNS zone), the hosted names pointing at the demo web server.
 DEMO_DNS_PORT = 8053
 DEMO_DNS_ZONES = ('mysite.example.com', 'othersite.example.com')
+# The whole suite, a folder for each thing its tests need (the root conftest.py says which is which);
+# the Odoo servers last, so that the one they share stops with the session instead of idling beside
+# the other tests.
+TEST_FOLDERS = ('tests/no_odoo', 'tests/repository', ADDON + '/tests', 'tests/odoo_server')
 # Capacity of queue_job's channel for CA calls: how many calls to Comodo may be in flight at once.
 CA_CHANNEL_CAPACITY = 4
 # Installations over SSH (slow when a host does not answer) in a channel of their own: they never
@@ -253,6 +257,30 @@ def install_addon(config, database):
     run_odoo(config, database, '-i', ADDON)
 
 
+# Compiles every asset bundle the database's pages call (t-call-assets) and commits it.
+COMPILE_ASSETS = (
+    "import re\n"
+    "names = set()\n"
+    "for view in env['ir.ui.view'].search([('arch_db', 'like', 't-call-assets')]):\n"
+    "    names.update(re.findall(r't-call-assets=\"([^\"]+)\"', view.arch_db))\n"
+    "for name in sorted(names):\n"
+    "    env['ir.qweb']._get_asset_nodes(name, {}, css=True, js=True)\n"
+    "env.cr.commit()\n")
+
+
+def compile_assets(config, database):
+    """The stylesheets compiled with lessc once, in the database: a test's own writes are rolled
+    back, so without this every HttpCase test's first page would run lessc again (seconds each)."""
+    log('compiling the asset bundles in %s' % database)
+    # Through the tests' own interpreter: a bundle's version hashes the paths of its files, which
+    # must be the ones the tests' Odoo sees (the odoo script may name another path to the venv).
+    result = subprocess.run([PYTHON, ODOO, 'shell', '-c', config, '-d', database, '--no-http',
+                             '--log-level=warn'], input=COMPILE_ASSETS.encode())
+    if result.returncode:
+        raise StackError('could not compile the asset bundles in %s (odoo shell exit %d)'
+                         % (database, result.returncode))
+
+
 # -- processes -------------------------------------------------------------------------------------
 
 def start_sandbox(port, data_dir, *options):
@@ -314,6 +342,7 @@ def command_test(pytest_args):
     template = ensure_template(config)
     clone_database(template, TEST_DB)
     install_addon(config, TEST_DB)
+    compile_assets(config, TEST_DB)
     point_mail_at_sink(TEST_DB, mail_port)
     clone_database(TEST_DB, SERVER_TEST_DB)
     os.environ['COMODO_SERVER_TEST_DB'] = SERVER_TEST_DB
@@ -322,11 +351,10 @@ def command_test(pytest_args):
         server_wide_modules='web,queue_job', dbfilter='^%s$' % SERVER_TEST_DB)
     mail_folder = os.path.join(RUN_DIR, 'mail-' + TEST_DB)
     shutil.rmtree(mail_folder, ignore_errors=True)
-    # Tests that drive a real server read what it mailed here (tests/test_mail_delivery.py).
+    # Tests that drive a real server read what it mailed here (tests/odoo_server/test_mail_delivery.py).
     os.environ['COMODO_MAIL_SINK_DIR'] = mail_folder
     command = [PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider', '-p', 'no:warnings',
-               '--odoo-config', config, '--odoo-database', TEST_DB] + (pytest_args or [
-                   'tests', 'comodo_sandbox/tests', ADDON])
+               '--odoo-config', config, '--odoo-database', TEST_DB] + (pytest_args or list(TEST_FOLDERS))
     log('running %s' % ' '.join(command[2:]))
     mail_sink = start_mail_sink(mail_port, mail_folder)
     try:

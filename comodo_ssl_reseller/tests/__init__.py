@@ -1,3 +1,15 @@
+"""comodo_ssl_reseller/tests: inside Odoo's test runner (pytest-odoo imports them as
+odoo.addons.comodo_ssl_reseller.tests; this folder has no conftest.py, which pytest would import
+without that prefix).
+
+What a test here may need: the addon loaded in a registry on the test database `make test` prepares,
+through TransactionCase, SavepointCase or HttpCase (HTTP requests on registry.test_cr, never committed),
+headless Chromium for the browser tests (browser_common.py), the sandbox CA (common.py), the rig's web
+servers, and the plain-Python packages by their own names (`from comodo_client import ...`).
+What it must not: start an Odoo server process or a job runner (tests/odoo_server/ does), leave
+committed data behind (a test that commits on a cursor of its own, as the concurrency tests do, removes
+what it made), or import a plain-Python package through the addon (`from ..comodo_client import ...`).
+"""
 from . import test_certificate_catalogue
 from . import test_reseller_account
 from . import test_assets

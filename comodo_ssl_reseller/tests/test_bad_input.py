@@ -23,7 +23,7 @@ from cryptography.x509.oid import NameOID
 from comodo_sandbox.pytest_plugin import SandboxProcess
 from odoo.exceptions import UserError, ValidationError
 
-from ..comodo_client import build_csr, generate_private_key
+from comodo_client import build_csr, generate_private_key
 from .common import ComodoCase, unique_domain
 from .portal_common import PortalCase
 

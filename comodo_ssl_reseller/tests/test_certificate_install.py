@@ -8,7 +8,7 @@ from odoo.tools.safe_eval import safe_eval
 from webserver_rig import shared_rig
 from webserver_rig.rig import free_port
 
-from ..deploy.verify import leaf_sha256
+from deploy.verify import leaf_sha256
 from .common import ComodoCase, unique_domain
 
 

@@ -8,7 +8,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
-from ..comodo_client import CollectResult, OrderStatus
+from comodo_client import CollectResult, OrderStatus
 from ..models import comodo_poll_run
 
 from .common import ComodoCase, unique_domain

@@ -9,7 +9,7 @@ from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
-from ..comodo_client import certificate_matches_csr
+from comodo_client import certificate_matches_csr
 from .common import ComodoCase, TwoWorkersCase, load_migration, unique_domain
 
 

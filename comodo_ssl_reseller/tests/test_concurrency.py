@@ -14,7 +14,7 @@ from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import UserError
 from odoo.tests import common
 
-from ..comodo_client import ComodoClient, build_csr, generate_private_key
+from comodo_client import ComodoClient, build_csr, generate_private_key
 from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, Sandbox, sandbox_url, unique_domain
 
 COMPANY_SETTINGS = ['comodo_api_url', 'comodo_login', 'comodo_password', 'comodo_test_mode']

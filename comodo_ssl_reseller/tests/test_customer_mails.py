@@ -7,7 +7,7 @@ from datetime import datetime
 
 from odoo.tools import convert_file
 
-from ..comodo_client import CollectResult, OrderStatus
+from comodo_client import CollectResult, OrderStatus
 from .common import ComodoCase, TwoWorkersCase, load_migration, unique_domain
 
 VALIDATION_SUBJECT = 'please validate the domain'

@@ -17,7 +17,7 @@ from mock import patch
 from comodo_sandbox.pytest_plugin import SandboxProcess
 from odoo import fields
 
-from ..comodo_client import ComodoClient
+from comodo_client import ComodoClient
 from .common import ComodoCase, SandboxLookups, unique_domain
 
 # Client time-out for the rows where the CA hangs longer than that, then still acts.

@@ -5,7 +5,7 @@ import os
 
 from webserver_rig import shared_rig
 
-from ..deploy.verify import leaf_sha256
+from deploy.verify import leaf_sha256
 from .common import ComodoCase, unique_domain
 
 KINDS = ('nginx', 'apache')

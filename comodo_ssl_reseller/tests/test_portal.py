@@ -3,7 +3,7 @@ from cryptography.hazmat.backends import default_backend
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from ..comodo_client import dcv_instructions
+from comodo_client import dcv_instructions
 from .common import unique_domain
 from .portal_common import PortalCase
 

@@ -25,7 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from ..comodo_client import dcv_instructions, full_chain_pem
+from comodo_client import dcv_instructions, full_chain_pem
 from .browser_common import WAIT, keep_page, start_chromium
 from .common import unique_domain
 from .portal_common import PortalCase

@@ -1,5 +1,5 @@
 """What a customer scripting the portal cannot do to the reseller's account, and what it is told."""
-from ..comodo_client import build_csr, generate_private_key
+from comodo_client import build_csr, generate_private_key
 from .common import unique_domain
 from .portal_common import PortalCase
 

@@ -3,7 +3,7 @@ import os
 
 from webserver_rig import shared_rig
 
-from ..deploy.verify import leaf_sha256
+from deploy.verify import leaf_sha256
 from .common import unique_domain
 from .portal_common import PortalCase
 

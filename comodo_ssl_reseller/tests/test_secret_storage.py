@@ -4,8 +4,8 @@ from cryptography.fernet import Fernet
 from odoo import tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..comodo_client import build_csr, generate_private_key
-from ..deploy import generate_private_key as generate_ssh_key
+from comodo_client import build_csr, generate_private_key
+from deploy import generate_private_key as generate_ssh_key
 from .common import ComodoCase, load_migration, unique_domain
 
 

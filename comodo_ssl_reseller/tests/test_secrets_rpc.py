@@ -7,7 +7,7 @@ answers the right guess as it answers a wrong one.
 """
 import xmlrpc.client
 
-from ..comodo_client import build_csr, generate_private_key
+from comodo_client import build_csr, generate_private_key
 from .common import unique_domain
 from .portal_common import PortalCase
 
@@ -78,13 +78,17 @@ class TestSecretsOverRpc(PortalCase):
                     users.create({'name': login, 'login': login, 'password': login,
                                   'groups_id': [(6, 0, [env.ref(group).id for group in groups])]})
         self.env.cache.invalidate()
+        # login: its user id, authenticated once (each authentication hashes the password anew).
+        self.uids = {}
 
     # -- calling ----------------------------------------------------------------------------------
 
     def _call(self, login, model, method, *args, **kwargs):
         """The answer, or None when the server refused (a Fault is the safe outcome)."""
-        uid = self.xmlrpc_common.authenticate(self.env.cr.dbname, login, login, {})
-        self.assertTrue(uid, 'login %s works' % login)
+        if login not in self.uids:
+            self.uids[login] = self.xmlrpc_common.authenticate(self.env.cr.dbname, login, login, {})
+            self.assertTrue(self.uids[login], 'login %s works' % login)
+        uid = self.uids[login]
         try:
             return self.xmlrpc_object.execute_kw(self.env.cr.dbname, uid, login, model, method,
                                                  list(args), kwargs)

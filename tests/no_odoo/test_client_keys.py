@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 from comodo_client import (CsrInfo, RequestError, build_csr, certificate_matches_csr, check_csr,
                            check_domains, clean_csr, decode_csr, generate_private_key)
 
-ADDON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+ADDON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                          'comodo_ssl_reseller')
 
 

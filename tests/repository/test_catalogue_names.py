@@ -6,7 +6,7 @@ from lxml import etree
 
 from comodo_sandbox.products import PRODUCTS
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CATALOGUE = os.path.join(ROOT, 'comodo_ssl_reseller', 'data', 'comodo_certificate_type_data.xml')
 
 

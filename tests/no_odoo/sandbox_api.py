@@ -1,8 +1,8 @@
-"""Fixtures for the sandbox's own tests: CSRs made with `cryptography`, and plain-requests calls to a
-sandbox (the CA client package is deliberately not used, so these tests read the protocol on their own)."""
+"""What the sandbox's own tests speak to it with: CSRs made with `cryptography`, and plain-requests calls
+to a sandbox (the CA client package is deliberately not used, so these tests read the protocol on their
+own)."""
 from urllib.parse import parse_qs
 
-import pytest
 import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -66,19 +66,3 @@ class SandboxApi(object):
         return self.fields('download/CollectSSL', orderNumber=order_number, queryType=query_type,
                            responseType=3, responseFormat=1, **fields)
 
-
-@pytest.fixture
-def api(comodo_sandbox):
-    """The session's shared sandbox (orders stay pending for an hour unless decided)."""
-    return SandboxApi(comodo_sandbox)
-
-
-@pytest.fixture
-def api_factory(sandbox_factory):
-    """`api_factory(**options)`: a SandboxApi on a sandbox of its own."""
-    return lambda **options: SandboxApi(sandbox_factory(**options))
-
-
-@pytest.fixture
-def make_csr():
-    return build_csr

@@ -7,7 +7,7 @@ import subprocess
 import time
 import xmlrpc.client
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ODOO = os.path.join(ROOT, '.venv', 'bin', 'odoo')
 
 

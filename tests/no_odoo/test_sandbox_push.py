@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import SandboxApi
+from sandbox_api import SandboxApi
 
 PUSH_WAIT_SECONDS = 20
 
