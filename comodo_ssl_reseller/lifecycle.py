@@ -47,6 +47,13 @@ DIGEST_WAITS_FOR = ('draft', 'pending')
 # The Async Manager's list: everything not settled for good, plus billing steps (added by the view).
 ASYNC_MANAGER = ('draft', 'pending', 'timeout', 'error', 'reissue')
 
+# Ordering or validating: the customer waits on the CA's answer (a passing fault is retried by itself).
+AWAITING_CA_ANSWER = ('draft', 'pending')
+# Stopped before any certificate was made (a refused order until it is placed again).
+STOPPED_UNISSUED = ('rejected', 'cancelled', 'error')
+# A certificate was made for the order (an order in a reissue or an expired term still holds its own).
+CERTIFICATE_MADE = ('issued', 'revoked')
+
 # -- the CA work each state needs ------------------------------------------------------------------
 
 CA_WORK = {

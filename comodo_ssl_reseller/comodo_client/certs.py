@@ -62,8 +62,8 @@ def validity(certificate):
 def chain_in_order(leaf, ca_certificates):
     """The CA certificates ordered from the leaf's issuer up to the root.
 
-    The notes do not say in which order CollectSSL lists them ([CD] reverses them), so follow the
-    issuer links instead of trusting the order; anything not on the path is kept at the end.
+    The CA does not document in which order CollectSSL lists them (published clients reverse them), so
+    follow the issuer links instead of trusting the order; anything not on the path is kept at the end.
     """
     remaining = list(ca_certificates)
     ordered = []

@@ -26,22 +26,22 @@ _logger = logging.getLogger(__name__)
 
 COLLECT_PATH = 'download/CollectSSL'
 
-# §2 AutoApplySSL: sectigoweb says N, but [JR], [PY2] and [CD] all send Y; we follow the clients.
+# AutoApplySSL: Sectigo's reference says N, but the published clients all send Y; we follow the clients.
 IS_CUSTOMER_VALIDATED = 'Y'
 
-# Calls documented (or seen in client code) to take test=Y (§1 "Test mode"); sending it to others
+# Calls documented (or seen in published clients) to take test=Y; sending it to others
 # risks -2 "unrecognised argument".
 TEST_FLAG_CALLS = frozenset(['AutoApplySSL', 'AutoRevokeSSL'])
 
-# !AutoRefund's refundReasonCode is 1-11 (§2, [CD]) with no documented meanings: we send one code for
+# !AutoRefund's refundReasonCode is 1-11 with no documented meanings: we send one code for
 # every refund and say why in our own books.
 REFUND_REASON_CODE = 1
-# -18 is SiteLock's "already refunded" (§3): a repeated refund whose answer was lost is done.
+# -18 is SiteLock's "already refunded": a repeated refund whose answer was lost is done.
 ALREADY_REFUNDED = -18
-# WebHostReport pages: the notes give no maximum ([CD] asks for 10 at a time).
+# WebHostReport pages: the CA documents no maximum (a published client asks for 10 at a time).
 REPORT_PAGE_SIZE = 100
 
-# WebHostReport's request fields (§2), so that a misspelt filter fails here, not as a CA -2.
+# WebHostReport's documented request fields, so that a misspelt filter fails here, not as a CA -2.
 REPORT_FILTERS = frozenset([
     'notBefore', 'notAfter', 'firstResultNo', 'lastResultNo', 'organizationName', 'fqdn',
     'orderNumber', 'foreignOrderNumber', 'certificateID', 'certificateStatusCode',

@@ -4,8 +4,8 @@ Amounts are Decimal, in the reseller account's currency (the CA writes no curren
 """
 from decimal import Decimal, InvalidOperation
 
-# How WebHostReport marks an order whose charge !AutoRefund gave back. The notes do not say; the
-# sandbox reports it as the order's status, and this is the one place that reads it.
+# How WebHostReport marks an order whose charge !AutoRefund gave back. The CA does not document it;
+# the sandbox reports it as the order's status, and this is the one place that reads it.
 REFUNDED_ORDER_STATUS = 'refunded'
 
 

@@ -1,4 +1,4 @@
-"""Domain control validation: what the customer must publish for each method (§5 of the notes)."""
+"""Domain control validation: what the customer must publish for each method."""
 import hashlib
 import re
 
@@ -8,8 +8,8 @@ from .results import DcvInstructions
 
 DCV_METHODS = ('EMAIL', 'HTTP_CSR_HASH', 'HTTPS_CSR_HASH', 'CNAME_CSR_HASH')
 
-# The CA's name in the HTTP file's second line and at the end of the CNAME target. The notes give
-# 'comodoca.com' (legacy) and 'sectigo.com' (current docs, [PY2], xolphin); whether the CA still
+# The CA's name in the HTTP file's second line and at the end of the CNAME target. Sectigo has used
+# 'comodoca.com' (legacy) and 'sectigo.com' (current docs and published clients); whether the CA still
 # accepts the legacy one is unconfirmed, so use the current one.
 DCV_CA_DOMAIN = 'sectigo.com'
 
@@ -24,7 +24,7 @@ def check_dcv_method(method):
 
 
 def check_unique_value(unique_value):
-    """uniqueValue is up to 20 letters and digits (§5); None means none is sent."""
+    """uniqueValue is up to 20 letters and digits (the CA refuses others); None means none is sent."""
     if unique_value is not None and not _UNIQUE_VALUE.match(unique_value):
         raise ValueError('uniqueValue must be 1-20 letters or digits, not %r' % (unique_value,))
 

@@ -44,10 +44,10 @@ class RequestError(ComodoError):
     """The order as asked cannot be done: the customer must change something."""
 
 
-# The only place that knows which CA code belongs to which family (§3 of the protocol notes).
+# The only place that knows which CA code belongs to which family (the CA's published error codes).
 # -20/-21/-22 (rejected, revoked, awaiting payment) are deliberately absent: CollectSSL turns them
 # into statuses and AutoRevokeSSL treats -20/-21 as "already done"; anywhere else they stay plain
-# ComodoError, as do -90, -91, -160 and any code the notes do not list.
+# ComodoError, as do -90, -91, -160 and any code the CA does not document.
 _FAMILY_BY_CODE = {}
 _FAMILY_BY_CODE.update(dict.fromkeys((
     -14,   # unknown server error, documented as retryable
@@ -70,7 +70,7 @@ _FAMILY_BY_CODE.update(dict.fromkeys(
     RequestError))
 
 
-# The SOAP Certificate Manager (EPKIManagerSSL, §6 of the notes) numbers its codes in the same
+# The SOAP Certificate Manager (EPKIManagerSSL) numbers its codes in the same
 # space but not always with the same meaning: -35/-36 are "bad server type"/"bad term" there (the
 # form API's "CN is an IP"/"already expired"), -40 is "invalid ID" (the form API's "key
 # compromised"). Hence its own table; codes that mean the same thing in both (-10..-14, -16) get
@@ -95,7 +95,7 @@ _SOAP_FAMILY_BY_CODE.update(dict.fromkeys((
 _SOAP_FAMILY_BY_CODE.update(dict.fromkeys((
     -10, -11, -12, -13,  # CSR undecodable, unsupported algorithm, bad signature, key size
     -31,   # bad e-mail address
-    -32,   # phrases differ (the phrase is ours; kept with -31 as the notes group them)
+    -32,   # phrases differ (the phrase is ours; kept with -31 as the CA's documents group them)
     -40,   # invalid (certificate) ID
     -110,  # domain not allowed for the customer
     -111,  # domain not allowed for the organisation

@@ -12,7 +12,7 @@ class OrderStatus(object):
     AWAITING_PAYMENT = 'awaiting_payment'
 
 
-# CollectSSL status codes that are answers, not errors (§2 CollectSSL). 1 means issued but not
+# CollectSSL status codes that are answers, not errors. 1 means issued but not
 # attached to this response; 0 means "not decided yet, poll later".
 COLLECT_STATUS_BY_CODE = {
     2: OrderStatus.ISSUED,

@@ -1,4 +1,4 @@
-"""The SOAP Certificate Manager backend (`EPKIManagerSSL`, §6 of the protocol notes), through zeep.
+"""The SOAP Certificate Manager backend (`EPKIManagerSSL`), through zeep.
 
 It offers the narrow interface of the form backend (client.ComodoClient) that the Odoo side uses,
 with the same result types (results.py) and the same error families (errors.py, with the SOAP code
@@ -44,7 +44,7 @@ FORMAT_PEM_BUNDLE = 0
 # enroll's serverType: -1 is "other", as the form backend's serverSoftware default.
 SERVER_TYPE_OTHER = -1
 
-# The notes' meanings of the codes (§6), used as the message since the SOAP answers carry none.
+# The codes' documented meanings, used as the message since the SOAP answers carry none.
 SOAP_CODE_MESSAGES = {
     -10: 'CSR cannot be decoded',
     -11: 'unsupported key algorithm',
@@ -87,10 +87,11 @@ class ComodoSoapClient(CaBackend):
     """Talks to the Certificate Manager SOAP service (EPKIManagerSSL) for one customer account.
 
     wsdl_url: e.g. `https://cert-manager.com/ws/EPKIManagerSSL?wsdl`; the calls go to the same URL
-    without its query string (§6), whatever address the WSDL states. customer_login_uri is the
-    slug of `/customer/<slug>`; org_id and secret_key are enroll's organisation ID and secret.
-    `timeout` (seconds) applies to loading the WSDL and to each call. The WSDL is loaded on the
-    first call, not here, so building a client never touches the network. Not thread-safe.
+    without its query string (the service's documented endpoint), whatever address the WSDL
+    states. customer_login_uri is the slug of `/customer/<slug>`; org_id and secret_key are
+    enroll's organisation ID and secret. `timeout` (seconds) applies to loading the WSDL and to
+    each call. The WSDL is loaded on the first call, not here, so building a client never touches
+    the network. Not thread-safe.
     """
 
     # See find_order: an order placed by an attempt whose answer was lost cannot be found again.
@@ -286,7 +287,7 @@ class ComodoSoapClient(CaBackend):
                 terms = _field(item, 'terms') or []
                 types[type_id] = {
                     'id': type_id,
-                    # Sent back exactly as given: names may carry trailing spaces (§6).
+                    # Sent back exactly as given: the CA's names may carry trailing spaces.
                     'name': _field(item, 'name') or '',
                     'terms': list(terms) if isinstance(terms, (list, tuple)) else [terms],
                 }

@@ -1,4 +1,4 @@
-"""Reading the CA's answers, in both text styles, into typed results (§1-§2 of the notes).
+"""Reading the CA's answers, in both text styles, into typed results.
 
 Style 0 is newline text: line 1 a status, then a message (status < 0) or positional values.
 Style 1 is URL-encoded `errorCode=0&key=value...`, where a repeated key (caCertificate) becomes a
@@ -17,7 +17,7 @@ from .results import (COLLECT_STATUS_BY_CODE, CollectResult, PlacedOrder, Report
 
 _logger = logging.getLogger(__name__)
 
-# WebHostReport's status key is unconfirmed (§2: "errorCode or error_code"): accept both.
+# WebHostReport's status key is spelt both ways in the CA's documents (errorCode, error_code): accept both.
 ERROR_CODE_KEYS = ('errorCode', 'error_code')
 
 _INTEGER = re.compile(r'^-?\d+$')
@@ -94,7 +94,7 @@ def read_placed_order(response, sent_unique_value=None):
 def read_replaced_order(response, order_number, sent_unique_value=None):
     """PlacedOrder from AutoReplaceSSL, which keeps the order's number and states no cost.
 
-    Style 0 lines, in the order §2 lists the fields: status, certificateID, expectedDeliveryTime
+    Style 0 lines, in the order the CA documents them: status, certificateID, expectedDeliveryTime
     (ignored), then uniqueValue if one was sent.
     """
     raise_for_code(response)
@@ -115,7 +115,7 @@ def read_collect(response, csr_pem=None):
     raise_for_code(response, accepted_codes=COLLECT_STATUS_BY_CODE)
     status = COLLECT_STATUS_BY_CODE.get(response.code)
     if status is None:
-        # A positive code the notes do not list: nobody knows what it means yet.
+        # A positive code the CA does not document: nobody knows what it means yet.
         raise ComodoError('CollectSSL answered the unknown status %s.' % response.code,
                           code=response.code)
     not_before = not_after = fqdn = serial = None

@@ -11,7 +11,7 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
-from .. import lifecycle
+from .. import customer_words, lifecycle
 from ..comodo_client import MAX_CSR_BYTES, ComodoError, RequestError, TransientError
 from ..comodo_client.keys import normalise_domain
 from ..models.comodo_certificate_order import DCV_METHOD_SELECTION
@@ -33,37 +33,15 @@ _logger = logging.getLogger(__name__)
 
 
 def state_words():
-    """The order's status in plain words (a function: translated when the page is rendered)."""
-    return {
-        'awaiting_payment': _('Waiting for your payment: we order the certificate once its invoice is paid.'),
-        'draft': _('We are ordering your certificate from the certificate authority.'),
-        'pending': _('Ordered. The certificate authority is checking that you control the domain.'),
-        'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
-        'error': _('The certificate authority could not take the order.'),
-        'issued': _('Issued: your certificate is ready to install.'),
-        'rejected': _('The certificate authority rejected the request: you owe nothing for it (its invoice is '
-                      'cancelled or credited).'),
-        'cancelled': _('Cancelled. You have not been charged.'),
-        'revoked': _('Revoked: this certificate is no longer trusted.'),
-        'reissue': _('A new certificate is being made for you, free, inside the term you paid for.'),
-        'expired': _('Expired: the term has ended.'),
-    }
+    """The order's status in plain words, by state (a function: translated when the page is rendered)."""
+    return {state: _(words) for state, words in customer_words.STATES.items()}
 
 
 def notice_words():
     """What a finished action says on the certificate's page, by the code its redirect carries
     (?message=...). Only these sentences are ever shown: an unknown code shows nothing, and no text
     of the address reaches the page."""
-    return {
-        'dcv_resent': _('Validation email sent again.'),
-        'dcv_changed': _('Validation method changed.'),
-        'domain_fixed': _('Domain corrected: validate the new domain below.'),
-        'reissue_started': _('A new key and certificate are on their way; the current certificate works '
-                             'until then.'),
-        'revoked': _('Certificate revoked.'),
-        'auto_renew_on': _('Auto-renewal turned on.'),
-        'auto_renew_off': _('Auto-renewal turned off.'),
-    }
+    return {code: _(words) for code, words in customer_words.NOTICES.items()}
 
 
 class CertificatePortal(CustomerPortal):
@@ -204,45 +182,38 @@ class CertificatePortal(CustomerPortal):
 
     def _timeline_steps(self, order):
         state = order.state
-        steps = [(_('Ordered'), order.placed_at or order.create_date, 'done' if order.placed_at else 'current')]
-        if state in ('rejected', 'cancelled', 'error'):
-            label = {'rejected': _('Rejected'), 'cancelled': _('Cancelled'), 'error': _('Order refused')}[state]
-            steps.append((label, order.write_date, 'failed'))
+        steps = [(_(customer_words.TIMELINE_ORDERED), order.placed_at or order.create_date,
+                  'done' if order.placed_at else 'current')]
+        if state in lifecycle.STOPPED_UNISSUED:
+            steps.append((_(customer_words.TIMELINE_ENDS[state]), order.write_date, 'failed'))
             return steps
         waiting = state in lifecycle.WAITING_FOR_CA
-        steps.append((_('Validation pending'), order.placed_at,
+        steps.append((_(customer_words.TIMELINE_VALIDATION), order.placed_at,
                       'current' if waiting else ('done' if order.placed_at else 'todo')))
         # A term whose certificate is being reissued or has expired was issued all the same.
-        steps.append((_('Issued'), order.issued_at,
-                      'done' if state in ('issued', 'revoked') or order.certificate_id else 'todo'))
+        steps.append((_(customer_words.TIMELINE_ISSUED), order.issued_at,
+                      'done' if state in lifecycle.CERTIFICATE_MADE or order.certificate_id else 'todo'))
         if state == 'revoked':
-            steps.append((_('Revoked'), order.write_date, 'failed'))
+            steps.append((_(customer_words.TIMELINE_ENDS[state]), order.write_date, 'failed'))
         return steps
 
     def _delay_notice(self, order):
         """Customer words for a passing CA failure; staff see the CA's code in the chatter."""
-        if order.transient_failures and order.state in ('draft', 'pending'):
-            if order.state == 'draft':
-                return _('The certificate authority could not take the order yet; we retry automatically.')
-            return _('The certificate authority could not be reached just now; we check again automatically.')
+        if order.transient_failures and order.state in lifecycle.AWAITING_CA_ANSWER:
+            return _(customer_words.DELAYS[lifecycle.ca_work(order.state)])
         return ''
 
     def _next_step(self, order):
         """What the customer must do now, in words."""
         if order.state == 'pending':
             if order._domains_validated_by_account():
-                return _('Nothing: we validate the domain with the certificate authority for you.')
-            if order.dcv_method == 'EMAIL':
-                return _('Open the validation email sent to %s and follow its link.') % order.dcv_email
-            if order.dcv_method == 'CNAME_CSR_HASH':
-                return _('Add the DNS record below; the certificate authority checks it by itself.')
-            return _('Publish the file below on your web site; the certificate authority fetches it by itself.')
+                return _(customer_words.NEXT_STEP_VALIDATED_FOR_YOU)
+            words = _(customer_words.NEXT_STEP_BY_DCV_METHOD.get(order.dcv_method, customer_words.NEXT_STEP_FILE))
+            return words % order.dcv_email if order.dcv_method == 'EMAIL' else words
         if order.state == 'issued':
-            return _('Download your certificate below, or ask us to install it.')
+            return _(customer_words.NEXT_STEP_ISSUED)
         if order.state == 'error':
-            # The CA's own words may be about the reseller's account: staff see them, not customers.
-            return _('Contact us (%s): we could not order this certificate as it is.') % self._company_contact(
-                order.company_id)
+            return _(customer_words.NEXT_STEP_REFUSED) % self._company_contact(order.company_id)
         return ''
 
     # -- buying ------------------------------------------------------------------------------------

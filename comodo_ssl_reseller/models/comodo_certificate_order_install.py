@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .. import customer_words
 from ..groups import SSL_MANAGERS, SSL_USERS
 
 
@@ -101,41 +102,32 @@ class ComodoCertificateOrder(models.Model):
         return hosted._install_folder_of(target) if hosted else False
 
     def _install_words(self):
-        """What the portal tells the customer about its site, in plain words: (tone, text), tone
-        a Bootstrap alert kind; None when nothing was installed. Called on the order as sudo."""
+        """What the portal tells the customer about its site, in plain words (customer_words.py):
+        (tone, text), tone a Bootstrap alert kind; None when nothing was installed. Called on the
+        order as sudo."""
         latest = self.install_ids.filtered(lambda install: install.state not in ('superseded', 'skipped'))[:1]
         if not latest:
             return None
         if latest.purpose == 'restore':
-            if latest.state == 'rolled_back':
-                return 'info', _('The certificate your site had before was put back.')
-            return 'warning', _('We are putting back the certificate your site had before.')
-        if latest.state == 'verified' and latest.purpose == 'temporary':
-            return 'info', _('A temporary certificate is on your site while the certificate authority '
-                             'checks your domain. Browsers warn about it; the real certificate replaces '
-                             'it automatically once issued.')
+            return self._told(customer_words.INSTALL_RESTORED if latest.state == 'rolled_back'
+                              else customer_words.INSTALL_RESTORING)
         if latest.state == 'verified':
-            return 'success', _('Installed on your site and verified: your web server serves this certificate.')
+            return self._told(customer_words.INSTALL_TEMPORARY if latest.purpose == 'temporary'
+                              else customer_words.INSTALL_VERIFIED)
         if latest.state == 'postponed':
-            return 'warning', _('We could not reach your web server yet; we will try again at %s (UTC).') % (
-                latest.next_try_at)
+            return self._told(customer_words.INSTALL_POSTPONED, latest.next_try_at)
         if latest.state in ('failed', 'rolled_back'):
-            return 'danger', _('We could not install the certificate on your site: %s Your site keeps '
-                               'the certificate it had before.') % self._install_failure_words(latest.failed_step)
-        return 'info', _('Being installed on your site.')
+            return self._told(customer_words.INSTALL_FAILED, self._install_failure_words(latest.failed_step))
+        return self._told(customer_words.INSTALL_UNDERWAY)
+
+    def _told(self, tone_and_words, *values):
+        """(tone, words translated into the reader's language, `values` put in)."""
+        tone, words = tone_and_words
+        return tone, (_(words) % values if values else _(words))
 
     def _install_failure_words(self, step):
         """The step that failed, as a customer would say it."""
-        if step == 'stage':
-            return _('the certificate files could not be written on your web server.')
-        if step == 'validate':
-            return _('your web server did not accept the new certificate.')
-        if step == 'activate':
-            return _('your web server did not reload.')
-        if step == 'verify':
-            return _('your web server did not serve the new certificate after reloading.')
-        return _('we could not connect to your web server, or its configuration did not pass its own '
-                 'check before we changed anything.')
+        return _(customer_words.INSTALL_FAILED_STEPS.get(step, customer_words.INSTALL_FAILED_BEFORE_CHANGE))
 
     @api.multi
     def action_reinstall(self):

@@ -3,10 +3,10 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..deploy import (KINDS, DeployError, DeployTarget, check_connection, describe_private_key,
                       fetch_host_key, generate_private_key)
+from ..groups import SSL_USERS
 
 KIND_SELECTION = [('nginx', 'nginx'), ('apache', 'Apache')]
 assert {code for code, _label in KIND_SELECTION} == set(KINDS)
-SSL_USERS = 'comodo_ssl_reseller.group_ssl_user'
 MASK = '\u2022\u2022\u2022\u2022'
 
 

@@ -240,7 +240,9 @@ class ResCompany(models.Model):
                           timeout=self.comodo_timeout)
         return connection
 
-    # -- the CA as a vendor (issue 16) ---------------------------------------------------------------
+    # -- the CA as a vendor -------------------------------------------------------------------------
+    # Its charges become vendor bills, so that a certificate's margin is what the customer paid less
+    # what the CA kept.
     comodo_ca_partner_id = fields.Many2one(
         'res.partner', string='CA Vendor',
         help='The partner the CA charges come from (e.g. Sectigo Ltd): each charge is a line on '

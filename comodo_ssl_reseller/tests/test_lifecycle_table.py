@@ -11,7 +11,7 @@ from mock import patch
 
 from odoo.tools.safe_eval import safe_eval
 
-from .. import lifecycle
+from .. import customer_words, lifecycle
 from .common import ComodoCase, unique_domain
 
 ADDON = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -61,6 +61,16 @@ class TestLifecycleTable(ComodoCase):
         self.assertEqual(leaving_final, [])
         field = self.env['comodo.certificate.order']._fields['state']
         self.assertEqual([code for code, _label in field.selection], [code for code, _label in lifecycle.STATES])
+
+    def test_the_customer_has_words_for_every_state_the_portal_shows(self):
+        self.assertEqual(set(customer_words.STATES), set(lifecycle.STATE_LABELS))
+        # The timeline ends in a step of its own where the order stopped, or was revoked.
+        self.assertEqual(set(customer_words.TIMELINE_ENDS), set(lifecycle.STOPPED_UNISSUED) | {'revoked'})
+        # A passing fault is explained by the CA work retried, in every state the customer waits in.
+        self.assertEqual({lifecycle.ca_work(state) for state in lifecycle.AWAITING_CA_ANSWER},
+                         set(customer_words.DELAYS))
+        methods = self.env['comodo.certificate.order']._fields['dcv_method'].selection
+        self.assertEqual(set(customer_words.NEXT_STEP_BY_DCV_METHOD), {code for code, _label in methods})
 
     # -- the screens -------------------------------------------------------------------------------
 

@@ -1,0 +1,94 @@
+"""What the customer reads about a certificate order, in one place: plain words, never CA codes or
+internals (staff get the detail in the chatter). Keyed by the states and groups of lifecycle.py and
+by the installation's steps.
+
+Plain Python (no Odoo import): the words are only marked for translation here (`_` below returns
+them unchanged, and Odoo's export of the module's terms finds them); the portal and the order
+translate them with Odoo's own `_` when they show them, in the reader's language.
+"""
+
+
+def _(text):
+    """Marks `text` for translation; the caller translates it when it is shown."""
+    return text
+
+
+# The order's status, by state.
+STATES = {
+    'awaiting_payment': _('Waiting for your payment: we order the certificate once its invoice is paid.'),
+    'draft': _('We are ordering your certificate from the certificate authority.'),
+    'pending': _('Ordered. The certificate authority is checking that you control the domain.'),
+    'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
+    'error': _('The certificate authority could not take the order.'),
+    'issued': _('Issued: your certificate is ready to install.'),
+    'rejected': _('The certificate authority rejected the request: you owe nothing for it (its invoice is '
+                  'cancelled or credited).'),
+    'cancelled': _('Cancelled. You have not been charged.'),
+    'revoked': _('Revoked: this certificate is no longer trusted.'),
+    'reissue': _('A new certificate is being made for you, free, inside the term you paid for.'),
+    'expired': _('Expired: the term has ended.'),
+}
+
+# What a finished action says on the certificate's page, by the code its redirect carries.
+NOTICES = {
+    'dcv_resent': _('Validation email sent again.'),
+    'dcv_changed': _('Validation method changed.'),
+    'domain_fixed': _('Domain corrected: validate the new domain below.'),
+    'reissue_started': _('A new key and certificate are on their way; the current certificate works '
+                         'until then.'),
+    'revoked': _('Certificate revoked.'),
+    'auto_renew_on': _('Auto-renewal turned on.'),
+    'auto_renew_off': _('Auto-renewal turned off.'),
+}
+
+# A passing CA failure while the customer waits on the CA's answer, by the CA work being retried.
+DELAYS = {
+    'place': _('The certificate authority could not take the order yet; we retry automatically.'),
+    'check': _('The certificate authority could not be reached just now; we check again automatically.'),
+}
+
+# The timeline's steps, and the step that ends it where the order stopped (by state).
+TIMELINE_ORDERED = _('Ordered')
+TIMELINE_VALIDATION = _('Validation pending')
+TIMELINE_ISSUED = _('Issued')
+TIMELINE_ENDS = {
+    'rejected': _('Rejected'),
+    'cancelled': _('Cancelled'),
+    'error': _('Order refused'),
+    'revoked': _('Revoked'),
+}
+
+# What the customer must do now.
+NEXT_STEP_VALIDATED_FOR_YOU = _('Nothing: we validate the domain with the certificate authority for you.')
+NEXT_STEP_FILE = _('Publish the file below on your web site; the certificate authority fetches it by itself.')
+NEXT_STEP_BY_DCV_METHOD = {
+    'EMAIL': _('Open the validation email sent to %s and follow its link.'),
+    'CNAME_CSR_HASH': _('Add the DNS record below; the certificate authority checks it by itself.'),
+    'HTTP_CSR_HASH': NEXT_STEP_FILE,
+    'HTTPS_CSR_HASH': NEXT_STEP_FILE,
+}
+NEXT_STEP_ISSUED = _('Download your certificate below, or ask us to install it.')
+# The CA's own words may be about the reseller's account: staff see them, not customers.
+NEXT_STEP_REFUSED = _('Contact us (%s): we could not order this certificate as it is.')
+
+# The certificate on the customer's web server: (tone, words), tone a Bootstrap alert kind.
+INSTALL_RESTORED = ('info', _('The certificate your site had before was put back.'))
+INSTALL_RESTORING = ('warning', _('We are putting back the certificate your site had before.'))
+INSTALL_TEMPORARY = ('info', _('A temporary certificate is on your site while the certificate authority '
+                               'checks your domain. Browsers warn about it; the real certificate replaces '
+                               'it automatically once issued.'))
+INSTALL_VERIFIED = ('success', _('Installed on your site and verified: your web server serves this '
+                                 'certificate.'))
+INSTALL_POSTPONED = ('warning', _('We could not reach your web server yet; we will try again at %s (UTC).'))
+INSTALL_FAILED = ('danger', _('We could not install the certificate on your site: %s Your site keeps '
+                              'the certificate it had before.'))
+INSTALL_UNDERWAY = ('info', _('Being installed on your site.'))
+# The installer's step that failed, as a customer would say it.
+INSTALL_FAILED_STEPS = {
+    'stage': _('the certificate files could not be written on your web server.'),
+    'validate': _('your web server did not accept the new certificate.'),
+    'activate': _('your web server did not reload.'),
+    'verify': _('your web server did not serve the new certificate after reloading.'),
+}
+INSTALL_FAILED_BEFORE_CHANGE = _('we could not connect to your web server, or its configuration did not '
+                                 'pass its own check before we changed anything.')
