@@ -1,9 +1,11 @@
 import logging
 from datetime import datetime, timedelta
 
+import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.addons.queue_job.job import job
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
 from ..comodo_client import ComodoError, OrderStatus, TransientError
 from .. import lifecycle
@@ -163,19 +165,60 @@ class ComodoCertificateOrder(models.Model):
         """Poll Comodo for a batch of due orders, one after another over one connection.
 
         Orders another worker holds, or no longer due (checked since they were queued), are left
-        alone, so that a batch queued twice costs no second call.
+        alone, so that a batch queued twice costs no second call. Each order is checked in a
+        savepoint of its own: a concurrency error on one (another job writing the same sale)
+        undoes that order alone, which a check job of its own asks again, instead of queue_job
+        retrying the whole batch and asking the CA again for every order. A CA that does not
+        answer stops the batch: the orders not yet asked are postponed, so a batch lasts about
+        one client time-out, not one per order, when the CA is down.
         """
         now = fields.Datetime.now()
         orders = self._lock_for_ca(lifecycle.CA_WORK_STATES['check']).filtered(
             lambda order: order.next_check_at and order.next_check_at <= now)
+        checked = self.browse()
         for company in orders.mapped('company_id'):
+            company_orders = orders.filtered(lambda order: order.company_id == company)
             with company._comodo_client() as client:
-                for order in orders.filtered(lambda order: order.company_id == company):
-                    order._poll_ca(client)
-        return _('%d of %d orders checked') % (len(orders), len(self))
+                for index, order in enumerate(company_orders):
+                    checked |= order
+                    error = order._poll_ca_alone(client)
+                    if isinstance(error, TransientError):
+                        company_orders[index + 1:]._postpone_unasked(error)
+                        break
+        return _('%d of %d orders checked; %d postponed unasked (Comodo did not answer)') % (
+            len(checked), len(self), len(orders - checked))
+
+    def _poll_ca_alone(self, client):
+        """_poll_ca in a savepoint, the recomputations it causes included; returns the client's
+        error, if any. A concurrency error undoes this order's check alone and queues a check job
+        of its own for it (the CA is asked again: nothing is lost)."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                error = self._poll_ca(client)
+                self.recompute()
+            return error
+        except psycopg2.OperationalError as error:
+            if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise
+            # The savepoint undid the check in the database: the cache and the pending
+            # recomputations must forget it too.
+            self.env.clear()
+            _logger.info('Certificate order %s: concurrent update while checking (%s); its own '
+                         'check job asks again', self.name, error.pgcode)
+            self._enqueue_ca_work()
+            return None
+
+    def _postpone_unasked(self, error):
+        """Postpone orders of a batch the CA was not asked about, after it failed to answer."""
+        unasked = TransientError(_('not asked, Comodo did not answer an earlier check of the same '
+                                   'batch (%s)') % error, error.code)
+        for order in self:
+            order._postpone(unasked)
 
     def _poll_ca(self, client):
-        """Ask the CA for the order's status (CollectSSL) and act on its answer."""
+        """Ask the CA for the order's status (CollectSSL) and act on its answer; returns the
+        client's error when the call failed (the order is then postponed), else None."""
         self.ensure_one()
         checked = {'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1}
         try:
@@ -184,7 +227,7 @@ class ComodoCertificateOrder(models.Model):
             # Every failure only postpones the order: its status at the CA is not lost.
             self.write(checked)
             self._postpone(error)
-            return
+            return error
         if self._is_replaced_certificate(result):
             # Right after a reissue the CA may still answer with the certificate it replaces.
             checked['next_check_at'] = self._next_regular_check()

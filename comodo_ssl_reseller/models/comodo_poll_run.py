@@ -18,6 +18,7 @@ _logger = logging.getLogger(__name__)
 TIMEOUT_BATCH_SIZE = 100
 # Due orders are checked in jobs of this many, one after another over one connection to the CA:
 # queueing 10,000 orders costs 400 jobs, and the CA's latency, not the job machinery, sets the pace.
+# A batch stops at the first call the CA does not answer, so a CA that is down costs it one time-out.
 CHECK_BATCH_SIZE = 25
 # A run stops taking new steps after this many seconds and a job continues it, so that it fits
 # Odoo's stock limits (limit_time_cpu 60 s, limit_time_real 120 s) whatever the number of orders.

@@ -12,6 +12,7 @@ import time
 from collections import namedtuple
 from datetime import datetime
 
+import psycopg2.extensions
 from mock import patch
 
 from comodo_sandbox.pytest_plugin import SandboxProcess
@@ -184,22 +185,27 @@ class TestFaultMatrix(ComodoCase):
             lambda job: set(orders.ids) <= set(job.record_ids))
         self.assertEqual(len(batch), 1, 'the poll queued one batch of checks for the three orders')
 
-        # The CA goes down after the batch's first check and is back for its third.
+        # The CA goes down after the batch's first check: the batch stops at the refused call and
+        # postpones the order it did not ask yet.
         collect = ComodoClient.collect
-        restart_steps = iter([lambda: None, self.sandbox.stop, self.sandbox.start])
+        restart_steps = iter([lambda: None, self.sandbox.stop])
 
         def collect_across_a_restart(client, *args, **kwargs):
-            next(restart_steps)()
+            next(restart_steps, lambda: None)()
             return collect(client, *args, **kwargs)
         self.addCleanup(self._ensure_running)
         with patch.object(ComodoClient, 'collect', collect_across_a_restart):
             # The batch job's work on these three orders (retries are queued, not run inline).
             orders.with_context(test_queue_job_no_delay=False)._job_check_due()
-        refused = orders.filtered(lambda order: order.state == 'pending')
-        self.assertEqual(sorted(orders.mapped('state')), ['issued', 'issued', 'pending'])
+        self.sandbox.start()
+        self.assertEqual(sorted(orders.mapped('state')), ['issued', 'pending', 'pending'])
+        unasked = orders.filtered(lambda order: 'not asked' in (order.last_error or ''))
+        refused = orders.filtered(lambda order: order.state == 'pending') - unasked
+        self.assertEqual((len(refused), len(unasked)), (1, 1))
         self.assertIn('could not reach the CA', refused.last_error)
 
-        refused._job_check()  # its retry job
+        for order in refused | unasked:
+            order._job_check()  # their retry jobs, the CA back
         self.assertEqual(orders.mapped('state'), ['issued'] * 3, 'no status lost across the restart')
         self.assertEqual([len(self._ca_orders(order)) for order in orders], [1, 1, 1])
 
@@ -218,3 +224,91 @@ class TestFaultMatrix(ComodoCase):
         self.assertEqual(order.state, 'issued')
         self.assertEqual(len(self.sandbox.find_calls('CollectSSL', order.ca_order_number)), 3,
                          'placing, the lost check and the one that counted')
+
+    # -- a poll batch ------------------------------------------------------------------------------
+
+    def _placed_and_due(self, count):
+        """`count` pending orders the CA has issued, due for a check; the calls log emptied."""
+        orders = self.env['comodo.certificate.order']
+        for _index in range(count):
+            orders |= self._buy_queued(unique_domain('never'))
+        for order in orders:
+            order._job_place()
+            self.sandbox.approve(order.ca_order_number)
+        self._make_due(orders)
+        self.sandbox.reset_calls()
+        return orders
+
+    def _assert_retry_at_next_check(self, order, kind='_job_check'):
+        retry = self.env['queue.job'].search([('identity_key', '=', order._ca_work_identity_key())])
+        self.assertEqual((len(retry), retry.method_name), (1, kind), '%s: a check job of its own' % order.name)
+        return retry
+
+    def test_a_concurrency_error_in_a_batch_undoes_that_order_alone(self):
+        orders = self._placed_and_due(3)
+        conflicted = orders[1]
+        deliver = type(conflicted)._deliver_sale_line
+        conflicts = []
+
+        def deliver_meeting_a_billing_job(order):
+            # Another server's billing job wrote the same sale meanwhile: PostgreSQL refuses this
+            # transaction's update of it (once; the job is then done).
+            deliver(order)
+            if order == conflicted and not conflicts:
+                conflicts.append(order.id)
+                order.env.cr.execute("""DO $$ BEGIN RAISE EXCEPTION 'could not serialize access due to
+                    concurrent update' USING ERRCODE = 'serialization_failure'; END $$""")
+
+        def run_as_queue_job(batch):
+            # queue_job retries a job whose transaction met a concurrency error, whole.
+            try:
+                with self.cr.savepoint():
+                    batch._job_check_due()
+            except psycopg2.extensions.TransactionRollbackError:
+                batch.env.clear()
+                batch._job_check_due()
+
+        with patch.object(type(conflicted), '_deliver_sale_line', deliver_meeting_a_billing_job):
+            run_as_queue_job(orders.with_context(test_queue_job_no_delay=False))
+        self.assertEqual(conflicts, [conflicted.id], 'the conflict happened')
+        self.assertEqual(self.sandbox.call_counts().get('CollectSSL'), 3, 'the CA was asked once per order')
+        others = orders - conflicted
+        self.assertEqual(others.mapped('state'), ['issued', 'issued'])
+        self.assertEqual(others.mapped('sale_line_id.qty_delivered'), [1.0, 1.0])
+        self.assertEqual((conflicted.state, conflicted.certificate_id.id, conflicted.sale_line_id.qty_delivered),
+                         ('pending', False, 0.0), "the conflicted order's check was undone, all of it")
+        self._assert_retry_at_next_check(conflicted)
+
+        conflicted._job_check()  # its own check job
+        self.assertEqual((conflicted.state, conflicted.sale_line_id.qty_delivered), ('issued', 1.0),
+                         'nothing lost')
+        self.assertEqual(self.sandbox.call_counts().get('CollectSSL'), 4)
+
+    def test_a_batch_stops_at_the_first_time_out(self):
+        orders = self._placed_and_due(3)
+        self.company.comodo_timeout = SHORT_TIMEOUT
+        # The CA hangs for every call: it is down.
+        self.sandbox.plan_fault('hang', action='CollectSSL', seconds=HANG_SECONDS, count=len(orders))
+        orders.with_context(test_queue_job_no_delay=False)._job_check_due()
+        self.sandbox.clear_faults()
+        self._wait_for_the_hung_call()
+        self.company.comodo_timeout = 10
+        self.assertEqual(self.sandbox.call_counts().get('CollectSSL'), 1, 'one call: the batch stopped')
+
+        # Placing made one check; the check that timed out is the second.
+        first = orders.filtered(lambda order: order.attempts == 2)
+        unasked = orders - first
+        self.assertEqual((len(first), unasked.mapped('attempts')), (1, [1, 1]), 'the others were not asked')
+        self.assertIn('no answer from the CA within', first.last_error)
+        for order in orders:
+            self.assertEqual((order.state, order.transient_failures), ('pending', 1), order.name)
+            wait = (fields.Datetime.from_string(order.next_check_at) - datetime.utcnow()).total_seconds()
+            self.assertAlmostEqual(wait, FIRST_RETRY_SECONDS, delta=60, msg='%s: backoff' % order.name)
+            self.assertEqual(self._assert_retry_at_next_check(order).eta, order.next_check_at)
+        for order in unasked:
+            self.assertIn('not asked', order.last_error)
+
+        for order in orders:
+            order._job_check()  # the retry jobs, once the CA is back
+        self.assertEqual(orders.mapped('state'), ['issued'] * 3, 'nothing lost')
+        self.assertEqual([len(self._ca_orders(order)) for order in orders], [1, 1, 1])
