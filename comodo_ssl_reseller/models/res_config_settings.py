@@ -81,7 +81,7 @@ class ResConfigSettings(models.TransientModel):
         self.env.user.notify_info(result, title=_('Comodo SSL'))
         return True
 
-    # -- the CA as a vendor (issue 16) ---------------------------------------------------------------
+    # -- the CA as a vendor: its charges become vendor bills ------------------------------------------
     comodo_ca_partner_id = fields.Many2one(related='company_id.comodo_ca_partner_id')
     comodo_ca_currency_id = fields.Many2one(related='company_id.comodo_ca_currency_id')
     comodo_refund_window_days = fields.Integer(related='company_id.comodo_refund_window_days')
