@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from odoo import fields
 
-from .common import ComodoCase, unique_domain
+from .common import ComodoCase, load_migration, unique_domain
 from .test_certificate_term import day, lifetime_days
 
 
@@ -92,13 +92,6 @@ class TestReissuePoint(ComodoCase):
         self.assertEqual(replaced_after_days(certificates), [31] * 4)
         self.assertEqual(as_datetime(certificates[-1].valid_from), day('2029-08-04'))
 
-    def test_a_certificate_the_term_ends_with_is_never_replaced(self):
-        order = self._buy_two_years_on('2029-04-02')
-        order.term_ends_at = order.valid_until  # the term's last certificate
-        self._daily_cron(as_datetime(order.valid_until) - timedelta(days=1))
-        self.assertEqual(order.state, 'issued')
-        self.assertEqual(self.sandbox.find_calls('AutoReplaceSSL', order.ca_order_number), [])
-
     def test_a_short_certificate_keeps_the_companys_days_to_retry_but_serves_half_its_life(self):
         order = self._buy_two_years_on('2029-04-02')
         starts = as_datetime(order.valid_from)
@@ -108,3 +101,14 @@ class TestReissuePoint(ComodoCase):
             order.valid_until = fields.Datetime.to_string(starts + timedelta(days=days_of_life))
             self.assertEqual(as_datetime(order.reissue_due_at),
                              starts + replaced_after, (days_of_life, retry_days))
+
+    def test_migration_moves_the_old_default_to_the_new_one_and_keeps_a_chosen_number(self):
+        order = self._buy_two_years_on('2029-04-02')
+        other_company = self.env['res.company'].create({'name': 'Reissues 12 days ahead', 'comodo_reissue_days': 12})
+        self.company.comodo_reissue_days = 30  # the old default, under which a 47-day certificate
+        self.assertEqual(order.reissue_due_at[:10], '2029-04-25')  # would be replaced half way in
+
+        load_migration('11.0.1.5.0', 'post-reissue-point').migrate(self.env.cr, '11.0.1.4.0')
+        self.env['res.company'].invalidate_cache()
+        self.assertEqual((self.company.comodo_reissue_days, other_company.comodo_reissue_days), (7, 12))
+        self.assertEqual(order.reissue_due_at[:10], '2029-05-03', 'two thirds into 47 days, computed again')
