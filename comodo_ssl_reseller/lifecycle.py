@@ -136,6 +136,27 @@ def backoff(failures, longest):
     return min(RETRY_FIRST_DELAY * (2 ** min(max(failures, 1) - 1, 20)), longest)
 
 
+# -- when a certificate is replaced inside its term ------------------------------------------------
+
+# A certificate is replaced two thirds into its life: its last third is the time to retry a reissue
+# that fails (the CA, the validation, the installation) while it still serves. A fixed number of days
+# before expiry would replace a 47-day certificate after 17 days, or leave a long one no time.
+REISSUE_AT_FRACTION_OF_LIFE = 2.0 / 3
+# Yet never so late that fewer than the company's retry days are left, except that a certificate
+# is kept for the first half of its life whatever its length.
+REISSUE_NEVER_BEFORE_FRACTION_OF_LIFE = 0.5
+
+
+def reissue_due_at(valid_from, valid_until, retry_days):
+    """When a certificate valid from `valid_from` until `valid_until` (datetimes) is reissued: two
+    thirds into its life, or earlier when that would leave fewer than `retry_days` days, but never
+    before half its life."""
+    life = valid_until - valid_from
+    latest = valid_from + life * REISSUE_AT_FRACTION_OF_LIFE
+    earliest = valid_from + life * REISSUE_NEVER_BEFORE_FRACTION_OF_LIFE
+    return max(earliest, min(latest, valid_until - timedelta(days=retry_days)))
+
+
 # -- job channels ----------------------------------------------------------------------------------
 
 # Calls to the CA: the channel's capacity is how many may be in flight at once.

@@ -39,6 +39,11 @@ class ComodoCertificateOrder(models.Model):
         help='Invoice the next term before this one ends; Comodo is ordered from once it is paid.')
     renewal_of_id = fields.Many2one('comodo.certificate.order', string='Renewal Of', readonly=True,
                                     copy=False, index=True, ondelete='restrict')
+    reissue_due_at = fields.Datetime(
+        string='Reissue Due', compute='_compute_reissue_due_at', store=True, readonly=True, copy=False,
+        help='Two thirds into the certificate\'s life, leaving the rest of it to retry (at least the '
+             'company\'s retry days, never before half its life): when the daily cron starts its '
+             'reissue, if the term runs longer than the certificate.')
     renewal_ids = fields.One2many('comodo.certificate.order', 'renewal_of_id', string='Renewal',
                                   readonly=True)
     renewal_state = fields.Selection(
@@ -59,6 +64,14 @@ class ComodoCertificateOrder(models.Model):
         for order in self:
             order.term_ends_at = order.term_starts_at and fields.Datetime.to_string(
                 fields.Datetime.from_string(order.term_starts_at) + timedelta(days=order.term_id.days))
+
+    @api.depends('valid_from', 'valid_until', 'company_id.comodo_reissue_days')
+    def _compute_reissue_due_at(self):
+        for order in self:
+            order.reissue_due_at = order.valid_from and order.valid_until and fields.Datetime.to_string(
+                lifecycle.reissue_due_at(fields.Datetime.from_string(order.valid_from),
+                                         fields.Datetime.from_string(order.valid_until),
+                                         order.company_id.comodo_reissue_days))
 
     def _inverse_term_ends_at(self):
         # Staff (and tests) who move a term's end move its start with it: the days stay the term's.
@@ -155,17 +168,16 @@ class ComodoCertificateOrder(models.Model):
         return done
 
     def _start_due_reissues(self, now):
-        """Certificates with the company's reissue days left, in a term that runs longer (and has not
-        ended: a term whose end could not be recorded yet is not reissued).
+        """Certificates whose reissue falls due today or before (`reissue_due_at`), in a term that
+        runs longer (and has not ended: a term whose end could not be recorded yet is not reissued).
 
         SKIP LOCKED, and only orders still 'issued': two crons (or a cron and a customer) never
         start two reissues for one term.
         """
         self.env.cr.execute("""
             SELECT o.id FROM comodo_certificate_order o
-              JOIN res_company c ON c.id = o.company_id
              WHERE o.state = 'issued'
-               AND o.valid_until::date <= %s::date + c.comodo_reissue_days
+               AND o.reissue_due_at::date <= %s::date
                AND o.term_ends_at > o.valid_until
                AND o.term_ends_at > %s
                FOR UPDATE OF o SKIP LOCKED""", (fields.Datetime.to_string(now), fields.Datetime.to_string(now)))

@@ -102,9 +102,10 @@ class ResCompany(models.Model):
              'Off: a key is deleted once its customer downloads it (the key or the .pfx file); '
              'customers are told before they buy.')
     comodo_reissue_days = fields.Integer(
-        string='Reissue Days Before Expiry', default=30,
-        help='A certificate with this many days left is reissued (new key, same CA order, free) when '
-             'the term the customer paid for runs longer than it.')
+        string='Reissue at Least Days Before Expiry', default=7,
+        help='A certificate is reissued (new key, same CA order, free) two thirds into its life when '
+             'the term the customer paid for runs longer than it, leaving its last third to retry; '
+             'earlier if that would leave fewer than these days, but never before half its life.')
 
     comodo_renewal_days = fields.Integer(
         string='Invoice Renewals Days Before the Term Ends', default=30,

@@ -74,10 +74,10 @@ class TestCertificateTerm(ComodoCase):
         self.assertEqual(public_key_of(first_key), certificate_public_key(first.certificate_pem))
         ca_order_number = order.ca_order_number
 
-        self._daily_cron('2027-05-20')  # 31 days left: not yet
+        self._daily_cron('2027-04-13')  # 132 days into a 200-day life: not yet
         self.assertEqual((order.state, self._replaces_at_the_ca(order)), ('issued', []))
 
-        self._daily_cron('2027-05-21')  # 30 days left
+        self._daily_cron('2027-04-14')  # two thirds in (133 days)
         second = order.certificate_id
         self.assertEqual(order.state, 'issued')
         self.assertNotEqual(second, first)
@@ -94,11 +94,11 @@ class TestCertificateTerm(ComodoCase):
         self.assertEqual(len(self.sandbox.find_orders(foreignOrderNumber=order.foreign_order_number)), 1)
         self.assertEqual(len(order.invoice_ids), 1, 'a reissue inside the term is free')
 
-        self._daily_cron('2027-05-22')
+        self._daily_cron('2027-04-15')
         self.assertEqual(len(self._replaces_at_the_ca(order)), 1, 'reissued once')
 
-        # A cron that skipped days still reissues: "days left <= threshold", not "== threshold".
-        self._daily_cron('2027-08-20')  # the second certificate ends 2027-08-29
+        # A cron that skipped days still reissues: "due on or before today", not "due today".
+        self._daily_cron('2027-07-01')  # the second certificate is due on 2027-06-19
         third = order.certificate_id
         self.assertEqual(len(order.certificate_ids), 3)
         self.assertEqual(lifetime_days(third), 100)
@@ -324,7 +324,7 @@ class TestTwoCronsOneTerm(TwoWorkersCase):
         super(TestTwoCronsOneTerm, cls).setUpClass()
         cls._commit_order(unique_domain('instant'), {
             'state': 'issued', 'ca_order_number': '999999', 'certificate_pem': '-',
-            'valid_until': '2027-06-20 00:00:00', 'term_ends_at': '2028-12-01 00:00:00'})
+            'valid_from': '2026-12-02 00:00:00', 'valid_until': '2027-06-20 00:00:00', 'term_ends_at': '2028-12-01 00:00:00'})
 
     def test_only_one_cron_starts_the_reissue(self):
         first, second = self._worker(), self._worker()
