@@ -36,15 +36,26 @@ class SaleOrder(models.Model):
         return action
 
     @api.model
-    def _create_in_company(self, company, values):
+    def _create_in_company(self, company, values, bought_by=None):
         """A sale order made as superuser (a portal purchase, a renewal) in the customer's company.
 
         The superuser's own company would otherwise pick its number sequence and the customer's
         pricelist, and the invoice's journal and accounts after it: the context names the company
-        for every default and company-dependent property read on the way.
+        for every default and company-dependent property read on the way. The salesperson is the
+        customer's own (or none), never the superuser, and the invoice takes it from the sale.
+        `bought_by`: the customer who bought it on the portal; the chatter says so in their name
+        instead of logging the superuser's creation.
         """
+        partner = self.env['res.partner'].sudo().browse(values['partner_id'])
+        values = dict({'user_id': partner.user_id.id or False}, **values)
         in_company = self.sudo().with_context(force_company=company.id, company_id=company.id)
-        return in_company.create(dict(values, company_id=company.id))
+        if not bought_by:
+            return in_company.create(dict(values, company_id=company.id))
+        sale = in_company.with_context(mail_create_nolog=True, mail_notrack=True).create(
+            dict(values, company_id=company.id))
+        sale.message_post(body=_('Bought on the customer portal by %s.') % bought_by.name,
+                          author_id=bought_by.id, subtype='mail.mt_note')
+        return sale.with_env(in_company.env)
 
     def _invoice_comodo_line(self, line):
         """Each certificate gets its own invoice: one billing entry to cancel or credit on its own."""

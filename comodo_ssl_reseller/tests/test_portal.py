@@ -16,6 +16,24 @@ def _public_key(pem_object):
 class TestCertificatePortal(PortalCase):
     """Every /my/certificates route, and every refusal."""
 
+    def test_a_purchase_is_logged_as_the_customer_and_sold_by_their_salesperson(self):
+        """The sale and its invoice name the customer's salesperson, and the sale's chatter says the
+        customer bought it: nothing in the administrator's name, who never took part."""
+        salesman = self.env.ref('base.user_demo')
+        with self.saved() as env:
+            env['res.partner'].browse(self.customer.id).user_id = salesman
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('instant'))
+        sale = order.sale_order_id
+        self.assertEqual(sale.user_id, salesman)
+        self.assertEqual(order.invoice_ids.user_id, salesman)
+        administrator = self.env.ref('base.user_root').partner_id
+        self.assertEqual(sale.message_ids.filtered(lambda message: message.author_id == administrator)
+                         .mapped(lambda message: message.body or message.tracking_value_ids.mapped('field')), [],
+                         'no line of the sale is in the name of the administrator')
+        bought = sale.message_ids.filtered(lambda message: 'Bought on the customer portal' in message.body)
+        self.assertEqual(bought.author_id, self.customer)
+
     def test_buy_follow_and_download(self):
         self.authenticate('portal', 'portal')
         listing = self.url_open('/my/certificates')
