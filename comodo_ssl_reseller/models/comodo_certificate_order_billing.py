@@ -1,4 +1,5 @@
 import logging
+from datetime import datetime
 
 import psycopg2
 
@@ -145,9 +146,15 @@ class ComodoCertificateOrder(models.Model):
                 'An invoice of this order is settled, but not the certificate\'s own invoice by payments '
                 'for its amount (a credit note or another invoice does not count): not ordering from '
                 'Comodo.'))
-        paid._set_state('paid', {'next_check_at': fields.Datetime.now()})
+        now = datetime.utcnow()
+        paid._set_state('paid', {'next_check_at': fields.Datetime.to_string(now)})
         for order in paid:
-            order.message_post(body=_('Invoice paid: ordering from Comodo.'))
+            if order.renewal_of_id:
+                order._start_renewal_term(now)
+                order.message_post(body=_('Invoice paid: ordering the renewal from Comodo for the term from '
+                                          '%s to %s.') % (order.term_starts_at, order.term_ends_at))
+            else:
+                order.message_post(body=_('Invoice paid: ordering from Comodo.'))
         paid._enqueue_ca_work()
 
     def _paid_in_full(self):

@@ -116,7 +116,7 @@ class ComodoCertificateOrder(models.Model):
                          self.name, ca_order_number)
         else:
             placed = client.place_order(
-                self.type_id.product_code, self.term_id.days, self.csr_pem, self._domains(),
+                self.type_id.product_code, self._days_to_order(datetime.utcnow()), self.csr_pem, self._domains(),
                 dcv_method=self.dcv_method,
                 dcv_emails=[self.dcv_email] if self.dcv_email else None,
                 unique_value=self.unique_value,

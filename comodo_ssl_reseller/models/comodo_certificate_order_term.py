@@ -1,4 +1,5 @@
 import logging
+import math
 import uuid
 from datetime import datetime, timedelta
 
@@ -13,6 +14,10 @@ _logger = logging.getLogger(__name__)
 RENEWAL_REMINDER_DAYS = (15, 7, 1)
 # Notices that a term ends with nothing renewing it, by days left in the term: each sent once.
 EXPIRY_NOTICE_DAYS = (30, 7, 1)
+# Comodo prices a term of N years for N*365 days plus up to this many bonus days: the most a renewal
+# paid ahead can carry at the CA (its CA term starts with its first certificate, not at the old end).
+CA_MAX_CARRIED_DAYS = 30
+DAY = timedelta(days=1)
 
 
 def calendar_days_left(moment, now):
@@ -230,6 +235,24 @@ class ComodoCertificateOrder(models.Model):
             'comodo_dcv_email': self.dcv_email,
             'comodo_renewal_of_id': self.id,
         }
+
+    def _start_renewal_term(self, now):
+        """A paid renewal's term starts where the term it renews ends, so that it serves the period
+        invoiced; paid after that end, it starts `now`."""
+        self.ensure_one()
+        old_end = self.renewal_of_id.term_ends_at
+        starts = max(fields.Datetime.from_string(old_end), now) if old_end else now
+        self.term_starts_at = fields.Datetime.to_string(starts)
+
+    def _days_to_order(self, now):
+        """The days to order from Comodo: the term's, and for a renewal ordered before its term
+        starts, the whole days until then (the CA term runs from the first certificate, issued
+        now, and must reach the end of the term invoiced), up to the bonus days the CA prices."""
+        self.ensure_one()
+        if not self.renewal_of_id or not self.term_starts_at:
+            return self.term_id.days
+        ahead = (fields.Datetime.from_string(self.term_starts_at) - now) / DAY
+        return self.term_id.days + min(max(int(math.ceil(ahead)), 0), CA_MAX_CARRIED_DAYS)
 
     def _send_due_renewal_reminders(self, now):
         """Remind customers of unpaid renewals at 15, 7 and 1 days left, each reminder once."""

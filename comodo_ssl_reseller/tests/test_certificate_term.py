@@ -316,6 +316,101 @@ class TestRenewal(TestCertificateTerm):
         self.assertEqual(order.state, 'expired')
 
 
+class TestRenewalPaidAhead(ComodoCase):
+    """The period a renewal's invoice names is the period it serves, in Odoo and at the CA, whenever
+    the customer pays. The old term is moved to end relative to the present (payments run at the
+    real time), so that the renewal is paid that long before (or after) the old term ends."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestRenewalPaidAhead, cls).setUpClass()
+        cls.bank = cls.env['account.journal'].search([('type', '=', 'bank')], limit=1)
+
+    def setUp(self):
+        super(TestRenewalPaidAhead, self).setUp()
+        self.plan.write({'certificate_price_ids': [(0, 0, {'term_id': self.term.id, 'price': 8.5})]})
+
+    def _term_ending_in(self, ahead):
+        order = self._buy(unique_domain('instant'))
+        order.term_ends_at = fields.Datetime.to_string(datetime.utcnow() + ahead)
+        return order
+
+    def _pay(self, renewal):
+        invoice = renewal.invoice_ids
+        self.assertEqual(invoice.state, 'open')
+        invoice.pay_and_reconcile(self.bank, invoice.amount_total)
+        return invoice
+
+    def _ca_term_end(self, renewal):
+        placed, = self.sandbox.find_orders(foreignOrderNumber=renewal.foreign_order_number)
+        return datetime.utcfromtimestamp(placed['termStartedAt']) + timedelta(days=placed['days'])
+
+    def _assert_serves_the_period_invoiced(self, order, renewal, invoice):
+        ends = fields.Datetime.from_string(order.term_ends_at)
+        self.assertEqual(renewal.term_starts_at, order.term_ends_at, 'the renewal starts where the old term ends')
+        self.assertEqual(fields.Datetime.from_string(renewal.term_ends_at), ends + timedelta(days=365))
+        self.assertIn('%s - %s' % (order.term_ends_at[:10], renewal.term_ends_at[:10]),
+                      invoice.invoice_line_ids.name, 'the term ends where the invoice says')
+        self._assert_the_ca_term_reaches_the_end(renewal)
+        # No day without a valid certificate: the renewal's first one is there before the old term ends.
+        self.assertEqual(renewal.state, 'issued')
+        self.assertLessEqual(order.term_ends_at, order.certificate_id.valid_until)
+        self.assertLessEqual(renewal.valid_from, order.term_ends_at)
+        self.assertGreater(renewal.valid_until, order.term_ends_at)
+
+    def _assert_the_ca_term_reaches_the_end(self, renewal):
+        """The CA term (from the first certificate, for the days ordered) covers the term invoiced,
+        and not a day more than the CA charges for."""
+        ca_end, odoo_end = self._ca_term_end(renewal), fields.Datetime.from_string(renewal.term_ends_at)
+        self.assertGreaterEqual(ca_end, odoo_end)
+        self.assertLess(ca_end - odoo_end, timedelta(days=1))
+
+    def test_paid_the_day_it_is_invoiced(self):
+        order = self._term_ending_in(timedelta(days=29, hours=12))
+        self.env['comodo.certificate.order']._cron_after_issuance(now=datetime.utcnow())
+        renewal = order.renewal_ids
+        self.assertEqual(renewal.state, 'awaiting_payment')
+        invoice = self._pay(renewal)
+        self.assertEqual(self.sandbox.find_orders(foreignOrderNumber=renewal.foreign_order_number)[0]['days'],
+                         365 + 30, 'the 29.5 days paid ahead are carried at the CA')
+        self._assert_serves_the_period_invoiced(order, renewal, invoice)
+
+    def test_paid_mid_way(self):
+        order = self._term_ending_in(timedelta(days=15))
+        renewal = order._create_renewal()
+        self._assert_serves_the_period_invoiced(order, renewal, self._pay(renewal))
+
+    def test_paid_on_the_last_day(self):
+        order = self._term_ending_in(timedelta(hours=3))
+        renewal = order._create_renewal()
+        self._assert_serves_the_period_invoiced(order, renewal, self._pay(renewal))
+
+    def test_paid_after_the_end_starts_the_term_on_payment(self):
+        # Comodo decides the renewal later ('never-' waits for approval by hand); the cron that
+        # lapses unpaid renewals has not run since the old term ended, a day ago.
+        order = self._buy(unique_domain('never'))
+        self.sandbox.approve(order.ca_order_number)
+        order.action_check()
+        order.term_ends_at = fields.Datetime.to_string(datetime.utcnow() - timedelta(days=1))
+        renewal = order._create_renewal()
+        before = fields.Datetime.to_string(datetime.utcnow().replace(microsecond=0))
+        self._pay(renewal)
+        after = fields.Datetime.now()
+        self.assertEqual(renewal.state, 'pending')
+        self.assertTrue(renewal.term_starts_at and before <= renewal.term_starts_at <= after,
+                        'the term starts when it is paid, not when Comodo issues it')
+        self.assertEqual(fields.Datetime.from_string(renewal.term_ends_at),
+                         fields.Datetime.from_string(renewal.term_starts_at) + timedelta(days=365))
+        self.assertEqual(self.sandbox.find_orders(foreignOrderNumber=renewal.foreign_order_number)[0]['days'], 365)
+
+        self.sandbox.approve(renewal.ca_order_number)
+        renewal.action_check()
+        self.assertEqual(renewal.state, 'issued')
+        self.assertTrue(before <= renewal.term_starts_at <= after, 'issuing does not move the term')
+        self._assert_the_ca_term_reaches_the_end(renewal)
+        self.env['comodo.certificate.order']._cron_after_issuance(now=datetime.utcnow())
+        self.assertEqual((order.state, renewal.state), ('expired', 'issued'))
+
 class TestTwoCronsOneTerm(TwoWorkersCase):
     """Two cron runs (two workers) meet on one term: only one of them starts its reissue."""
 
