@@ -458,17 +458,16 @@ class TestAsyncManager(BackOfficeBrowserCase):
         self.authenticate('portal', 'portal')
         _response, order = self._buy(unique_domain('never'))
         self._place(order)
+        self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.comodo_certificate_order_menu_async')
+        row = self._row(order.name)
+        self.assertEqual([button.text for button in self._all('button', row) if button.is_displayed()],
+                         ['Check', 'Reset', 'Cancel'], 'the row actions say what they do')
         with self.stored() as env:
             self.assertEqual(order.state, 'pending')
             consequences = order.sudo()._cancel_consequences()
             self.assertIn('for customer %s: Comodo is asked to cancel CA order %s, and invoice %s is credited'
                           % (order.partner_id.display_name, order.ca_order_number, order.invoice_ids.number),
                           consequences)
-
-        self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.comodo_certificate_order_menu_async')
-        row = self._row(order.name)
-        self.assertEqual([button.text for button in self._all('button', row) if button.is_displayed()],
-                         ['Check', 'Reset', 'Cancel'], 'the row actions say what they do')
 
         # Asked, and kept: nothing changes.
         self._click(self._row_button(order.name, 'Cancel'))
