@@ -105,3 +105,16 @@ class TestAsyncManagerControls(ComodoCase):
         self.assertEqual(len(notice), 1, 'a warning')
         self.assertIn(order.rejection_reason or 'no reason given', notice.message)
         self.assertTrue(json.loads(notice.message)['sticky'], 'bad news stays until read')
+
+    def test_the_action_menu_asks_first_for_every_selected_order(self):
+        orders = self._buy(unique_domain('never')) | self._buy(unique_domain('never'))
+        server_action = self.env.ref('comodo_ssl_reseller.comodo_certificate_order_action_cancel')
+        action = server_action.with_context(active_model=orders._name, active_ids=orders.ids,
+                                            active_id=orders[0].id).run()
+        dialog = self.env[action['res_model']].browse(action['res_id'])
+        self.assertEqual(dialog.order_ids, orders)
+        self.assertEqual(sorted(dialog.consequences.split('\n\n')),
+                         sorted(order._cancel_consequences() for order in orders), 'one paragraph per order')
+        self.assertEqual(set(orders.mapped('state')), {'pending'}, 'nothing cancelled yet')
+        dialog.action_confirm()
+        self.assertEqual(set(orders.mapped('state')), {'cancelled'})
