@@ -206,6 +206,19 @@ class ComodoCertificateOrder(models.Model):
             elif invoice.state in ('open', 'paid') and not invoice.refund_invoice_ids:
                 self._credit(invoice, reason)
 
+    def _cancel_billing_words(self):
+        """What _cancel_billing does to this order's invoices, one phrase each, for staff."""
+        words = []
+        for invoice in self.sudo().invoice_ids.filtered(lambda inv: inv.type == 'out_invoice'):
+            if invoice.state == 'draft':
+                words.append(_('its draft invoice is cancelled (it was not validated yet)'))
+            elif invoice.state == 'open' and not invoice.refund_invoice_ids:
+                words.append(_('invoice %s is credited (a credit note settles it, as it is unpaid)') % invoice.number)
+            elif invoice.state == 'paid' and not invoice.refund_invoice_ids:
+                words.append(_('invoice %s is credited (it is paid: the credit note is owed to the customer)')
+                             % invoice.number)
+        return words
+
     def _credit(self, invoice, reason):
         refund = invoice.refund(description=reason)
         refund.comodo_order_id = self

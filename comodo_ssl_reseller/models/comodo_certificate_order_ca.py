@@ -364,6 +364,7 @@ class ComodoCertificateOrder(models.Model):
             locked = order._lock_for_ca(lifecycle.CHECK_BY_HAND_STATES[kind])
             if not locked:
                 raise UserError(busy_words[kind] % order.name)
+            before = (order.state, order.certificate_id)
             if kind == 'place':
                 locked._job_place()
             elif kind == 'reissue':
@@ -371,7 +372,43 @@ class ComodoCertificateOrder(models.Model):
             else:
                 with order.company_id._comodo_client() as client:
                     locked._poll_ca(client)
+            order._tell_check_answer(*before)
         return True
+
+    def _tell_check_answer(self, state_before, certificate_before):
+        """Tell the user who pressed Check what Comodo answered, in plain words: the row may leave
+        the Async Manager at once (issued, rejected), and the detail is in the chatter."""
+        sentence, good_news = self._check_answer(state_before, certificate_before)
+        title = _('Check of %s (%s)') % (self.name, self.domain)
+        if good_news:
+            self.env.user.notify_info(sentence, title=title)
+        else:
+            self.env.user.notify_warning(sentence, title=title, sticky=True)
+
+    def _check_answer(self, state_before, certificate_before):
+        """(What Comodo answered, whether all is well) for an order just placed, polled or reissued."""
+        self.ensure_one()
+        if self.state == 'issued' and self.certificate_id != certificate_before:
+            return _('Comodo issued the certificate.'), True
+        if self.state == 'issued' and state_before == 'reissue':
+            return self.last_error, False
+        if self.state == 'rejected':
+            return _('Comodo rejected the order: %s') % (self.rejection_reason or _('no reason given')), False
+        if self.state == 'revoked':
+            return _('Comodo revoked the certificate.'), False
+        if self.state == 'error':
+            return _('Comodo refused the order: %s') % self.last_error, False
+        next_check = self._staff_time(self.next_check_at)
+        if self.last_error:
+            return _('Comodo could not be asked: %s. Next try at %s.') % (self.last_error, next_check), False
+        return _('Comodo has not decided yet; next check at %s.') % next_check, True
+
+    def _staff_time(self, value):
+        """A stored UTC time as the user reads it: in their time zone, to the minute."""
+        if not value:
+            return _('the next scheduled poll')
+        return fields.Datetime.context_timestamp(self, fields.Datetime.from_string(value)).strftime(
+            '%Y-%m-%d %H:%M %Z').strip()
 
     @api.multi
     def action_reset(self):
@@ -388,14 +425,46 @@ class ComodoCertificateOrder(models.Model):
         return True
 
     @api.multi
-    def action_cancel(self):
-        """The customer gave up: cancel the billing entry, and the order at the CA when it allows."""
-        for order in self._as_ssl_manager():
+    def action_ask_cancel(self):
+        """The Cancel button: a dialog saying what cancelling these orders does, which cancels them
+        only once confirmed (Odoo 11's lists ignore a button's `confirm`)."""
+        self._as_ssl_manager()._check_cancellable()
+        dialog = self.env['comodo.certificate.order.cancel'].create({'order_ids': [(6, 0, self.ids)]})
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _('Cancel Certificate Order'),
+            'res_model': dialog._name,
+            'res_id': dialog.id,
+            'view_mode': 'form',
+            'target': 'new',
+        }
+
+    def _check_cancellable(self):
+        """Refuse orders staff may not cancel: issued, or decided (lifecycle.CANCELLABLE)."""
+        for order in self:
             if order.certificate_id:
                 raise UserError(_('%s has an issued certificate: revoke it rather than cancel the '
                                   'order.') % order.name)
             if order.state not in lifecycle.CANCELLABLE:
-                raise UserError(_('%s is already %s.') % (order.name, lifecycle.STATE_LABELS[order.state]))
+                raise UserError(_('%s is %s: only an order not issued nor decided can be cancelled.')
+                                % (order.name, lifecycle.STATE_LABELS[order.state]))
+
+    def _cancel_consequences(self):
+        """What cancelling this order does, in words for staff, as action_cancel does it."""
+        self.ensure_one()
+        if self.ca_order_number:
+            at_ca = _('Comodo is asked to cancel CA order %s') % self.ca_order_number
+        else:
+            at_ca = _('nothing was ordered from Comodo yet, so Comodo is not asked')
+        billing = self._cancel_billing_words() or [_('there is no invoice to settle')]
+        return _('Cancel certificate order %s (%s) for customer %s: %s, and %s.') % (
+            self.name, self.domain, self.partner_id.display_name, at_ca, _(', and ').join(billing))
+
+    @api.multi
+    def action_cancel(self):
+        """The customer gave up: cancel the billing entry, and the order at the CA when it allows."""
+        for order in self._as_ssl_manager():
+            order._check_cancellable()
             if not order._lock_for_ca(lifecycle.CANCELLABLE):
                 raise UserError(_('%s is being worked on right now: try again in a moment.') % order.name)
             order._cancel(_('Certificate order cancelled'),

@@ -437,3 +437,54 @@ class TestConfigurationScreens(BackOfficeBrowserCase):
         self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.comodo_hosted_domain_menu')
         self._wait_for_text('.o_list_view', 'Business Hosting - Demo Portal User')
         self.assertNotIn('Demo Portal User - Demo Portal User', self._find('.o_list_view').text)
+
+
+class TestAsyncManager(BackOfficeBrowserCase):
+    """Comodo SSL → Async Manager: the orders Comodo has not decided, with labelled row actions."""
+
+    def _row(self, order_name):
+        """The Async Manager's row of `order_name`, once listed."""
+        rows = self._wait(lambda browser: [row for row in self._all('.o_list_view tr.o_data_row')
+                                           if order_name in row.text], 'the row of %s' % order_name)
+        return rows[0]
+
+    def _row_button(self, order_name, text):
+        found = [button for button in self._all('button', self._row(order_name))
+                 if button.is_displayed() and button.text == text]
+        self.assertEqual(len(found), 1, 'one %r button on the row of %s' % (text, order_name))
+        return found[0]
+
+    def test_cancel_asks_first_and_says_what_happens(self):
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('never'))
+        self._place(order)
+        self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.comodo_certificate_order_menu_async')
+        row = self._row(order.name)
+        self.assertEqual([button.text for button in self._all('button', row) if button.is_displayed()],
+                         ['Check', 'Reset', 'Cancel'], 'the row actions say what they do')
+        with self.stored() as env:
+            self.assertEqual(order.state, 'pending')
+            consequences = order.sudo()._cancel_consequences()
+            self.assertIn('for customer %s: Comodo is asked to cancel CA order %s, and invoice %s is credited'
+                          % (order.partner_id.display_name, order.ca_order_number, order.invoice_ids.number),
+                          consequences)
+
+        # Asked, and kept: nothing changes.
+        self._click(self._row_button(order.name, 'Cancel'))
+        title, body = self._dialog()
+        self.assertEqual(title, 'Cancel Certificate Order')
+        self.assertIn(consequences, body)
+        self._close_dialog('Keep the order')
+        with self.stored() as env:
+            self.assertEqual(order.state, 'pending')
+            self.assertFalse(self.sandbox.find_calls('AutoRevokeSSL', order.ca_order_number))
+
+        # Asked again, and confirmed: cancelled at the CA and in Odoo, and off the list.
+        self._click(self._row_button(order.name, 'Cancel'))
+        self._dialog()
+        self._close_dialog('Cancel the order')
+        self._wait(lambda browser: not [row for row in self._all('.o_list_view tr.o_data_row')
+                                        if order.name in row.text], 'the cancelled order off the list')
+        with self.stored() as env:
+            self.assertEqual(order.state, 'cancelled')
+            self.assertTrue(self.sandbox.find_calls('AutoRevokeSSL', order.ca_order_number))

@@ -84,10 +84,14 @@ class TestLifecycleTable(ComodoCase):
         buttons, form = self._button_states('form', 'comodo_ssl_reseller.comodo_certificate_order_view_form')
         self.assertEqual(set(buttons['action_check'].split(',')), set(lifecycle.CHECKABLE))
         self.assertEqual(set(buttons['action_reset'].split(',')), set(lifecycle.WAITING_FOR_CA))
-        self.assertEqual(set(buttons['action_cancel'].split(',')), set(lifecycle.CANCELLABLE))
+        # Cancel asks first (a dialog): the button opens it, only where the table allows cancelling.
+        self.assertEqual(set(buttons['action_ask_cancel'].split(',')), set(lifecycle.CANCELLABLE))
         async_buttons, async_tree = self._button_states(
             'tree', 'comodo_ssl_reseller.comodo_certificate_order_view_tree_async')
         self.assertEqual(set(async_buttons['action_reset'].split(',')), set(lifecycle.WAITING_FOR_CA))
+        self.assertEqual(set(async_buttons['action_check'].split(',')), set(lifecycle.CHECKABLE))
+        self.assertEqual(set(async_buttons['action_ask_cancel'].split(',')), set(lifecycle.CANCELLABLE))
+        self.assertNotIn('action_cancel', set(buttons) | set(async_buttons), 'no button cancels on one click')
         action = self.env.ref('comodo_ssl_reseller.comodo_certificate_order_action_async')
         listed = [leaf[2] for leaf in safe_eval(action.domain) if isinstance(leaf, tuple) and leaf[0] == 'state']
         self.assertEqual(set(listed[0]), set(lifecycle.ASYNC_MANAGER))
