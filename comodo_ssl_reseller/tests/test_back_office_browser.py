@@ -88,6 +88,11 @@ class BackOfficeBrowserCase(PortalCase):
             WebDriverWait(self.browser, WAIT).until(lambda browser: browser.execute_script(IDLE, False))
         finally:
             self.browser.get(self.base_url() + '/web/static/src/img/favicon.ico')
+            # A request the page sent just before it was left (a reload after Discard) may still run
+            # on the shared test cursor, which the next test's set-up reads: wait for the cursor's
+            # lock, which every request holds until it ends.
+            self.registry.test_cr.acquire()
+            self.registry.test_cr.release()
 
     # -- the browser -------------------------------------------------------------------------------
 
