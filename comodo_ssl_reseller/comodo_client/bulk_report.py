@@ -1,4 +1,4 @@
-"""Many orders' statuses at once from WebHostReport rows (§2 of the notes), read row by row.
+"""Many orders' statuses at once from WebHostReport rows (one row per order), read row by row.
 
 A row that cannot be read costs only its own order: that order is UNRECOGNISED, and an order the
 report does not list is MISSING; the caller asks CollectSSL about those, so nothing is lost.
@@ -22,7 +22,7 @@ STATUS_BY_TEXT = {
     'awaiting payment': ReportStatus.AWAITING_PAYMENT,
 }
 
-# The keys that make up an order's validation state (§2: per order, then per certificate). Their
+# The keys that make up an order's validation state (per order, then per certificate). Their
 # values are not documented: they are compared as sent, never interpreted.
 ORDER_VALIDATION_KEYS = ('validationStatus',)
 CERTIFICATE_VALIDATION_KEYS = ('csrStatus', 'dcvStatus', 'ovCallBackStatus', 'organizationValidationStatus',
