@@ -134,9 +134,12 @@ def _server_config(folder, name, queue_job_lines):
 
 class ServerWithConfig(OdooServer):
 
-    def __init__(self, log_path, config, port):
-        super(ServerWithConfig, self).__init__(log_path, extra_args=['--workers', '2'])
-        self.config, self.port = config, port
+    def __init__(self, log_path, config, port, name):
+        # libpq names the server's database connections after it: the test sees which server's
+        # worker holds a job's lock line (see running_on).
+        super(ServerWithConfig, self).__init__(log_path, extra_args=['--workers', '2'],
+                                               environment={'PGAPPNAME': name})
+        self.config, self.port, self.name = config, port, name
         self.url = 'http://127.0.0.1:%d' % port
 
 
@@ -150,8 +153,8 @@ def servers(tmp_path_factory):
     balancer = LoadBalancer([runner_port, other_port]).start()
     with open(runner_config, 'a') as handle:
         handle.write('channels = root:6,root.comodo:4,root.comodo_install:2\nhost = 127.0.0.1\nport = %d\n' % balancer.port)
-    runner = ServerWithConfig(os.path.join(folder, 'runner.log'), runner_config, runner_port)
-    other = ServerWithConfig(os.path.join(folder, 'other.log'), other_config, other_port)
+    runner = ServerWithConfig(os.path.join(folder, 'runner.log'), runner_config, runner_port, 'comodo-test-runner')
+    other = ServerWithConfig(os.path.join(folder, 'other.log'), other_config, other_port, 'comodo-test-other')
     starting = [threading.Thread(target=server.start) for server in (runner, other)]
     for thread in starting:
         thread.start()
@@ -179,6 +182,20 @@ def _jobs(db, method, since_id=0):
     return {job_uuid: (state, tries, json.loads(record_ids)) for job_uuid, state, tries, record_ids in _rows(
         db, "SELECT uuid, state, retry, record_ids FROM queue_job WHERE model_name = 'comodo.certificate.order' "
             "AND method_name = %s AND id > %s", method, since_id)}
+
+
+def running_on(db, job_uuid):
+    """The name of the server whose worker runs this addon's job `job_uuid` now, else None: the one
+    whose connection holds the job's lock line (a row lock is the locking transaction's id in the
+    row's xmax, and that transaction holds a lock on its own id).
+
+    Not the server the job runner sent the job to: the runner gives up a request after a second and
+    sets a job not yet started back to pending, then sends it again, maybe to the other server; the
+    job runs where a worker first took it."""
+    rows = _rows(db, "SELECT a.application_name FROM comodo_job_lock l JOIN queue_job j ON j.id = l.queue_job_id "
+                     "JOIN pg_locks k ON k.locktype = 'transactionid' AND k.transactionid = l.xmax AND k.granted "
+                     "JOIN pg_stat_activity a ON a.pid = k.pid WHERE j.uuid = %s", job_uuid)
+    return rows[0][0] if rows else None
 
 
 def _record_pending_orders(server, call, sandbox, company_id, domains):
@@ -266,8 +283,8 @@ def test_two_servers_share_placements_and_a_poll_and_lose_nothing_when_one_dies(
         collected = {str(call_['orderNumber']) for call_ in sandbox.calls() if call_['action'] == 'CollectSSL'}
         for job_uuid, (state, _tries, ids) in _jobs(db, '_job_check_due', last_job_id).items():
             job_numbers = {number_of[order_id] for order_id in ids}
-            if state == 'started' and other.port in balancer.ports_of(job_uuid) \
-                    and 0 < len(job_numbers & collected) < len(job_numbers):
+            if state == 'started' and 0 < len(job_numbers & collected) < len(job_numbers) \
+                    and running_on(db, job_uuid) == other.name:
                 return job_uuid
         return None
     killed_job = wait(a_check_half_done_on_the_other_server, 60, 'a poll job half done on the other server')
