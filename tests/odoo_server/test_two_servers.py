@@ -31,13 +31,18 @@ SOLD = 6
 # Every call to the sandbox CA takes this long, as calls to Sectigo do over the internet: a poll job
 # of 25 orders runs for seconds, long enough to be killed in the middle.
 CA_LATENCY_MS = 150
+JOB_UUID_IN_URL = re.compile(r'[?&]job_uuid=([0-9a-f-]+)')
 
 
 class LoadBalancer(object):
     """A TCP load balancer on loopback in front of the Odoo servers, as nginx or HAProxy is in
     production: each connection goes to the next server in turn that accepts it, so the job
-    runner's requests reach every server, and none reach a dead one. Remembers where each request
-    went (Odoo answers one request per connection)."""
+    runner's requests reach every server, and none reach a dead one. A job sent again goes to the
+    server it was first sent to while that one accepts it (HAProxy's `stick on url_param(job_uuid)`):
+    the runner sends a job again when the server has not answered within a second and the job is
+    not started yet, and without this the job would run where a worker first took it, maybe on the
+    runner's own server, leaving the other server no poll job to be killed in. Remembers where each
+    request went (Odoo answers one request per connection)."""
 
     def __init__(self, ports):
         self.ports = list(ports)
@@ -74,11 +79,12 @@ class LoadBalancer(object):
     def _serve(self, client):
         with client:
             head = client.recv(65536)
-            upstream = self._connect()
+            line = head.split(b'\r\n', 1)[0].decode('latin-1')
+            upstream = self._connect(self._first_port_of_job(line))
             if not head or upstream is None:
                 return
             with self._lock:
-                self.routed.append((head.split(b'\r\n', 1)[0].decode('latin-1'), upstream.getpeername()[1]))
+                self.routed.append((line, upstream.getpeername()[1]))
             with upstream:
                 upstream.sendall(head)
                 answer = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
@@ -86,14 +92,27 @@ class LoadBalancer(object):
                 _pump(client, upstream)
                 answer.join()
 
-    def _connect(self):
+    def _first_port_of_job(self, request_line):
+        """The server the job this request runs was first sent to, else None."""
+        job_uuid = JOB_UUID_IN_URL.search(request_line)
+        ports = job_uuid and self.ports_of(job_uuid.group(1))
+        return ports[0] if ports else None
+
+    def _connect(self, first_choice=None):
+        upstream = _connect_to(first_choice) if first_choice else None
         for _attempt in self.ports:
+            if upstream is not None:
+                return upstream
             with self._lock:
                 port = next(self._turns)
-            try:
-                return socket.create_connection(('127.0.0.1', port), timeout=5)
-            except OSError:
-                continue
+            upstream = _connect_to(port)
+        return upstream
+
+
+def _connect_to(port):
+    try:
+        return socket.create_connection(('127.0.0.1', port), timeout=5)
+    except OSError:
         return None
 
 
