@@ -31,7 +31,7 @@ def _http_port(config_path):
 
 class OdooServer(object):
 
-    def __init__(self, log_path, extra_args=()):
+    def __init__(self, log_path, extra_args=(), environment=None):
         self.database = os.environ.get('COMODO_SERVER_TEST_DB')
         self.config = os.environ.get('COMODO_SERVER_TEST_CONFIG')
         assert self.database and self.config, 'run through `make test`: it prepares the server test database'
@@ -39,13 +39,14 @@ class OdooServer(object):
         self.url = 'http://127.0.0.1:%d' % self.port
         self.log_path = log_path
         self.extra_args = list(extra_args)
+        self.environment = dict(environment or {})
         self._process = None
 
     def start(self):
         # A session of its own: kill() reaches the workers and the cron worker too.
         self._process = subprocess.Popen([ODOO, '-c', self.config, '-d', self.database,
                                           '--logfile', self.log_path] + self.extra_args,
-                                         start_new_session=True)
+                                         env=dict(os.environ, **self.environment), start_new_session=True)
         wait(self._answers, 60, 'Odoo to listen on port %d' % self.port)
         return self
 

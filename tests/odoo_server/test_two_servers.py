@@ -31,13 +31,18 @@ SOLD = 6
 # Every call to the sandbox CA takes this long, as calls to Sectigo do over the internet: a poll job
 # of 25 orders runs for seconds, long enough to be killed in the middle.
 CA_LATENCY_MS = 150
+JOB_UUID_IN_URL = re.compile(r'[?&]job_uuid=([0-9a-f-]+)')
 
 
 class LoadBalancer(object):
     """A TCP load balancer on loopback in front of the Odoo servers, as nginx or HAProxy is in
     production: each connection goes to the next server in turn that accepts it, so the job
-    runner's requests reach every server, and none reach a dead one. Remembers where each request
-    went (Odoo answers one request per connection)."""
+    runner's requests reach every server, and none reach a dead one. A job sent again goes to the
+    server it was first sent to while that one accepts it (HAProxy's `stick on url_param(job_uuid)`):
+    the runner sends a job again when the server has not answered within a second and the job is
+    not started yet, and without this the job would run where a worker first took it, maybe on the
+    runner's own server, leaving the other server no poll job to be killed in. Remembers where each
+    request went (Odoo answers one request per connection)."""
 
     def __init__(self, ports):
         self.ports = list(ports)
@@ -74,11 +79,12 @@ class LoadBalancer(object):
     def _serve(self, client):
         with client:
             head = client.recv(65536)
-            upstream = self._connect()
+            line = head.split(b'\r\n', 1)[0].decode('latin-1')
+            upstream = self._connect(self._first_port_of_job(line))
             if not head or upstream is None:
                 return
             with self._lock:
-                self.routed.append((head.split(b'\r\n', 1)[0].decode('latin-1'), upstream.getpeername()[1]))
+                self.routed.append((line, upstream.getpeername()[1]))
             with upstream:
                 upstream.sendall(head)
                 answer = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
@@ -86,14 +92,27 @@ class LoadBalancer(object):
                 _pump(client, upstream)
                 answer.join()
 
-    def _connect(self):
+    def _first_port_of_job(self, request_line):
+        """The server the job this request runs was first sent to, else None."""
+        job_uuid = JOB_UUID_IN_URL.search(request_line)
+        ports = job_uuid and self.ports_of(job_uuid.group(1))
+        return ports[0] if ports else None
+
+    def _connect(self, first_choice=None):
+        upstream = _connect_to(first_choice) if first_choice else None
         for _attempt in self.ports:
+            if upstream is not None:
+                return upstream
             with self._lock:
                 port = next(self._turns)
-            try:
-                return socket.create_connection(('127.0.0.1', port), timeout=5)
-            except OSError:
-                continue
+            upstream = _connect_to(port)
+        return upstream
+
+
+def _connect_to(port):
+    try:
+        return socket.create_connection(('127.0.0.1', port), timeout=5)
+    except OSError:
         return None
 
 
@@ -134,9 +153,12 @@ def _server_config(folder, name, queue_job_lines):
 
 class ServerWithConfig(OdooServer):
 
-    def __init__(self, log_path, config, port):
-        super(ServerWithConfig, self).__init__(log_path, extra_args=['--workers', '2'])
-        self.config, self.port = config, port
+    def __init__(self, log_path, config, port, name):
+        # libpq names the server's database connections after it: the test sees which server's
+        # worker holds a job's lock line (see running_on).
+        super(ServerWithConfig, self).__init__(log_path, extra_args=['--workers', '2'],
+                                               environment={'PGAPPNAME': name})
+        self.config, self.port, self.name = config, port, name
         self.url = 'http://127.0.0.1:%d' % port
 
 
@@ -150,8 +172,8 @@ def servers(tmp_path_factory):
     balancer = LoadBalancer([runner_port, other_port]).start()
     with open(runner_config, 'a') as handle:
         handle.write('channels = root:6,root.comodo:4,root.comodo_install:2\nhost = 127.0.0.1\nport = %d\n' % balancer.port)
-    runner = ServerWithConfig(os.path.join(folder, 'runner.log'), runner_config, runner_port)
-    other = ServerWithConfig(os.path.join(folder, 'other.log'), other_config, other_port)
+    runner = ServerWithConfig(os.path.join(folder, 'runner.log'), runner_config, runner_port, 'comodo-test-runner')
+    other = ServerWithConfig(os.path.join(folder, 'other.log'), other_config, other_port, 'comodo-test-other')
     starting = [threading.Thread(target=server.start) for server in (runner, other)]
     for thread in starting:
         thread.start()
@@ -179,6 +201,20 @@ def _jobs(db, method, since_id=0):
     return {job_uuid: (state, tries, json.loads(record_ids)) for job_uuid, state, tries, record_ids in _rows(
         db, "SELECT uuid, state, retry, record_ids FROM queue_job WHERE model_name = 'comodo.certificate.order' "
             "AND method_name = %s AND id > %s", method, since_id)}
+
+
+def running_on(db, job_uuid):
+    """The name of the server whose worker runs this addon's job `job_uuid` now, else None: the one
+    whose connection holds the job's lock line (a row lock is the locking transaction's id in the
+    row's xmax, and that transaction holds a lock on its own id).
+
+    Not the server the job runner sent the job to: the runner gives up a request after a second and
+    sets a job not yet started back to pending, then sends it again, maybe to the other server; the
+    job runs where a worker first took it."""
+    rows = _rows(db, "SELECT a.application_name FROM comodo_job_lock l JOIN queue_job j ON j.id = l.queue_job_id "
+                     "JOIN pg_locks k ON k.locktype = 'transactionid' AND k.transactionid = l.xmax AND k.granted "
+                     "JOIN pg_stat_activity a ON a.pid = k.pid WHERE j.uuid = %s", job_uuid)
+    return rows[0][0] if rows else None
 
 
 def _record_pending_orders(server, call, sandbox, company_id, domains):
@@ -266,8 +302,8 @@ def test_two_servers_share_placements_and_a_poll_and_lose_nothing_when_one_dies(
         collected = {str(call_['orderNumber']) for call_ in sandbox.calls() if call_['action'] == 'CollectSSL'}
         for job_uuid, (state, _tries, ids) in _jobs(db, '_job_check_due', last_job_id).items():
             job_numbers = {number_of[order_id] for order_id in ids}
-            if state == 'started' and other.port in balancer.ports_of(job_uuid) \
-                    and 0 < len(job_numbers & collected) < len(job_numbers):
+            if state == 'started' and 0 < len(job_numbers & collected) < len(job_numbers) \
+                    and running_on(db, job_uuid) == other.name:
                 return job_uuid
         return None
     killed_job = wait(a_check_half_done_on_the_other_server, 60, 'a poll job half done on the other server')
