@@ -148,8 +148,9 @@ class ComodoCertificateInstall(models.Model):
         company = self.order_id.company_id
         if not company.comodo_test_mode:
             return []
-        self.env.cr.execute('SELECT DISTINCT chain_pem FROM comodo_certificate_order '
-                            'WHERE company_id = %s AND chain_pem IS NOT NULL', (company.id,))
+        self.env.cr.execute('SELECT DISTINCT c.chain_pem FROM comodo_certificate_order o '
+                            'JOIN comodo_certificate c ON c.id = o.certificate_id '
+                            'WHERE o.company_id = %s AND c.chain_pem IS NOT NULL', (company.id,))
         return self_signed_roots([row[0] for row in self.env.cr.fetchall()])
 
     def _lock_waiting(self):

@@ -80,13 +80,16 @@ class ComodoCertificateOrder(models.Model):
     waiting_since = fields.Datetime(
         readonly=True, copy=False, help='Start of the wait for a decision; reset restarts it.')
 
-    # The current certificate, as issued: each certificate of the term is also kept on its own
-    # (certificate_ids), with the key it was issued for.
-    certificate_pem = fields.Text(string='Certificate', readonly=True, copy=False)
-    chain_pem = fields.Text(string='CA Chain', readonly=True, copy=False)
-    serial_number = fields.Char(readonly=True, copy=False)
-    valid_from = fields.Datetime(readonly=True, copy=False)
-    valid_until = fields.Datetime(readonly=True, copy=False)
+    # The current certificate, read from its record (certificate_id): each certificate of the term
+    # is kept on its own (certificate_ids), with the key it was issued for. Its validity is stored
+    # too, as the ORM keeps it, because the daily term cron selects by it in SQL and the stored
+    # reissue point is computed from it.
+    certificate_pem = fields.Text(related='certificate_id.certificate_pem', string='Certificate',
+                                  readonly=True)
+    chain_pem = fields.Text(related='certificate_id.chain_pem', string='CA Chain', readonly=True)
+    serial_number = fields.Char(related='certificate_id.serial_number', readonly=True)
+    valid_from = fields.Datetime(related='certificate_id.valid_from', store=True, readonly=True)
+    valid_until = fields.Datetime(related='certificate_id.valid_until', store=True, readonly=True)
     issued_at = fields.Datetime(readonly=True, copy=False)
     certificate_ids = fields.One2many('comodo.certificate', 'order_id', string='Certificates',
                                       readonly=True)
@@ -232,8 +235,8 @@ class ComodoCertificateOrder(models.Model):
             'issued_at': fields.Datetime.now(),
         }
         reissued = bool(self.certificate_id)
-        self._set_state('issued', dict(certificate_values,
-                                       certificate_id=self._record_certificate(certificate_values).id))
+        self._set_state('issued', {'issued_at': certificate_values['issued_at'],
+                                   'certificate_id': self._record_certificate(certificate_values).id})
         if not self.term_starts_at and self.valid_from:
             # The term runs from its first certificate (term_ends_at follows from it).
             self.term_starts_at = self.valid_from

@@ -184,10 +184,67 @@ class TestCertificateTerm(ComodoCase):
         self.assertTrue(self.env['mail.mail'].search([('subject', 'like', 'please validate the domain'),
                                                       ('subject', 'like', order.domain)]))
 
+    def _copy_certificate_onto_order_columns(self, order):
+        """Before 11.0.1.5.0 the order kept a copy of its certificate in columns of its own."""
+        for column, kind in (('certificate_pem', 'text'), ('chain_pem', 'text'), ('serial_number', 'varchar')):
+            self.env.cr.execute('ALTER TABLE comodo_certificate_order ADD COLUMN IF NOT EXISTS %s %s' % (column, kind))
+        self.env.cr.execute("""UPDATE comodo_certificate_order o
+                                  SET certificate_pem = c.certificate_pem, chain_pem = c.chain_pem,
+                                      serial_number = c.serial_number, valid_from = c.valid_from,
+                                      valid_until = c.valid_until
+                                 FROM comodo_certificate c WHERE c.id = o.certificate_id AND o.id = %s""",
+                            (order.id,))
+
+    def test_migration_makes_a_certificate_from_the_copy_an_order_holds(self):
+        order = self._buy(unique_domain('instant'))
+        certificate = order.certificate_id
+        issued = (certificate.certificate_pem, certificate.chain_pem, certificate.serial_number,
+                  certificate.valid_from, certificate.valid_until)
+        key = self.env['comodo.certificate.key'].sudo().search([('order_id', '=', order.id)])
+        # The shape before 11.0.1.5.0: a copy on the order, and here no certificate record.
+        self._copy_certificate_onto_order_columns(order)
+        self.env.cr.execute('UPDATE comodo_certificate_key SET certificate_id = NULL WHERE order_id = %s', (order.id,))
+        self.env.cr.execute('DELETE FROM comodo_certificate WHERE order_id = %s', (order.id,))
+        self.env.cr.execute('UPDATE comodo_certificate_order SET certificate_id = NULL WHERE id = %s', (order.id,))
+        self.env['comodo.certificate.order'].invalidate_cache()
+
+        migration = load_migration('11.0.1.5.0', 'pre-certificate-from-order-copies')
+        migration.migrate(self.env.cr, '11.0.1.4.0')
+        migration.migrate(self.env.cr, '11.0.1.4.0')  # run twice: nothing doubles
+        self.env['comodo.certificate.order'].invalidate_cache()
+        self.env['comodo.certificate'].invalidate_cache()
+        key.invalidate_cache()
+
+        made = order.certificate_id
+        self.assertTrue(made)
+        self.assertEqual(order.certificate_ids, made)
+        self.assertEqual((made.certificate_pem, made.chain_pem, made.serial_number, made.valid_from,
+                          made.valid_until), issued)
+        self.assertEqual((order.certificate_pem, order.chain_pem, order.serial_number, order.valid_from,
+                          order.valid_until), issued)
+        self.assertEqual(made.state, 'issued')
+        self.assertEqual(key.certificate_id, made)
+
+    def test_the_order_reads_its_certificate_from_the_certificate_record(self):
+        order = self._buy_two_years_on('2026-12-02')
+        self._daily_cron('2027-04-14')  # reissued two thirds into the first certificate's life
+        self.assertEqual(len(order.certificate_ids), 2)
+        current = order.certificate_id
+        # The certificate record is the one place it is kept: a change there is what the order reads.
+        current.sudo().write({'serial_number': 'ABC123', 'chain_pem': 'chain', 'certificate_pem': 'pem',
+                              'valid_from': '2027-04-15 00:00:00', 'valid_until': '2027-07-01 00:00:00'})
+        self.assertEqual((order.serial_number, order.chain_pem, order.certificate_pem, order.valid_from,
+                          order.valid_until),
+                         ('ABC123', 'chain', 'pem', '2027-04-15 00:00:00', '2027-07-01 00:00:00'))
+        self.env.cr.execute('SELECT valid_until FROM comodo_certificate_order WHERE id = %s', (order.id,))
+        self.assertEqual(str(self.env.cr.fetchone()[0]), '2027-07-01 00:00:00',
+                         'the daily cron selects by the stored validity')
+
     def test_migration_records_the_current_certificate_of_existing_orders(self):
         order = self._buy(unique_domain('instant'))
         key = self.env['comodo.certificate.key'].sudo().search([('order_id', '=', order.id)])
         # The shape before 11.0.1.2.0: the certificate on the order only, one key per order.
+        self._copy_certificate_onto_order_columns(order)
         self.env.cr.execute('UPDATE comodo_certificate_key SET certificate_id = NULL WHERE order_id = %s', (order.id,))
         self.env.cr.execute('DELETE FROM comodo_certificate WHERE order_id = %s', (order.id,))
         self.env.cr.execute("""UPDATE comodo_certificate_order SET certificate_id = NULL, term_starts_at = NULL,

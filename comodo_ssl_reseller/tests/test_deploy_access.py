@@ -6,7 +6,7 @@ import xmlrpc.client
 from webserver_rig import shared_rig
 from webserver_rig.rig import self_signed_pair
 
-from .common import unique_domain
+from .common import give_certificate, unique_domain
 from .portal_common import PortalCase
 
 CONNECTION_FIELDS = ['host', 'port', 'user', 'host_fingerprint', 'test_command', 'reload_command',
@@ -36,8 +36,8 @@ class TestDeployTargetAccess(PortalCase):
                 'partner_id': self.customer.id, 'term_id': self.term.id, 'domain': domain,
                 'dcv_method': 'CNAME_CSR_HASH'})
             order._prepare_key_material()
-            order.write({'state': 'issued', 'certificate_pem': self_signed_pair(domain)[0],
-                         'deploy_target_id': target.id})
+            give_certificate(order, {'certificate_pem': self_signed_pair(domain)[0]})
+            order.write({'state': 'issued', 'deploy_target_id': target.id})
             self.target_id, self.order_id = target.id, order.id
 
     def _call(self, login, model, method, *args, **kwargs):

@@ -8,7 +8,7 @@ answers the right guess as it answers a wrong one.
 import xmlrpc.client
 
 from comodo_client import build_csr, generate_private_key
-from .common import unique_domain
+from .common import give_certificate, unique_domain
 from .portal_common import PortalCase
 
 PASSWORDS = ('Pw-A-reseller-4f1c', 'Pw-B-reseller-9d2e')
@@ -188,7 +188,8 @@ class TestSecretsOverRpc(PortalCase):
     def test_the_owner_gets_its_own_key_through_the_portal_only(self):
         order = self.orders[0]
         with self.saved() as env:
-            order.with_env(env).write({'state': 'issued', 'certificate_pem': '-'})
+            give_certificate(order.with_env(env), {'certificate_pem': '-'})
+            order.with_env(env).write({'state': 'issued'})
         self.authenticate('portal', 'portal')
         downloaded = self._post('/my/certificates/%d/download/key' % order.id, order.portal_url)
         self.assertEqual(downloaded.status_code, 200)

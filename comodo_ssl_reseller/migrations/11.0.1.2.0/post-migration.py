@@ -15,6 +15,24 @@ def drop_one_key_per_order(cr):
     cr.execute('ALTER TABLE comodo_certificate_key DROP CONSTRAINT IF EXISTS comodo_certificate_key_order_unique')
 
 
+def insert_certificate(cr, order_id, partner_id, order_state, serial_number, certificate_pem, chain_pem,
+                       valid_from, valid_until, issued_at):
+    """A comodo_certificate made from the copy an order holds; its id."""
+    cr.execute("""
+        INSERT INTO comodo_certificate (order_id, partner_id, state, serial_number, certificate_pem,
+                                        chain_pem, valid_from, valid_until, issued_at,
+                                        create_uid, create_date, write_uid, write_date)
+        VALUES (%s, %s,
+                CASE WHEN %s = 'revoked' THEN 'revoked'
+                     WHEN %s < (now() at time zone 'UTC') THEN 'expired'
+                     ELSE 'issued' END,
+                %s, %s, %s, %s, %s, %s, 1, now() at time zone 'UTC', 1, now() at time zone 'UTC')
+        RETURNING id
+    """, (order_id, partner_id, order_state, valid_until, serial_number, certificate_pem, chain_pem,
+          valid_from, valid_until, issued_at))
+    return cr.fetchone()[0]
+
+
 def record_current_certificates(cr):
     cr.execute("""
         SELECT o.id, o.partner_id, o.state, o.serial_number, o.certificate_pem, o.chain_pem,
@@ -24,21 +42,9 @@ def record_current_certificates(cr):
          WHERE o.certificate_pem IS NOT NULL AND o.certificate_id IS NULL
     """)
     orders = cr.fetchall()
-    for (order_id, partner_id, order_state, serial_number, certificate_pem, chain_pem,
-         valid_from, valid_until, issued_at, days) in orders:
-        cr.execute("""
-            INSERT INTO comodo_certificate (order_id, partner_id, state, serial_number, certificate_pem,
-                                            chain_pem, valid_from, valid_until, issued_at,
-                                            create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s,
-                    CASE WHEN %s = 'revoked' THEN 'revoked'
-                         WHEN %s < (now() at time zone 'UTC') THEN 'expired'
-                         ELSE 'issued' END,
-                    %s, %s, %s, %s, %s, %s, 1, now() at time zone 'UTC', 1, now() at time zone 'UTC')
-            RETURNING id
-        """, (order_id, partner_id, order_state, valid_until, serial_number, certificate_pem, chain_pem,
-              valid_from, valid_until, issued_at))
-        certificate_id = cr.fetchone()[0]
+    for order in orders:
+        order_id, valid_from, days = order[0], order[6], order[9]
+        certificate_id = insert_certificate(cr, *order[:9])
         cr.execute("""
             UPDATE comodo_certificate_order
                SET certificate_id = %s, term_starts_at = %s,
