@@ -20,7 +20,7 @@ STATES = {
     'pending': _('Ordered. The certificate authority is checking that you control the domain.'),
     'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
     'error': _('The certificate authority could not take the order.'),
-    'issued': _('Issued: your certificate is ready to install.'),
+    'issued': _('Issued: your certificate is valid.'),
     'rejected': _('The certificate authority rejected the request: you owe nothing for it (its invoice is '
                   'cancelled or credited).'),
     'cancelled': _('Cancelled. You have not been charged.'),
@@ -67,7 +67,17 @@ NEXT_STEP_BY_DCV_METHOD = {
     'HTTP_CSR_HASH': NEXT_STEP_FILE,
     'HTTPS_CSR_HASH': NEXT_STEP_FILE,
 }
-NEXT_STEP_ISSUED = _('Download your certificate below, or ask us to install it.')
+# An issued certificate: nothing to do where we install it; where we do not, why, and the download.
+NEXT_STEP_INSTALLED = _('Nothing: the certificate is installed on your site and verified.')
+NEXT_STEP_INSTALLING = _('Nothing: we are installing the certificate on your site.')
+NEXT_STEP_NOT_INSTALLED = {
+    'no_server': _('We did not install it on your site: no web server of ours is set for this domain. '
+                   'Download the certificate below and install it on your web server, or contact us.'),
+    'own_csr': _('We did not install it on your site: you brought your own CSR, so its private key is '
+                 'with you. Download the certificate below and install it with that key.'),
+    'failed': _('Installing it on your site failed and our staff have been told; they will follow it up. '
+                'Meanwhile, you can download the certificate below and install it yourself.'),
+}
 # The CA's own words may be about the reseller's account: staff see them, not customers.
 NEXT_STEP_REFUSED = _('Contact us (%s): we could not order this certificate as it is.')
 

@@ -56,7 +56,9 @@ class TestCertificatePortal(PortalCase):
         self.assertEqual(order.state, 'issued')
 
         page = self.url_open(order.portal_url)
-        self.assertIn('ready to install', page.text)
+        self.assertIn('Issued: your certificate is valid', page.text)
+        self.assertIn('no web server of ours is set for this domain', page.text)
+        self.assertNotIn('we are installing', page.text)
         self.assertIn('o_comodo_step_done', page.text)
         self.assertIn('/my/invoices/%d' % order.invoice_ids.id, page.text)
         self.assertIn('SSL Certificates', self.url_open('/my/home').text)
