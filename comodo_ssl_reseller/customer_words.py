@@ -21,8 +21,8 @@ STATES = {
     'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
     'error': _('The certificate authority could not take the order.'),
     'issued': _('Issued: your certificate is valid.'),
-    'rejected': _('The certificate authority rejected the request: you owe nothing for it (its invoice is '
-                  'cancelled or credited).'),
+    'rejected': _('The certificate authority did not issue this certificate. You owe nothing for it: its '
+                  'invoice was credited (or cancelled, if it was not paid yet).'),
     'cancelled': _('Cancelled. You have not been charged.'),
     'revoked': _('Revoked: this certificate is no longer trusted.'),
     'reissue': _('A new certificate is being made for you, free, inside the term you paid for.'),
@@ -78,6 +78,8 @@ NEXT_STEP_NOT_INSTALLED = {
     'failed': _('Installing it on your site failed and our staff have been told; they will follow it up. '
                 'Meanwhile, you can download the certificate below and install it yourself.'),
 }
+NEXT_STEP_REJECTED = _('Buy the certificate again (after checking the domain and its validation), or contact '
+                       'us (%s) and we find out with you what stopped it.')
 # The CA's own words may be about the reseller's account: staff see them, not customers.
 NEXT_STEP_REFUSED = _('Contact us (%s): we could not order this certificate as it is.')
 

@@ -214,6 +214,8 @@ class CertificatePortal(CustomerPortal):
             return order._issued_next_step()
         if order.state == 'error':
             return _(customer_words.NEXT_STEP_REFUSED) % self._company_contact(order.company_id)
+        if order.state == 'rejected':
+            return _(customer_words.NEXT_STEP_REJECTED) % self._company_contact(order.company_id)
         return ''
 
     # -- buying ------------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import re
+
 from cryptography import x509
 from cryptography.hazmat.backends import default_backend
 from cryptography.hazmat.primitives import serialization
@@ -235,3 +237,30 @@ class TestCertificatePortal(PortalCase):
         found = self.url_open('/my/certificates?search=site07').text
         self.assertEqual(found.count('.paging.example.com</a>'), 1)
         self.assertIn('site07.paging.example.com', found)
+
+    def test_a_rejection_says_the_ca_did_not_issue_it_and_what_to_do_next(self):
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('www'))
+        self._place(order)
+        self.sandbox.reject(order.ca_order_number)
+        with self.saved() as env:
+            order.with_env(env)._job_check()
+        self.assertEqual(order.state, 'rejected')
+
+        page = self.url_open(order.portal_url).text
+        self.assertIn('The certificate authority did not issue this certificate. You owe nothing for it: its '
+                      'invoice was credited', page)
+        self.assertIn('What to do now: </strong>Buy the certificate again', page)
+        self.assertIn('href="/my/certificates/buy"', page)
+        self.assertIn('href="mailto:%s"' % order.company_id.email, page)
+        invoices = self.url_open('/my/invoices').text
+        credit_note = order.invoice_ids.filtered(lambda invoice: invoice.type == 'out_refund')
+        self.assertEqual(credit_note.state, 'paid', 'the accounting state is left alone')
+        row = invoices.split('title="%s"' % credit_note.number)[1].split('</tr>')[0]
+        self.assertIn('Credited', row)
+        self.assertNotIn('Paid', row)
+        invoice = order.invoice_ids - credit_note
+        self.assertEqual((invoice.state, invoice.comodo_credited, credit_note.comodo_credited), ('paid', True, True))
+        back_office_list = self.env['account.invoice'].fields_view_get(
+            self.env.ref('account.invoice_tree').id, 'tree')['arch']
+        self.assertIn('<field name="comodo_credited" string="Credited"', back_office_list)
