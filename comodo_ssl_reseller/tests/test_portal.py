@@ -264,3 +264,21 @@ class TestCertificatePortal(PortalCase):
         back_office_list = self.env['account.invoice'].fields_view_get(
             self.env.ref('account.invoice_tree').id, 'tree')['arch']
         self.assertIn('<field name="comodo_credited" string="Credited"', back_office_list)
+
+    def test_a_pasted_web_address_is_bought_as_its_name(self):
+        self.authenticate('portal', 'portal')
+        domain = unique_domain('instant')
+        response = self._post('/my/certificates/buy', '/my/certificates/buy', term_id=self.term.id, domain='',
+                              external_domain='https://%s/shop/?page=1' % domain.upper(), dcv_method='CNAME_CSR_HASH')
+        self.env.cache.invalidate()
+        order = self.env['comodo.certificate.order'].search([('domain', '=', domain)])
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(order), 1, 'bought as %s' % domain)
+        self._place(order)
+        self.assertEqual(order.state, 'issued')
+
+        page = self.url_open(order.portal_url).text
+        self.assertNotIn('<code>%s' % order.serial_number, page, 'the serial number is not styled like an error')
+        self.assertIn('<span class="o_comodo_serial" style="font-family: monospace;">%s' % order.serial_number, page)
+        self.assertIn(order.term_starts_at[:10], page.split('o_comodo_term_starts')[1][:60])
+        self.assertIsNone(re.search(r'\d{2}/\d{2}/\d{4}', page), 'every date on the page in one format')
