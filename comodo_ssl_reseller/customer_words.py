@@ -21,8 +21,8 @@ STATES = {
     'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
     'error': _('The certificate authority could not take the order.'),
     'issued': _('Issued: your certificate is valid.'),
-    'rejected': _('The certificate authority did not issue this certificate. You owe nothing for it: its '
-                  'invoice was credited (or cancelled, if it was not paid yet).'),
+    'rejected': _('The certificate authority did not issue this certificate, and you owe nothing for it: '
+                  'its invoice was credited (or cancelled, if it was not paid yet).'),
     'cancelled': _('Cancelled. You have not been charged.'),
     'revoked': _('Revoked: this certificate is no longer trusted.'),
     'reissue': _('A new certificate is being made for you, free, inside the term you paid for.'),

@@ -248,8 +248,8 @@ class TestCertificatePortal(PortalCase):
         self.assertEqual(order.state, 'rejected')
 
         page = self.url_open(order.portal_url).text
-        self.assertIn('The certificate authority did not issue this certificate. You owe nothing for it: its '
-                      'invoice was credited', page)
+        self.assertIn('The certificate authority did not issue this certificate, and you owe nothing for it: '
+                      'its invoice was credited', page)
         self.assertIn('What to do now: </strong>Buy the certificate again', page)
         self.assertIn('href="/my/certificates/buy"', page)
         self.assertIn('href="mailto:%s"' % order.company_id.email, page)
