@@ -20,9 +20,9 @@ STATES = {
     'pending': _('Ordered. The certificate authority is checking that you control the domain.'),
     'timeout': _('Still waiting for the certificate authority. Our staff is following it up.'),
     'error': _('The certificate authority could not take the order.'),
-    'issued': _('Issued: your certificate is ready to install.'),
-    'rejected': _('The certificate authority rejected the request: you owe nothing for it (its invoice is '
-                  'cancelled or credited).'),
+    'issued': _('Issued: your certificate is valid.'),
+    'rejected': _('The certificate authority did not issue this certificate, and you owe nothing for it: '
+                  'its invoice was credited (or cancelled, if it was not paid yet).'),
     'cancelled': _('Cancelled. You have not been charged.'),
     'revoked': _('Revoked: this certificate is no longer trusted.'),
     'reissue': _('A new certificate is being made for you, free, inside the term you paid for.'),
@@ -67,7 +67,19 @@ NEXT_STEP_BY_DCV_METHOD = {
     'HTTP_CSR_HASH': NEXT_STEP_FILE,
     'HTTPS_CSR_HASH': NEXT_STEP_FILE,
 }
-NEXT_STEP_ISSUED = _('Download your certificate below, or ask us to install it.')
+# An issued certificate: nothing to do where we install it; where we do not, why, and the download.
+NEXT_STEP_INSTALLED = _('Nothing: the certificate is installed on your site and verified.')
+NEXT_STEP_INSTALLING = _('Nothing: we are installing the certificate on your site.')
+NEXT_STEP_NOT_INSTALLED = {
+    'no_server': _('We did not install it on your site: no web server of ours is set for this domain. '
+                   'Download the certificate below and install it on your web server, or contact us.'),
+    'own_csr': _('We did not install it on your site: you brought your own CSR, so its private key is '
+                 'with you. Download the certificate below and install it with that key.'),
+    'failed': _('Installing it on your site failed and our staff have been told; they will follow it up. '
+                'Meanwhile, you can download the certificate below and install it yourself.'),
+}
+NEXT_STEP_REJECTED = _('Buy the certificate again (after checking the domain and its validation), or contact '
+                       'us (%s) and we find out with you what stopped it.')
 # The CA's own words may be about the reseller's account: staff see them, not customers.
 NEXT_STEP_REFUSED = _('Contact us (%s): we could not order this certificate as it is.')
 

@@ -211,9 +211,18 @@ def check_domains(domains, wildcard=False, multi_domain=False):
     return entered
 
 
+# What a web address adds around the name: its scheme and any user ("https://user@"), then a port,
+# path, query or fragment. A user part is only taken off after a scheme ("me@example.com" alone is an
+# address, not a name, and is left for the domain check to refuse).
+_URL_SCHEME_AND_USER = re.compile(r'^[a-z][a-z0-9+.-]*://(?:[^/?#@]*@)?')
+_URL_AFTER_NAME = re.compile(r'(?::\d*)?(?:[/?#].*)?$')
+
+
 def normalise_domain(domain):
-    """Domains compare case-insensitively and without a trailing dot."""
-    return (domain or '').strip().lower().rstrip('.')
+    """The name as the CA compares it: lower case, no trailing dot, and a pasted web address
+    ("https://www.example.com/path") cut to its name."""
+    name = _URL_SCHEME_AND_USER.sub('', (domain or '').strip().lower())
+    return _URL_AFTER_NAME.sub('', name, count=1).rstrip('.')
 
 
 def repeated_domains(domains):

@@ -211,9 +211,11 @@ class CertificatePortal(CustomerPortal):
             words = _(customer_words.NEXT_STEP_BY_DCV_METHOD.get(order.dcv_method, customer_words.NEXT_STEP_FILE))
             return words % order.dcv_email if order.dcv_method == 'EMAIL' else words
         if order.state == 'issued':
-            return _(customer_words.NEXT_STEP_ISSUED)
+            return order._issued_next_step()
         if order.state == 'error':
             return _(customer_words.NEXT_STEP_REFUSED) % self._company_contact(order.company_id)
+        if order.state == 'rejected':
+            return _(customer_words.NEXT_STEP_REJECTED) % self._company_contact(order.company_id)
         return ''
 
     # -- buying ------------------------------------------------------------------------------------

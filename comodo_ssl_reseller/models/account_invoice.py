@@ -17,14 +17,17 @@ class AccountInvoice(models.Model):
         help="The day's draft vendor bill (or refund) collecting what the CA charged (or gave back).")
     comodo_credited = fields.Boolean(
         string='Credited', compute='_compute_comodo_credited',
-        help='A customer invoice settled by credit notes alone: "paid" would tell the customer they paid.')
+        help='A customer invoice settled by credit notes alone, or a credit note that settled customer '
+             'invoices alone: "paid" would tell the customer money changed hands.')
 
     def _compute_comodo_credited(self):
+        # Only the words change: the accounting state stays "paid".
+        settling_type = {'out_invoice': 'out_refund', 'out_refund': 'out_invoice'}
         for invoice in self:
             settled_by = invoice.sudo().payment_move_line_ids
             invoice.comodo_credited = (
-                invoice.type == 'out_invoice' and invoice.state == 'paid' and bool(settled_by)
-                and all(line.invoice_id.type == 'out_refund' for line in settled_by))
+                invoice.type in settling_type and invoice.state == 'paid' and bool(settled_by)
+                and all(line.invoice_id.type == settling_type[invoice.type] for line in settled_by))
 
     def _comodo_amount_paid(self):
         """What payments settled of this customer invoice, in its currency: credit notes

@@ -120,6 +120,32 @@ class ComodoCertificateOrder(models.Model):
             return self._told(customer_words.INSTALL_FAILED, self._install_failure_words(latest.failed_step))
         return self._told(customer_words.INSTALL_UNDERWAY)
 
+    def customer_install_plan(self):
+        """Whether the issued certificate goes on the customer's site: 'install', or why it does not:
+        'own_csr' (no private key of ours) or 'no_server' (no web server of ours for the domain).
+        Public: the issued mail's template asks it."""
+        self.ensure_one()
+        order = self.sudo()
+        if not order.key_generated:
+            return 'own_csr'
+        if not order._own_hosted_domain().deploy_target_id:
+            return 'no_server'
+        return 'install'
+
+    def _issued_next_step(self):
+        """What the customer does now with its issued certificate, in plain words (customer_words.py):
+        nothing where it is (being) installed; otherwise why not, and the download."""
+        latest = self.sudo().install_ids.filtered(lambda install: install.purpose == 'install'
+                                                  and install.state not in ('superseded', 'skipped'))[:1]
+        if latest.state == 'verified':
+            return _(customer_words.NEXT_STEP_INSTALLED)
+        if latest.state in ('failed', 'rolled_back'):
+            return _(customer_words.NEXT_STEP_NOT_INSTALLED['failed'])
+        plan = self.customer_install_plan()
+        if latest or plan == 'install':
+            return _(customer_words.NEXT_STEP_INSTALLING)
+        return _(customer_words.NEXT_STEP_NOT_INSTALLED[plan])
+
     def _told(self, tone_and_words, *values):
         """(tone, words translated into the reader's language, `values` put in)."""
         tone, words = tone_and_words

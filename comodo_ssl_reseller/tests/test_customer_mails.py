@@ -7,7 +7,7 @@ from datetime import datetime
 
 from odoo.tools import convert_file
 
-from comodo_client import CollectResult, OrderStatus
+from comodo_client import CollectResult, OrderStatus, build_csr, generate_private_key
 from .common import ComodoCase, TwoWorkersCase, load_migration, unique_domain
 
 VALIDATION_SUBJECT = 'please validate the domain'
@@ -128,6 +128,43 @@ class TestValidationNeededMail(CustomerMailCase):
         self.assertEqual(domain, order.domain)
         text = words(mail.body_html)
         self.assertIn('Name: %s Type: CNAME Target: %s' % (values.cname_name, values.cname_target), text)
+
+
+class TestIssuedMail(CustomerMailCase):
+    """The issued mail says what happened on the customer's site, and asks for a download only
+    where we do not install the certificate."""
+
+    def _issued_mail_words(self, order):
+        self.assertEqual(order.state, 'issued')
+        return words(self._mails(order, 'is ready').body_html)
+
+    def test_a_name_without_our_web_server_is_to_download_and_says_why(self):
+        order = self._buy(unique_domain('instant'))
+        text = self._issued_mail_words(order)
+        self.assertIn('we did not install it on your site, because no web server of ours is set for %s. '
+                      'Download the certificate' % order.domain, text)
+        self.assertNotIn('nothing for you to do', text)
+
+    def test_an_own_csr_is_to_download_and_says_why(self):
+        domain = unique_domain('instant')
+        order = self._buy(domain, comodo_csr=build_csr(generate_private_key(), [domain]))
+        text = self._issued_mail_words(order)
+        self.assertIn('because you brought your own CSR and its private key is with you', text)
+        self.assertNotIn('private key (or as one .pfx file)', text)
+
+    def test_a_certificate_we_install_asks_nothing_of_the_customer(self):
+        domain = unique_domain('instant')
+        target = self.env['comodo.deploy.target'].create({
+            # Nothing listens on port 1: the install after the mail fails at once, as it may.
+            'name': 'Mail test web server', 'host': '127.0.0.1', 'port': 1, 'user': 'deploy',
+            'certificate_folder': '/etc/ssl/hosting', 'generate_key_pair': True})
+        self.env['comodo.hosted.domain'].create({'name': domain, 'partner_id': self.customer.id,
+                                                 'deploy_target_id': target.id})
+        order = self._buy(domain)
+        self.assertTrue(order.sudo().hosted_domain_id)
+        text = self._issued_mail_words(order)
+        self.assertIn('What happens next: nothing for you to do. We are installing it on your web server', text)
+        self.assertNotIn('Download the certificate', text)
 
 
 class TestValidationByTheAccount(CustomerMailCase):
@@ -355,3 +392,33 @@ class TestUpdatingFromTheLastVersion(ComodoCase):
         self.assertFalse(reissue_template.exists())
         self.assertFalse(self.env.ref('comodo_ssl_reseller.mail_template_certificate_revalidate',
                                       raise_if_not_found=False))
+
+
+class TestIssuedMailUpdate(TestUpdatingFromTheLastVersion):
+    """11.0.1.5.0 on a database of 11.0.1.4.0: the stock issued mail takes the new words, a rewritten
+    one is kept."""
+
+    OLD_BODY = ('<p>What happens next: open its page, download the certificate with its CA chain and private '
+                'key (or as one .pfx file) and install them on your web server. The page says how, and keeps '
+                'the files there for you.</p>')
+
+    def _update(self, body):
+        template = self.env.ref('comodo_ssl_reseller.mail_template_certificate_issued')
+        template.body_html = body
+        self._load_mail_templates_as_an_update_does()
+        load_migration('11.0.1.5.0', 'post-issued-mail-words').migrate(self.env.cr, '11.0.1.4.0')
+        self.env.cache.invalidate()
+        return template.body_html
+
+    def test_the_stock_issued_mail_says_what_happened_on_the_site(self):
+        body = self._update(self.OLD_BODY)
+        self.assertNotIn('The page says how', body)
+        self.assertIn('customer_install_plan()', body)
+        order = self._buy(unique_domain('instant'))
+        template = self.env.ref('comodo_ssl_reseller.mail_template_certificate_issued')
+        sent = words(template.generate_email(order.id, fields=['body_html'])['body_html'])
+        self.assertIn('no web server of ours is set for %s' % order.domain, sent)
+
+    def test_a_rewritten_issued_mail_is_kept(self):
+        body = self._update('<p>Our own words about your certificate.</p>')
+        self.assertIn('Our own words', body)

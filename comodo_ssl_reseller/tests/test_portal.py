@@ -1,3 +1,5 @@
+import re
+
 from cryptography import x509
 from cryptography.hazmat.backends import default_backend
 from cryptography.hazmat.primitives import serialization
@@ -56,7 +58,9 @@ class TestCertificatePortal(PortalCase):
         self.assertEqual(order.state, 'issued')
 
         page = self.url_open(order.portal_url)
-        self.assertIn('ready to install', page.text)
+        self.assertIn('Issued: your certificate is valid', page.text)
+        self.assertIn('no web server of ours is set for this domain', page.text)
+        self.assertNotIn('we are installing', page.text)
         self.assertIn('o_comodo_step_done', page.text)
         self.assertIn('/my/invoices/%d' % order.invoice_ids.id, page.text)
         self.assertIn('SSL Certificates', self.url_open('/my/home').text)
@@ -233,3 +237,48 @@ class TestCertificatePortal(PortalCase):
         found = self.url_open('/my/certificates?search=site07').text
         self.assertEqual(found.count('.paging.example.com</a>'), 1)
         self.assertIn('site07.paging.example.com', found)
+
+    def test_a_rejection_says_the_ca_did_not_issue_it_and_what_to_do_next(self):
+        self.authenticate('portal', 'portal')
+        _response, order = self._buy(unique_domain('www'))
+        self._place(order)
+        self.sandbox.reject(order.ca_order_number)
+        with self.saved() as env:
+            order.with_env(env)._job_check()
+        self.assertEqual(order.state, 'rejected')
+
+        page = self.url_open(order.portal_url).text
+        self.assertIn('The certificate authority did not issue this certificate, and you owe nothing for it: '
+                      'its invoice was credited', page)
+        self.assertIn('What to do now: </strong>Buy the certificate again', page)
+        self.assertIn('href="/my/certificates/buy"', page)
+        self.assertIn('href="mailto:%s"' % order.company_id.email, page)
+        invoices = self.url_open('/my/invoices').text
+        credit_note = order.invoice_ids.filtered(lambda invoice: invoice.type == 'out_refund')
+        self.assertEqual(credit_note.state, 'paid', 'the accounting state is left alone')
+        row = invoices.split('title="%s"' % credit_note.number)[1].split('</tr>')[0]
+        self.assertIn('Credited', row)
+        self.assertNotIn('Paid', row)
+        invoice = order.invoice_ids - credit_note
+        self.assertEqual((invoice.state, invoice.comodo_credited, credit_note.comodo_credited), ('paid', True, True))
+        back_office_list = self.env['account.invoice'].fields_view_get(
+            self.env.ref('account.invoice_tree').id, 'tree')['arch']
+        self.assertIn('<field name="comodo_credited" string="Credited"', back_office_list)
+
+    def test_a_pasted_web_address_is_bought_as_its_name(self):
+        self.authenticate('portal', 'portal')
+        domain = unique_domain('instant')
+        response = self._post('/my/certificates/buy', '/my/certificates/buy', term_id=self.term.id, domain='',
+                              external_domain='https://%s/shop/?page=1' % domain.upper(), dcv_method='CNAME_CSR_HASH')
+        self.env.cache.invalidate()
+        order = self.env['comodo.certificate.order'].search([('domain', '=', domain)])
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(order), 1, 'bought as %s' % domain)
+        self._place(order)
+        self.assertEqual(order.state, 'issued')
+
+        page = self.url_open(order.portal_url).text
+        self.assertNotIn('<code>%s' % order.serial_number, page, 'the serial number is not styled like an error')
+        self.assertIn('<span class="o_comodo_serial" style="font-family: monospace;">%s' % order.serial_number, page)
+        self.assertIn(order.term_starts_at[:10], page.split('o_comodo_term_starts')[1][:60])
+        self.assertIsNone(re.search(r'\d{2}/\d{2}/\d{4}', page), 'every date on the page in one format')

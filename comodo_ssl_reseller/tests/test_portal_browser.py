@@ -383,7 +383,7 @@ class TestBuyingInBrowser(PortalBrowserCase):
         order = self._buy(domain, term=wildcard_term, method='CNAME_CSR_HASH')
         stored = self._placed(order)
         self.assertEqual((stored.state, stored.term), ('issued', wildcard_term))
-        self.assertIn('ready to install', self._text('.o_comodo_state_words'))
+        self.assertIn('Issued: your certificate is valid', self._text('.o_comodo_state_words'))
         self.assertIn(domain, self._text('.o_comodo_certificate h4'))
         certificate = x509.load_pem_x509_certificate(stored.certificate_pem.encode(), default_backend())
         self.assertEqual(certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value, domain)
@@ -435,7 +435,7 @@ class TestBuyingInBrowser(PortalBrowserCase):
         domain = unique_domain('instant')
         stored = self._placed(self._buy(domain))
         self.assertEqual(stored.state, 'issued')
-        self.assertIn('ready to install', self._text('.o_comodo_state_words'))
+        self.assertIn('Issued: your certificate is valid', self._text('.o_comodo_state_words'))
         certificate_pem, chain_pem, key_pem = stored.certificate_pem, stored.chain_pem, stored.private_key_pem
         expected = {
             'certificate': (domain + '.crt', certificate_pem),

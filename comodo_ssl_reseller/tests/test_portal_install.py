@@ -51,6 +51,9 @@ class TestPortalInstallWords(PortalCase):
         page = self.url_open(order.portal_url)
         self.assertIn('Installed on your site and verified', page.text)
         self.assertNotIn('temporary certificate is on your site', page.text)
+        self.assertIn('Nothing: the certificate is installed on your site and verified', page.text)
+        self.assertNotIn('install it on your web server', page.text)
+        self.assertNotIn('ready to install', page.text)
 
     def test_buying_over_the_portal_leaves_the_neighbours_site_alone(self):
         with self.saved() as env:
@@ -81,3 +84,4 @@ class TestPortalInstallWords(PortalCase):
         page = self.url_open(order.portal_url)
         self.assertIn('your web server did not reload', page.text)
         self.assertIn('keeps the certificate it had before', page.text)
+        self.assertIn('failed and our staff have been told', page.text)

@@ -14,6 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from comodo_client import (CsrInfo, RequestError, build_csr, certificate_matches_csr, check_csr,
                            check_domains, clean_csr, decode_csr, generate_private_key)
+from comodo_client.keys import normalise_domain
 
 ADDON_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                          'comodo_ssl_reseller')
@@ -291,3 +292,25 @@ def _self_signed(key_pem, common_name):
                    .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
                    .sign(key, hashes.SHA256()))
     return certificate.public_bytes(serialization.Encoding.PEM).decode('ascii')
+
+
+@pytest.mark.parametrize('typed, name', [
+    ('https://www.x.example/path', 'www.x.example'),
+    ('HTTP://User:secret@Shop.Example.COM:8443/a?b=1#top', 'shop.example.com'),
+    ('www.x.example.', 'www.x.example'),
+    ('  example.com:443/  ', 'example.com'),
+    ('example.com?x=1', 'example.com'),
+    ('https://*.example.com/', '*.example.com'),
+    ('*.example.com', '*.example.com'),
+    # An address alone is not a web address: left as typed, for the domain check to refuse.
+    ('me@example.com', 'me@example.com'),
+    ('', ''),
+    (None, ''),
+])
+def test_normalise_domain_cuts_a_pasted_web_address_to_its_name(typed, name):
+    assert normalise_domain(typed) == name
+
+
+def test_a_pasted_web_address_passes_the_domain_check_as_its_name():
+    assert check_domains(['https://www.example.com/shop', 'example.com:443'], multi_domain=True) == [
+        'www.example.com', 'example.com']
