@@ -130,7 +130,7 @@ class ComodoCertificateOrder(models.Model):
     # -- publishing ------------------------------------------------------------------------------
 
     def _enqueue_publish(self, eta=None):
-        if not self.csr_pem or not self._validation_plan().filtered('by_odoo'):
+        if not self.csr_pem or self._domains_validated_by_account() or not self._validation_plan().filtered('by_odoo'):
             return
         # A retry waits for its eta, also where tests run jobs at once.
         order = self.sudo().with_context(tracking_disable=True,
