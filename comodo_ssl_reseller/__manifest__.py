@@ -63,6 +63,7 @@
         'security/comodo_dns_security.xml',
         'views/comodo_dns_server_views.xml',
         'security/comodo_dcv_security.xml',
+        'views/comodo_hosted_domain_dcv_views.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

@@ -99,8 +99,9 @@ class ComodoCertificateOrder(models.Model):
         result = super(ComodoCertificateOrder, self)._start_waiting_for_ca(transition, next_check_at, new_csr)
         for order in self:
             # A new wait tries again what failed before (staff may have fixed it and pressed Reset).
-            order.dcv_publish_failures = 0
-            order.dcv_ids.filtered('publish_failed').sudo().write({'publish_failed': False})
+            if order.dcv_publish_failures:
+                order.dcv_publish_failures = 0
+            order.sudo().dcv_ids.filtered('publish_failed').write({'publish_failed': False})
             order._after_ca_outcome(_('publishing the validation proofs'), order._enqueue_publish)
         return result
 
