@@ -206,7 +206,7 @@ class CertificatePortal(CustomerPortal):
     def _next_step(self, order):
         """What the customer must do now, in words."""
         if order.state == 'pending':
-            if order._domains_validated_by_account():
+            if order._domains_validated_by_account() or not order._names_for_the_customer():
                 return _(customer_words.NEXT_STEP_VALIDATED_FOR_YOU)
             words = _(customer_words.NEXT_STEP_BY_DCV_METHOD.get(order.dcv_method, customer_words.NEXT_STEP_FILE))
             return words % order.dcv_email if order.dcv_method == 'EMAIL' else words

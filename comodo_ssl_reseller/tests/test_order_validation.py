@@ -12,6 +12,8 @@ from webserver_rig import DocumentRootSites
 from comodo_sandbox.pytest_plugin import SandboxProcess
 from comodo_client import dcv_instructions
 
+from odoo.addons.comodo_ssl_reseller.controllers.portal import CertificatePortal
+
 from .common import SandboxLookups
 from .test_order_validation_plan import ValidationCase
 
@@ -85,7 +87,7 @@ class PublishingCase(ValidationCase):
 
     def _validation_mails(self, order):
         return self.env['mail.mail'].search([('subject', 'like', VALIDATION_SUBJECT),
-                                             ('subject', 'like', order.domain)])
+                                             ('model', '=', order._name), ('res_id', '=', order.id)])
 
     def _proofs(self, order, names):
         return {name: dcv_instructions(order.csr_pem, method, name, order.unique_value)
@@ -118,6 +120,31 @@ class TestOdooValidates(PublishingCase):
         self.assertEqual(self._cname_left(proof), [], 'no record left once issued')
         self.assertFalse(line.sudo().receipt)
         self.assertFalse(self._validation_mails(order), 'nothing for the customer to do')
+
+    def test_a_name_caa_closes_to_sectigo_waits_with_its_cause_and_the_customer_has_nothing_to_do(self):
+        site = self._site()
+        self.dns_rig.set_caa(site.name, '0 issue "letsencrypt.org"')
+        blocked = self._zone_name(dcv_publish=False)
+        odoo_only = self._buy(site.name)
+        both = self._buy(site.name, term=self.multi_domain_term, comodo_extra_domains=blocked.name)
+        self._wait_until_decided(odoo_only, timeout=NEVER_WAIT)
+        self.assertEqual(odoo_only.state, 'pending', 'the CA may not issue: the order waits')
+        line = odoo_only.dcv_ids
+        self.assertEqual((line.by_odoo, line.check_ok, line.check_code), (True, False, 'caa_forbids'))
+        self.assertIn('letsencrypt.org', line.staff_sentence)
+        self.assertIn('the pre-flight fails: %s' % line.staff_sentence, self._story(odoo_only))
+        self.assertTrue(line.sudo().receipt, 'the file stays published for the retry')
+        self.assertFalse(self.ca.find_calls('AutoUpdateDCV', odoo_only.ca_order_number),
+                         'the CA is not asked before the pre-flight passes')
+        page = CertificatePortal()
+        self.assertEqual(page._next_step(odoo_only),
+                         'Nothing: we validate the domain with the certificate authority for you.')
+        self.assertEqual(odoo_only._dcv_instructions(), [])
+        self.assertFalse(self._validation_mails(odoo_only))
+        self.assertEqual([name for name, _what in both._dcv_instructions()], [blocked.name],
+                         'only the name the customer publishes')
+        self.assertNotIn('Nothing', page._next_step(both))
+        self.assertEqual(len(self._validation_mails(both)), 1)
 
     def test_a_multi_domain_order_by_file_and_by_cname_is_issued(self):
         site = self._site()
