@@ -412,6 +412,10 @@ def start_demo_dns(port=DEMO_DNS_PORT, folder=os.path.join(RUN_DIR, 'dns')):
 
 
 DEMO_DNS_SERVER_XMLID = 'comodo_ssl_reseller.dns_server_demo'
+# Where Odoo's own checks of a name (the pre-flight) look, as the CA does: the demo DNS server, and
+# the demo sites' ports in place of 80 and 443 (system parameters; unset, the Internet's).
+CHECKS_DNS_SERVER_PARAMETER = 'comodo_ssl_reseller.dcv_dns_server'
+CHECKS_PORT_MAP_PARAMETER = 'comodo_ssl_reseller.dcv_port_map'
 # Printed by the demo database's shell once the DNS server has this run's key.
 DNS_LINE = 'demo-dns\t'
 
@@ -419,7 +423,7 @@ DNS_LINE = 'demo-dns\t'
 def point_demo_dns_at(config, rig, database=DEMO_DB):
     """The demo database's DNS server (its demo record, made again if it was deleted) reaches this
     run's bind9 with this run's TSIG key, encrypted by Odoo as any secret entered on its form; the
-    demo's hosted domains without a DNS server are published there."""
+    demo's hosted domains without a DNS server are published there, and Odoo's checks ask it."""
     values = rig.server_values()
     code = (
         "values = %r\n"
@@ -430,9 +434,10 @@ def point_demo_dns_at(config, rig, database=DEMO_DB):
         "server.write(values)\n"
         "env['comodo.hosted.domain'].search([('name', 'in', %r), ('dns_server_id', '=', False)]).write(\n"
         "    {'dns_server_id': server.id})\n"
+        "env['ir.config_parameter'].sudo().set_param(%r, '%%s:%%d' %% (values['host'], values['port']))\n"
         "print('%%s%%d' %% (%r, server.id))\n"
         "env.cr.commit()\n" % (values, DEMO_DNS_SERVER_XMLID, DEMO_DNS_ZONES[0], list(DEMO_HOSTED_DOMAINS),
-                               DNS_LINE))
+                               CHECKS_DNS_SERVER_PARAMETER, DNS_LINE))
     result = subprocess.run([ODOO, 'shell', '-c', config, '-d', database, '--no-http', '--log-level=warn'],
                             input=code.encode(), stdout=subprocess.PIPE)
     lines = [line for line in result.stdout.decode().splitlines() if line.startswith(DNS_LINE)]
@@ -451,12 +456,13 @@ def demo_document_roots(rig):
 SITE_LINE = 'demo-site\t'
 
 
-def point_demo_customer_at(config, rig, database=DEMO_DB):
+def point_demo_customer_at(config, rig, database=DEMO_DB, ports=DEMO_PORTS):
     """The demo database's target for the local nginx, with this run's key and the fingerprint of
     this run's host key (new at every run, known to the rig, so pinned here); the demo customers'
     hosted domains on it get a document root and a site each, whose configuration names the files
-    in the customer's own folder (DEMO_SITE in the server's folder if the database has none).
-    Returns the sites: [(name, certificate subfolder, document root or '')]."""
+    in the customer's own folder (DEMO_SITE in the server's folder if the database has none). Odoo's
+    checks fetch files from the demo sites' ports in place of 80 and 443. Returns the sites:
+    [(name, certificate subfolder, document root or '')]."""
     values = dict(rig.target_values('nginx'), name=DEMO_TARGET_NAME, verify_delay=1.0)
     code = (
         "import os\n"
@@ -469,10 +475,12 @@ def point_demo_customer_at(config, rig, database=DEMO_DB):
         "Hosted = env['comodo.hosted.domain']\n"
         "for name, document_root in %r.items():\n"
         "    Hosted.search([('name', '=', name)]).write({'document_root': document_root, 'deploy_target_id': target.id})\n"
+        "env['ir.config_parameter'].sudo().set_param(%r, %r)\n"
         "for hosted in Hosted.search([('deploy_target_id', '=', target.id)]):\n"
         "    print('%s%%s\\t%%s\\t%%s' %% (hosted.name, os.path.relpath(hosted.install_folder, target.certificate_folder),\n"
         "                            hosted.document_root or ''))\n"
-        "env.cr.commit()\n" % (values, demo_document_roots(rig), SITE_LINE))
+        "env.cr.commit()\n" % (values, demo_document_roots(rig), CHECKS_PORT_MAP_PARAMETER,
+                               '80=%d,443=%d' % (ports.sites_http, ports.sites_https), SITE_LINE))
     result = subprocess.run([ODOO, 'shell', '-c', config, '-d', database, '--no-http', '--log-level=warn'],
                             input=code.encode(), stdout=subprocess.PIPE)
     if result.returncode:
@@ -525,7 +533,7 @@ class DemoStack(object):
             self.dns_server = start_demo_dns(self.ports.dns, os.path.join(self.folder, 'dns'))
             point_demo_dns_at(self.config, self.dns_server, self.database)
             self.webservers = start_demo_webservers(self.ports, os.path.join(self.folder, 'webservers'))
-            sites = point_demo_customer_at(self.config, self.webservers, self.database)
+            sites = point_demo_customer_at(self.config, self.webservers, self.database, self.ports)
             self.document_roots = serve_demo_document_roots(self.webservers, sites, self.ports)
             self.sandbox, self.sandbox_token = start_sandbox(self.ports.sandbox, os.path.join(self.folder, 'sandbox'),
                                                              *self.sandbox_options())
