@@ -413,9 +413,12 @@ def start_demo_dns(port=DEMO_DNS_PORT, folder=os.path.join(RUN_DIR, 'dns')):
 
 DEMO_DNS_SERVER_XMLID = 'comodo_ssl_reseller.dns_server_demo'
 # Where Odoo's own checks of a name (the pre-flight) look, as the CA does: the demo DNS server, and
-# the demo sites' ports in place of 80 and 443 (system parameters; unset, the Internet's).
+# the demo sites' ports in place of 80 and 443 (system parameters; unset, the Internet's). The demo
+# DNS server has no root zone: its DNSSEC chains start at its own signed zone's keys, "zone record"
+# lines (the sandbox starts there too).
 CHECKS_DNS_SERVER_PARAMETER = 'comodo_ssl_reseller.dcv_dns_server'
 CHECKS_PORT_MAP_PARAMETER = 'comodo_ssl_reseller.dcv_port_map'
+CHECKS_TRUST_ANCHORS_PARAMETER = 'comodo_ssl_reseller.dcv_trust_anchors'
 # Printed by the demo database's shell once the DNS server has this run's key.
 DNS_LINE = 'demo-dns\t'
 
@@ -425,6 +428,8 @@ def point_demo_dns_at(config, rig, database=DEMO_DB):
     run's bind9 with this run's TSIG key, encrypted by Odoo as any secret entered on its form; the
     demo's hosted domains without a DNS server are published there, and Odoo's checks ask it."""
     values = rig.server_values()
+    anchor = rig.trust_anchor()
+    trust_anchors = '\n'.join('%s %s' % (anchor.name.to_text(), key.to_text()) for key in anchor)
     code = (
         "values = %r\n"
         "server = env.ref(%r, raise_if_not_found=False)\n"
@@ -435,9 +440,11 @@ def point_demo_dns_at(config, rig, database=DEMO_DB):
         "env['comodo.hosted.domain'].search([('name', 'in', %r), ('dns_server_id', '=', False)]).write(\n"
         "    {'dns_server_id': server.id})\n"
         "env['ir.config_parameter'].sudo().set_param(%r, '%%s:%%d' %% (values['host'], values['port']))\n"
+        "env['ir.config_parameter'].sudo().set_param(%r, %r)\n"
         "print('%%s%%d' %% (%r, server.id))\n"
         "env.cr.commit()\n" % (values, DEMO_DNS_SERVER_XMLID, DEMO_DNS_ZONES[0], list(DEMO_HOSTED_DOMAINS),
-                               CHECKS_DNS_SERVER_PARAMETER, DNS_LINE))
+                               CHECKS_DNS_SERVER_PARAMETER, CHECKS_TRUST_ANCHORS_PARAMETER, trust_anchors,
+                               DNS_LINE))
     result = subprocess.run([ODOO, 'shell', '-c', config, '-d', database, '--no-http', '--log-level=warn'],
                             input=code.encode(), stdout=subprocess.PIPE)
     lines = [line for line in result.stdout.decode().splitlines() if line.startswith(DNS_LINE)]

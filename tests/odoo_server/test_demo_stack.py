@@ -10,6 +10,7 @@ import xmlrpc.client
 
 import pytest
 
+from dns_rig import SIGNED_PARENT
 from dns_rig.rig import free_port as free_udp_and_tcp_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -77,6 +78,8 @@ def test_the_demo_sandbox_validates_against_the_demo_dns_server_and_document_roo
     # Odoo's own checks look where the sandbox looks.
     assert call('ir.config_parameter', 'get_param', stack.CHECKS_DNS_SERVER_PARAMETER) == '127.0.0.1:%d' % ports.dns
     assert call('ir.config_parameter', 'get_param', stack.CHECKS_PORT_MAP_PARAMETER) == option(arguments, '--port-map')
+    anchors = call('ir.config_parameter', 'get_param', stack.CHECKS_TRUST_ANCHORS_PARAMETER).splitlines()
+    assert anchors and all(line.startswith(SIGNED_PARENT + '. ') for line in anchors), anchors
     hosted = call('comodo.hosted.domain', 'search_read', [('name', 'in', list(stack.DEMO_HOSTED_DOMAINS))],
                   ['name', 'dns_server_id', 'deploy_target_id', 'document_root'])
     assert sorted(domain['name'] for domain in hosted) == sorted(stack.DEMO_HOSTED_DOMAINS)
