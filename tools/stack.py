@@ -603,6 +603,7 @@ def command_run():
                              'mail': DEMO_MAIL_DIR,
                              'site': DEMO_SITE, 'nginx': DEMO_NGINX_PORT, 'ssh': DEMO_SSH_PORT,
                              'sites_http': DEMO_SITES_HTTP_PORT, 'sites_https': DEMO_SITES_HTTPS_PORT,
+                             'htdocs': os.path.relpath(demo.document_roots.folder, ROOT),
                              'recheck': DEMO_RECHECK_SECONDS,
                              'dns': DEMO_DNS_PORT, 'zones': ', '.join(DEMO_DNS_ZONES),
                              'log': demo.odoo_log}, flush=True)
@@ -628,8 +629,8 @@ DEMO_BANNER = """
   Mails sent (one .eml each):     %(mail)s/
   Demo customer's web server:     nginx on 127.0.0.1:%(nginx)d (SSH 127.0.0.1:%(ssh)d), site %(site)s
     what it serves:               curl -vk --resolve %(site)s:%(nginx)d:127.0.0.1 https://%(site)s:%(nginx)d/
-    document roots (for 80, 443): http://127.0.0.1:%(sites_http)d/, https://127.0.0.1:%(sites_https)d/
-                                  curl --resolve %(site)s:%(sites_http)d:127.0.0.1 http://%(site)s:%(sites_http)d/
+    document roots:               %(htdocs)s/<domain>, served on http://127.0.0.1:%(sites_http)d
+                                  and https://127.0.0.1:%(sites_https)d (the sites' ports 80 and 443)
   Hosting company's DNS server:   bind9 on 127.0.0.1:%(dns)d, zones %(zones)s
     what it answers:              dig -p %(dns)d @127.0.0.1 %(site)s
   Odoo log:                       %(log)s
