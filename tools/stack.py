@@ -9,6 +9,7 @@ and the sandbox CA as separate processes. Databases:
 """
 import argparse
 import ast
+import collections
 import hashlib
 import os
 import shutil
@@ -53,6 +54,22 @@ DEMO_TARGET_NAME = 'Demo web server (local nginx)'
 # (each hosted domain's DNS zone), the hosted names pointing at the demo web server.
 DEMO_DNS_PORT = 8053
 DEMO_DNS_ZONES = ('mysite.example.com', 'othersite.example.com')
+# The demo hosted domains' sites (their document roots) on the demo nginx, over plain HTTP and HTTPS:
+# the ports standing for the customers' 80 and 443, where the sandbox CA fetches validation files
+# (its --port-map) as a CA would from 80 and 443.
+DEMO_SITES_HTTP_PORT = 8080
+DEMO_SITES_HTTPS_PORT = 8445
+# The sandbox's validating mode checks a name still failing again after this many seconds (its
+# first check comes at once after each order, reissue and "check again").
+DEMO_RECHECK_SECONDS = 60
+# Where each of the demo's services listens: `make run`'s fixed ports (a test of the run path starts the
+# same services on free ones).
+DemoPorts = collections.namedtuple('DemoPorts', ['odoo', 'sandbox', 'ssh', 'nginx', 'apache', 'dns',
+                                                 'sites_http', 'sites_https'])
+DEMO_PORTS = DemoPorts(DEMO_HTTP_PORT, SANDBOX_PORT, DEMO_SSH_PORT, DEMO_NGINX_PORT, DEMO_APACHE_PORT,
+                       DEMO_DNS_PORT, DEMO_SITES_HTTP_PORT, DEMO_SITES_HTTPS_PORT)
+DEMO_PORT_USERS = DemoPorts('Odoo', 'the sandbox CA', 'the demo sshd', 'the demo nginx', 'the demo Apache',
+                            'the demo DNS server', "the demo sites' HTTP", "the demo sites' HTTPS")
 # The whole suite, a folder for each thing its tests need (the root conftest.py says which is which);
 # the Odoo servers last, so that the one they share stops with the session instead of idling beside
 # the other tests.
@@ -294,7 +311,7 @@ def start_sandbox(port, data_dir, *options):
     return process, printed[len(SANDBOX_TOKEN_PREFIX):].split()[0]
 
 
-def demo_push_url(database):
+def demo_push_url(database, odoo_port=DEMO_HTTP_PORT):
     """The demo company's status-push URL on the demo Odoo, for the sandbox to call at each decision
     as Sectigo calls a reseller's (the token is the secret in it, made when the addon was installed)."""
     result = subprocess.run(
@@ -305,7 +322,7 @@ def demo_push_url(database):
     token = result.stdout.strip()
     if result.returncode or not token:
         raise StackError('the demo company has no status-push token (%s)' % result.stderr.strip())
-    return 'http://127.0.0.1:%d/comodo/push/%s' % (DEMO_HTTP_PORT, token)
+    return 'http://127.0.0.1:%d/comodo/push/%s' % (odoo_port, token)
 
 
 def start_mail_sink(port, folder):
@@ -363,16 +380,14 @@ def command_test(pytest_args):
         stop(mail_sink)
 
 
-def start_demo_webservers():
+def start_demo_webservers(ports=DEMO_PORTS, folder=os.path.join(RUN_DIR, 'webservers')):
     """sshd + nginx on loopback for the demo customers (their sites are added once the demo
     database says where each customer's files go); a new SSH key and host key each run."""
     sys.path.insert(0, ROOT)
     from webserver_rig import WebServerRig
-    folder = os.path.join(RUN_DIR, 'webservers')
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
-    rig = WebServerRig(folder, ssh_port=DEMO_SSH_PORT, nginx_port=DEMO_NGINX_PORT,
-                       apache_port=DEMO_APACHE_PORT)
+    rig = WebServerRig(folder, ssh_port=ports.ssh, nginx_port=ports.nginx, apache_port=ports.apache)
     try:
         rig.start()
     except (OSError, RuntimeError) as error:
@@ -381,14 +396,13 @@ def start_demo_webservers():
     return rig
 
 
-def start_demo_dns():
-    """bind9 on 127.0.0.1:DEMO_DNS_PORT with the demo zones; a new TSIG key each run."""
+def start_demo_dns(port=DEMO_DNS_PORT, folder=os.path.join(RUN_DIR, 'dns')):
+    """bind9 on 127.0.0.1:`port` with the demo zones; a new TSIG key each run."""
     sys.path.insert(0, ROOT)
     from dns_rig import DnsRig, DnsRigError
-    folder = os.path.join(RUN_DIR, 'dns')
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
-    rig = DnsRig(folder, port=DEMO_DNS_PORT, extra_zones=DEMO_DNS_ZONES,
+    rig = DnsRig(folder, port=port, extra_zones=DEMO_DNS_ZONES,
                  addresses={name: '127.0.0.1' for name in DEMO_HOSTED_DOMAINS})
     try:
         rig.start()
@@ -398,6 +412,13 @@ def start_demo_dns():
 
 
 DEMO_DNS_SERVER_XMLID = 'comodo_ssl_reseller.dns_server_demo'
+# Where Odoo's own checks of a name (the pre-flight) look, as the CA does: the demo DNS server, and
+# the demo sites' ports in place of 80 and 443 (system parameters; unset, the Internet's). The demo
+# DNS server has no root zone: its DNSSEC chains start at its own signed zone's keys, "zone record"
+# lines (the sandbox starts there too).
+CHECKS_DNS_SERVER_PARAMETER = 'comodo_ssl_reseller.dcv_dns_server'
+CHECKS_PORT_MAP_PARAMETER = 'comodo_ssl_reseller.dcv_port_map'
+CHECKS_TRUST_ANCHORS_PARAMETER = 'comodo_ssl_reseller.dcv_trust_anchors'
 # Printed by the demo database's shell once the DNS server has this run's key.
 DNS_LINE = 'demo-dns\t'
 
@@ -405,8 +426,10 @@ DNS_LINE = 'demo-dns\t'
 def point_demo_dns_at(config, rig, database=DEMO_DB):
     """The demo database's DNS server (its demo record, made again if it was deleted) reaches this
     run's bind9 with this run's TSIG key, encrypted by Odoo as any secret entered on its form; the
-    demo's hosted domains without a DNS server are published there."""
+    demo's hosted domains without a DNS server are published there, and Odoo's checks ask it."""
     values = rig.server_values()
+    anchor = rig.trust_anchor()
+    trust_anchors = '\n'.join('%s %s' % (anchor.name.to_text(), key.to_text()) for key in anchor)
     code = (
         "values = %r\n"
         "server = env.ref(%r, raise_if_not_found=False)\n"
@@ -416,8 +439,11 @@ def point_demo_dns_at(config, rig, database=DEMO_DB):
         "server.write(values)\n"
         "env['comodo.hosted.domain'].search([('name', 'in', %r), ('dns_server_id', '=', False)]).write(\n"
         "    {'dns_server_id': server.id})\n"
+        "env['ir.config_parameter'].sudo().set_param(%r, '%%s:%%d' %% (values['host'], values['port']))\n"
+        "env['ir.config_parameter'].sudo().set_param(%r, %r)\n"
         "print('%%s%%d' %% (%r, server.id))\n"
         "env.cr.commit()\n" % (values, DEMO_DNS_SERVER_XMLID, DEMO_DNS_ZONES[0], list(DEMO_HOSTED_DOMAINS),
+                               CHECKS_DNS_SERVER_PARAMETER, CHECKS_TRUST_ANCHORS_PARAMETER, trust_anchors,
                                DNS_LINE))
     result = subprocess.run([ODOO, 'shell', '-c', config, '-d', database, '--no-http', '--log-level=warn'],
                             input=code.encode(), stdout=subprocess.PIPE)
@@ -432,15 +458,18 @@ def demo_document_roots(rig):
     return {name: rig.path('nginx', 'htdocs', name) for name in DEMO_HOSTED_DOMAINS}
 
 
-# Printed by the demo database's shell before each hosted domain's site: name and folder.
+# Printed by the demo database's shell before each hosted domain's site: name, certificate folder
+# (relative to the server's) and document root.
 SITE_LINE = 'demo-site\t'
 
 
-def point_demo_customer_at(config, rig):
+def point_demo_customer_at(config, rig, database=DEMO_DB, ports=DEMO_PORTS):
     """The demo database's target for the local nginx, with this run's key and the fingerprint of
     this run's host key (new at every run, known to the rig, so pinned here); the demo customers'
     hosted domains on it get a document root and a site each, whose configuration names the files
-    in the customer's own folder (DEMO_SITE in the server's folder if the database has none)."""
+    in the customer's own folder (DEMO_SITE in the server's folder if the database has none). Odoo's
+    checks fetch files from the demo sites' ports in place of 80 and 443. Returns the sites:
+    [(name, certificate subfolder, document root or '')]."""
     values = dict(rig.target_values('nginx'), name=DEMO_TARGET_NAME, verify_delay=1.0)
     code = (
         "import os\n"
@@ -453,25 +482,96 @@ def point_demo_customer_at(config, rig):
         "Hosted = env['comodo.hosted.domain']\n"
         "for name, document_root in %r.items():\n"
         "    Hosted.search([('name', '=', name)]).write({'document_root': document_root, 'deploy_target_id': target.id})\n"
+        "env['ir.config_parameter'].sudo().set_param(%r, %r)\n"
         "for hosted in Hosted.search([('deploy_target_id', '=', target.id)]):\n"
-        "    print('%s%%s\\t%%s' %% (hosted.name, os.path.relpath(hosted.install_folder, target.certificate_folder)))\n"
-        "env.cr.commit()\n" % (values, demo_document_roots(rig), SITE_LINE))
-    result = subprocess.run([ODOO, 'shell', '-c', config, '-d', DEMO_DB, '--no-http', '--log-level=warn'],
+        "    print('%s%%s\\t%%s\\t%%s' %% (hosted.name, os.path.relpath(hosted.install_folder, target.certificate_folder),\n"
+        "                            hosted.document_root or ''))\n"
+        "env.cr.commit()\n" % (values, demo_document_roots(rig), CHECKS_PORT_MAP_PARAMETER,
+                               '80=%d,443=%d' % (ports.sites_http, ports.sites_https), SITE_LINE))
+    result = subprocess.run([ODOO, 'shell', '-c', config, '-d', database, '--no-http', '--log-level=warn'],
                             input=code.encode(), stdout=subprocess.PIPE)
     if result.returncode:
         raise StackError('could not point the demo customer at the local nginx (odoo shell exit %d)'
                          % result.returncode)
-    sites = [line[len(SITE_LINE):].split('\t') for line in result.stdout.decode().splitlines()
-             if line.startswith(SITE_LINE)]
-    for name, subfolder in sites or [(DEMO_SITE, '')]:
+    sites = [tuple(line[len(SITE_LINE):].split('\t')) for line in result.stdout.decode().splitlines()
+             if line.startswith(SITE_LINE)] or [(DEMO_SITE, '', '')]
+    for name, subfolder, _document_root in sites:
         rig.add_site(name, subfolder)
+    return sites
+
+
+def serve_demo_document_roots(rig, sites, ports=DEMO_PORTS):
+    """nginx serves each site's document root over plain HTTP and HTTPS on the ports standing for the
+    customer's 80 and 443 (HTTPS with the site's certificate, the one Odoo installs): where the
+    sandbox CA, as a CA, fetches the validation file Odoo publishes there."""
+    sys.path.insert(0, ROOT)
+    from webserver_rig import DocumentRootSites
+    folder = rig.path('nginx', 'htdocs')
+    document_roots = DocumentRootSites(rig, ports.sites_http, ports.sites_https, folder=folder)
+    try:
+        for name, subfolder, document_root in sites:
+            # Only the rig's own folders: a document root typed in for a real server is not made here.
+            if document_root.startswith(folder + os.sep):
+                document_roots.add(name, document_root=document_root, subfolder=subfolder)
+    except (OSError, RuntimeError) as error:
+        raise StackError('the demo nginx did not serve the demo sites\' document roots (%s)' % error)
+    return document_roots
+
+
+class DemoStack(object):
+    """What `make run` runs for `database` beside PostgreSQL and the mail sink: the hosting company's
+    DNS server holding the demo zones, the customers' web server (sshd; nginx serving each hosted
+    domain's certificate and its document root), the sandbox CA checking each name as a CA does against
+    them and pushing each decision to Odoo, and Odoo with its job runner. Each listens on its port of
+    `ports` and keeps its files in `folder`; keys are new at each start. `start()` points the database
+    at them; `stop()` stops what started."""
+
+    def __init__(self, config, database=DEMO_DB, ports=DEMO_PORTS, folder=RUN_DIR):
+        self.config = config
+        self.database = database
+        self.ports = ports
+        self.folder = folder
+        self.odoo_log = os.path.join(folder, 'odoo.log')
+        self.dns_server = self.webservers = self.document_roots = self.sandbox = self.odoo = None
+        self.sandbox_token = None
+
+    def start(self):
+        try:
+            self.dns_server = start_demo_dns(self.ports.dns, os.path.join(self.folder, 'dns'))
+            point_demo_dns_at(self.config, self.dns_server, self.database)
+            self.webservers = start_demo_webservers(self.ports, os.path.join(self.folder, 'webservers'))
+            sites = point_demo_customer_at(self.config, self.webservers, self.database, self.ports)
+            self.document_roots = serve_demo_document_roots(self.webservers, sites, self.ports)
+            self.sandbox, self.sandbox_token = start_sandbox(self.ports.sandbox, os.path.join(self.folder, 'sandbox'),
+                                                             *self.sandbox_options())
+            self.odoo = subprocess.Popen([ODOO, '-c', self.config, '-d', self.database, '--log-level=info',
+                                          '--logfile', self.odoo_log])
+            wait_for_http(self.ports.odoo, self.odoo)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def sandbox_options(self):
+        """The sandbox validates as a CA does (each name's address from the demo DNS server, its file
+        from the demo sites through the port map) and pushes each decision to the demo's Odoo."""
+        return ['--validate', '--dns-server', '%s:%d' % (self.dns_server.host, self.dns_server.port),
+                '--port-map', self.document_roots.port_map_option,
+                '--recheck-after', str(DEMO_RECHECK_SECONDS),
+                '--push-url', demo_push_url(self.database, self.ports.odoo)]
+
+    def stop(self):
+        stop(self.odoo)
+        stop(self.sandbox)
+        if self.webservers is not None:
+            # The document roots' sites are the rig's nginx's: they stop with it.
+            self.webservers.stop()
+        if self.dns_server is not None:
+            self.dns_server.stop()
 
 
 def command_run():
-    require_free_port(DEMO_HTTP_PORT, 'Odoo')
-    require_free_port(SANDBOX_PORT, 'the sandbox CA')
-    for port, what in ((DEMO_SSH_PORT, 'the demo sshd'), (DEMO_NGINX_PORT, 'the demo nginx'),
-                       (DEMO_APACHE_PORT, 'the demo Apache'), (DEMO_DNS_PORT, 'the demo DNS server')):
+    for port, what in zip(DEMO_PORTS, DEMO_PORT_USERS):
         require_free_port(port, what)
     mail_port = free_port()
     config = write_config('demo.conf', http_port=DEMO_HTTP_PORT, smtp_port=mail_port,
@@ -495,35 +595,26 @@ def command_run():
         handle.write('%s\n%s' % (template, digest))
     point_mail_at_sink(DEMO_DB, mail_port)
 
-    sandbox = odoo = mail_sink = webservers = dns_server = None
+    mail_sink = demo = None
     try:
         mail_sink = start_mail_sink(mail_port, DEMO_MAIL_DIR)
-        dns_server = start_demo_dns()
-        point_demo_dns_at(config, dns_server)
-        webservers = start_demo_webservers()
-        point_demo_customer_at(config, webservers)
-        sandbox, sandbox_token = start_sandbox(SANDBOX_PORT, os.path.join(RUN_DIR, 'sandbox'),
-                                               '--push-url', demo_push_url(DEMO_DB))
-        odoo = subprocess.Popen([ODOO, '-c', config, '-d', DEMO_DB, '--log-level=info',
-                                 '--logfile', os.path.join(RUN_DIR, 'odoo.log')])
-        wait_for_http(DEMO_HTTP_PORT, odoo)
-        print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT, 'sandbox_token': sandbox_token,
+        demo = DemoStack(config).start()
+        print(DEMO_BANNER % {'port': DEMO_HTTP_PORT, 'sandbox': SANDBOX_PORT, 'sandbox_token': demo.sandbox_token,
                              'mail': DEMO_MAIL_DIR,
                              'site': DEMO_SITE, 'nginx': DEMO_NGINX_PORT, 'ssh': DEMO_SSH_PORT,
+                             'sites_http': DEMO_SITES_HTTP_PORT, 'sites_https': DEMO_SITES_HTTPS_PORT,
+                             'htdocs': os.path.relpath(demo.document_roots.folder, ROOT),
+                             'recheck': DEMO_RECHECK_SECONDS,
                              'dns': DEMO_DNS_PORT, 'zones': ', '.join(DEMO_DNS_ZONES),
-                             'log': os.path.join(RUN_DIR, 'odoo.log')}, flush=True)
-        odoo.wait()
-        return odoo.returncode
+                             'log': demo.odoo_log}, flush=True)
+        demo.odoo.wait()
+        return demo.odoo.returncode
     except KeyboardInterrupt:
         return 0
     finally:
-        stop(odoo)
-        stop(sandbox)
+        if demo is not None:
+            demo.stop()
         stop(mail_sink)
-        if webservers is not None:
-            webservers.stop()
-        if dns_server is not None:
-            dns_server.stop()
 
 
 DEMO_BANNER = """
@@ -533,9 +624,13 @@ DEMO_BANNER = """
     a second portal customer:     portal2 / portal2 (same web server, domains of its own)
   Sandbox CA (admin page):        http://127.0.0.1:%(sandbox)d/admin/
     admin token:                  %(sandbox_token)s   (also in .run/sandbox/admin-token)
+    validates as a CA does:       each name's file or CNAME, through the DNS server below (a failing
+                                  name again every %(recheck)d s); pushes each decision to Odoo
   Mails sent (one .eml each):     %(mail)s/
   Demo customer's web server:     nginx on 127.0.0.1:%(nginx)d (SSH 127.0.0.1:%(ssh)d), site %(site)s
     what it serves:               curl -vk --resolve %(site)s:%(nginx)d:127.0.0.1 https://%(site)s:%(nginx)d/
+    document roots:               %(htdocs)s/<domain>, served on http://127.0.0.1:%(sites_http)d
+                                  and https://127.0.0.1:%(sites_https)d (the sites' ports 80 and 443)
   Hosting company's DNS server:   bind9 on 127.0.0.1:%(dns)d, zones %(zones)s
     what it answers:              dig -p %(dns)d @127.0.0.1 %(site)s
   Odoo log:                       %(log)s
