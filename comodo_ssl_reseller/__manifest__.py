@@ -63,6 +63,8 @@
         'security/comodo_dns_security.xml',
         'views/comodo_dns_server_views.xml',
         'security/comodo_dcv_security.xml',
+        'views/comodo_certificate_order_preflight_views.xml',
+        'views/portal_preflight_templates.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',
