@@ -219,6 +219,28 @@ class ComodoClient(CaBackend):
             'newDCVEmailAddress': email,
         })
 
+    def auto_update_dcv(self, order_number, methods, multi_domain=False):
+        """Ask the CA to check the names again by the methods given (AutoUpdateDCV): `methods` is
+        [(domain, method)] without EMAIL (no approver address is sent). The same method as before
+        is the documented "check again"; another one changes how the name is validated. A
+        multi-domain order takes the per-domain form (domainNames, newMethods, in the same order),
+        also for one name."""
+        methods = list(methods)
+        if not methods:
+            raise ValueError('auto_update_dcv needs at least one domain')
+        for _domain, method in methods:
+            check_dcv_method(method)
+            if method == 'EMAIL':
+                raise ValueError('auto_update_dcv sends no approver address: use update_dcv for EMAIL')
+        if multi_domain:
+            fields = {'domainNames': ' '.join(domain for domain, _method in methods),
+                      'newMethods': ','.join(method for _domain, method in methods)}
+        elif len(methods) == 1:
+            fields = {'newMethod': methods[0][1]}
+        else:
+            raise ValueError('a single-domain order has one domain to check again')
+        self._call('AutoUpdateDCV', dict(fields, orderNumber=order_number))
+
     # --- reports --------------------------------------------------------------------------------
 
     def report(self, **filters):

@@ -257,6 +257,9 @@ class ComodoSoapClient(CaBackend):
     def update_dcv(self, *args, **kwargs):
         raise ConfigurationError(_NOT_IN_API % 'update_dcv')
 
+    def auto_update_dcv(self, *args, **kwargs):
+        raise ConfigurationError(_NOT_IN_API % 'auto_update_dcv')
+
     def replace(self, *args, **kwargs):
         raise ConfigurationError(_NOT_IN_API % 'replace')
 

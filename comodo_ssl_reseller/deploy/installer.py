@@ -17,7 +17,6 @@ import time
 from .errors import DeployError, TargetUnreachable
 from .kinds import KINDS, PREVIOUS_SUFFIX
 from .report import FAILED, POSTPONED, ROLLED_BACK, VERIFIED, InstallReport
-from .ssh import SshSession
 from .verify import INVALID, VALID, leaf_sha256, served_certificate_trust, served_leaf_sha256
 
 _logger = logging.getLogger(__name__)
@@ -123,8 +122,7 @@ def _objection_to_temporary(kind, target, domain, owner, trusted_roots_pem):
 
 
 def _session(target):
-    return SshSession(target.host, target.port, target.user, target.private_key_pem,
-                      pinned_fingerprint=target.host_fingerprint)
+    return target.session()
 
 
 def _rollback(kind, target, domain, previous, report, sleep):

@@ -1,6 +1,8 @@
 """A deployment target as the installer sees it: plain values, no ORM."""
 import copy
 
+from .ssh import SshSession
+
 
 class DeployTarget(object):
     """Where and how to install. `kind` names an entry of `deploy.kinds.KINDS`; empty commands take
@@ -30,6 +32,11 @@ class DeployTarget(object):
         moved = copy.copy(self)
         moved.certificate_folder = certificate_folder.rstrip('/') or '/'
         return moved
+
+    def session(self):
+        """An SshSession to the target (`with target.session() as session:`), its host key pinned."""
+        return SshSession(self.host, self.port, self.user, self.private_key_pem,
+                          pinned_fingerprint=self.host_fingerprint)
 
     def __repr__(self):
         # Never the private key.

@@ -140,7 +140,10 @@ class ComodoCertificateOrder(models.Model):
                 current = current - line | current.create(
                     dict(values, order_id=self.id, name=name, csr_md5=csr_md5))
             else:
-                line.write(values)
+                changed = {field: value for field, value in values.items()
+                           if (line[field].id if field.endswith('_id') else line[field]) != value}
+                if changed:
+                    line.write(changed)
         return current.sorted('sequence')
 
     def _dcv_choice(self, name):

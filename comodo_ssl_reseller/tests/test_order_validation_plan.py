@@ -23,7 +23,7 @@ class ValidationCase(ComodoCase):
         cls.dns_server = cls.env['comodo.dns.server'].create(dict(
             cls.dns_rig.server_values(), name='Rig bind9', company_id=cls.company.id))
         cls.web_server = cls.env['comodo.deploy.target'].create(dict(
-            cls.web_rig.target_values('nginx'), name='Rig nginx'))
+            cls.web_rig.target_values('nginx'), name='Rig nginx', verify_attempts=20, verify_delay=0.2))
         params = cls.env['ir.config_parameter'].sudo()
         params.set_param('comodo_ssl_reseller.dcv_dns_server', '%s:%d' % (cls.dns_rig.host, cls.dns_rig.port))
         params.set_param('comodo_ssl_reseller.dcv_port_map', cls._port_map())

@@ -281,6 +281,21 @@ def test_update_dcv_then_refused_once_issued(client, comodo_sandbox):
         client.update_dcv(order.number, 'HTTP_CSR_HASH')
 
 
+def test_auto_update_dcv_sets_each_names_method(client, comodo_sandbox):
+    single = Order(client)
+    client.auto_update_dcv(single.number, [(single.domain, 'CNAME_CSR_HASH')])
+    assert [entry['method'] for entry in sandbox_order(comodo_sandbox, single.number)['dcv']] == ['CNAME_CSR_HASH']
+    multi = Order(client, product=PRODUCT_MULTI_DOMAIN, extra_domains=('www', 'mail'))
+    www, mail = multi.domains[1:]
+    client.auto_update_dcv(multi.number, [(www, 'HTTP_CSR_HASH'), (mail, 'CNAME_CSR_HASH')], multi_domain=True)
+    assert [(entry['domain'], entry['method']) for entry in sandbox_order(comodo_sandbox, multi.number)['dcv']] == [
+        (multi.domain, 'EMAIL'), (www, 'HTTP_CSR_HASH'), (mail, 'CNAME_CSR_HASH')]
+    with pytest.raises(ValueError):
+        client.auto_update_dcv(multi.number, [(www, 'EMAIL')], multi_domain=True)
+    with pytest.raises(RequestError):
+        client.auto_update_dcv(multi.number, [('other.example.com', 'HTTP_CSR_HASH')], multi_domain=True)
+
+
 def test_replace_issues_a_new_certificate_for_the_new_key(client, comodo_sandbox, tmp_path):
     order = Order(client, 'instant')
     first = client.collect(order.number)

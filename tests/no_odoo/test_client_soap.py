@@ -141,7 +141,7 @@ def test_constructor_does_not_touch_the_network():
         assert 'sekrit' not in repr(client)
 
 
-@pytest.mark.parametrize('name', ['dcv_emails', 'resend_dcv', 'update_dcv', 'replace', 'report'])
+@pytest.mark.parametrize('name', ['dcv_emails', 'resend_dcv', 'update_dcv', 'auto_update_dcv', 'replace', 'report'])
 def test_unsupported_operations(name):
     client = ComodoSoapClient('http://127.0.0.1:1/ws/EPKIManagerSSL?wsdl', 'l', 'p', 'c')
     with pytest.raises(ConfigurationError, match='not available through the Certificate Manager'):
@@ -151,7 +151,7 @@ def test_unsupported_operations(name):
 
 def test_same_interface_as_form_backend():
     for name in ('place_order', 'collect', 'revoke', 'find_order', 'dcv_emails', 'resend_dcv',
-                 'update_dcv', 'replace', 'report', 'close', '__enter__', '__exit__'):
+                 'update_dcv', 'auto_update_dcv', 'replace', 'report', 'close', '__enter__', '__exit__'):
         assert callable(getattr(ComodoClient, name)) and callable(getattr(ComodoSoapClient, name))
 
 
