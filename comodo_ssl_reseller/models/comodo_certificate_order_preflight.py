@@ -209,13 +209,7 @@ class ComodoCertificateOrder(models.Model):
         """The portal's heading over the causes an order waits for."""
         return _(customer_words.PREFLIGHT_WAITING)
 
-    # -- what the customer is asked to publish: only the names Odoo could not validate --------------
-
-    def _dcv_instructions(self):
-        validated_by_odoo = set(self.dcv_ids.filtered(
-            lambda line: line.by_odoo and not line.publish_failed).mapped('name'))
-        asked = super(ComodoCertificateOrder, self)._dcv_instructions()
-        return [(name, instructions) for name, instructions in asked if name not in validated_by_odoo]
+    # -- the validation mail: why each name is left to the customer ------------------------------
 
     def _compute_dcv_instructions_html(self):
         for order in self:
