@@ -209,6 +209,14 @@ class ComodoCertificateOrder(models.Model):
         """The portal's heading over the causes an order waits for."""
         return _(customer_words.PREFLIGHT_WAITING)
 
+    # -- when each name was last validated ----------------------------------------------------------
+
+    def _on_issued(self, result):
+        """The CA validated every name by the time it issued: a name with no validation date from the
+        CA's own status gets the issue time, so that the pages can say until when it may be reused."""
+        super(ComodoCertificateOrder, self)._on_issued(result)
+        self.sudo().dcv_ids.filtered(lambda line: not line.validated_at).write({'validated_at': self.issued_at})
+
     # -- the validation mail: why each name is left to the customer ------------------------------
 
     def _compute_dcv_instructions_html(self):

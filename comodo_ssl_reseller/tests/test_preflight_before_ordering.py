@@ -119,6 +119,8 @@ class TestPreflightBeforeOrdering(ComodoCase):
         name = self._name(scenario='instant-')
         order = self._buy(name)
         self.assertEqual(order.state, 'issued')
+        self.assertEqual(order.dcv_ids.mapped('validated_at'), [order.issued_at],
+                         'validated by the time it was issued: the pages say until when that may be reused')
         self.rig.set_caa(name, '0 issue "letsencrypt.org"')
         order._start_reissue('a test')
         self.assertEqual(order.state, 'reissue', 'the current certificate keeps serving')
