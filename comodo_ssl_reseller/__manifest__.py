@@ -64,6 +64,8 @@
         'views/comodo_dns_server_views.xml',
         'security/comodo_dcv_security.xml',
         'views/comodo_hosted_domain_dcv_views.xml',
+        'views/comodo_certificate_order_preflight_views.xml',
+        'views/portal_preflight_templates.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

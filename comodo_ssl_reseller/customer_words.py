@@ -104,3 +104,49 @@ INSTALL_FAILED_STEPS = {
 }
 INSTALL_FAILED_BEFORE_CHANGE = _('we could not connect to your web server, or its configuration did not '
                                  'pass its own check before we changed anything.')
+
+# What the check of a domain found that stops the certificate authority, by the pre-flight's cause
+# (dcv_preflight's codes); %(name)s is the name (or DNS record) concerned. A cause not listed here
+# reads PREFLIGHT_OTHER.
+PREFLIGHT_FAILURES = {
+    'dns_server_silent': _('The DNS servers for %(name)s did not answer us; the certificate authority '
+                           'cannot check the domain while they do not. We check again automatically.'),
+    'dns_server_failure': _('The DNS servers for %(name)s answer with an error, so the certificate '
+                            'authority cannot check the domain. Please ask your DNS provider to fix it.'),
+    'invalid_name': _('%(name)s is not a valid domain name.'),
+    'name_not_found': _('%(name)s does not exist in DNS: add it at your DNS provider, pointing to your '
+                        'web site.'),
+    'name_without_address': _('%(name)s has no address in DNS (an A or AAAA record): add one pointing '
+                              'to your web site.'),
+    'file_redirect': _('Your web site redirects the validation file for %(name)s to another address; the '
+                       'certificate authority does not follow redirects. Serve the folder '
+                       '/.well-known/pki-validation/ without redirecting it.'),
+    'file_status': _('Your web site does not serve the validation file for %(name)s.'),
+    'file_wrong_body': _('Your web site serves a different validation file for %(name)s than the one this '
+                         'certificate needs.'),
+    'file_unreachable': _('Your web site for %(name)s could not be reached to fetch the validation file.'),
+    'cname_missing': _('The DNS record %(name)s for the validation is missing.'),
+    'cname_wrong_target': _('The DNS record %(name)s for the validation points to the wrong value.'),
+    'caa_forbids': _('The domain\'s CAA record does not allow our certificate authority (Sectigo) to issue '
+                     'certificates for %(name)s. Please add sectigo.com to it, or remove the record.'),
+    'caa_critical_unknown': _('The domain\'s CAA record for %(name)s carries a rule the certificate '
+                              'authority does not know, which forbids it to issue. Please remove that rule.'),
+}
+# Every way a DNSSEC chain breaks reads the same to the customer: the DNS provider fixes it.
+PREFLIGHT_DNSSEC_BROKEN = _('The DNSSEC signatures of %(name)s do not validate, and the certificate '
+                            'authority refuses to issue until they do. Please ask your DNS provider to fix '
+                            'DNSSEC.')
+PREFLIGHT_FAILURES.update(dict.fromkeys(
+    ('dnssec_stale_ds', 'dnssec_no_dnskey', 'dnssec_expired', 'dnssec_unsigned_records', 'dnssec_bad_signature'),
+    PREFLIGHT_DNSSEC_BROKEN))
+PREFLIGHT_OTHER = _('The certificate authority cannot validate %(name)s yet.')
+PREFLIGHT_PASSED = _('%(name)s: ready for the certificate authority\'s check.')
+# The portal's heading over the causes, while the order waits for them to be fixed.
+PREFLIGHT_WAITING = _('We have not ordered the certificate yet: the certificate authority would refuse '
+                      'it as things are. We check again automatically and order it as soon as this is '
+                      'fixed:')
+# Why the validation mail asks the customer to publish the proof for a name, when no check failed.
+VALIDATE_NOT_HOSTED = _('We do not run the web site or the DNS of %(name)s, so please publish the proof '
+                        'below yourself.')
+VALIDATE_PUBLISH_FAILED = _('We could not publish the proof for %(name)s ourselves, so please publish it '
+                            'below.')

@@ -50,3 +50,6 @@ from . import mail_tracking_value
 from . import comodo_certificate_order_cancel
 from . import comodo_certificate_order_dcv
 from . import comodo_certificate_order_validation
+from . import res_company_preflight
+from . import comodo_certificate_order_preflight
+from . import res_config_settings_preflight

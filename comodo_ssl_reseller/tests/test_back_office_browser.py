@@ -466,7 +466,7 @@ class TestAsyncManager(BackOfficeBrowserCase):
         self._menu('comodo_ssl_reseller.comodo_ssl_menu_root', 'comodo_ssl_reseller.comodo_certificate_order_menu_async')
         row = self._row(order.name)
         self.assertEqual([button.text for button in self._all('button', row) if button.is_displayed()],
-                         ['Check', 'Reset', 'Cancel'], 'the row actions say what they do')
+                         ['Check', 'Check validation', 'Reset', 'Cancel'], 'the row actions say what they do')
         with self.stored() as env:
             self.assertEqual(order.state, 'pending')
             consequences = order.sudo()._cancel_consequences()
