@@ -39,3 +39,4 @@ from . import test_customer_mails
 from . import test_portal_forgery
 from . import test_pricelist_currency
 from . import test_dns_servers
+from . import test_bulk_poll
