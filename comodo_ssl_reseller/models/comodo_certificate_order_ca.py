@@ -175,8 +175,9 @@ class ComodoCertificateOrder(models.Model):
         of them, then CollectSSL one after another for those the report says changed.
 
         Orders another worker holds, or no longer due (checked since they were queued), are left
-        alone, so that a batch queued twice costs no second call. Each order is checked in a
-        savepoint of its own: a concurrency error on one (another job writing the same sale)
+        alone, so that a batch queued twice costs no second call. The orders the report says are
+        unchanged are recorded together (their rows are locked by this job from the start). Each
+        order asked with CollectSSL is checked in a savepoint of its own: a concurrency error on one (another job writing the same sale)
         undoes that order alone, which a check job of its own asks again, instead of queue_job
         retrying the whole batch and asking the CA again for every order. A CA that does not
         answer stops the batch: the orders not yet asked are postponed, so a batch lasts about
@@ -217,7 +218,7 @@ class ComodoCertificateOrder(models.Model):
         except ComodoError as error:
             _logger.info('Bulk report about %d orders failed (%s): asking for each order', len(numbered), error)
             return self, {}
-        to_collect, answers = self - numbered, {}
+        to_collect, answers, still_waiting = self - numbered, {}, {}
         for order in numbered:
             status = reported[order.ca_order_number.strip()]
             answer = '%s: %s' % (status.status, status.validation or '-')
@@ -229,18 +230,38 @@ class ComodoCertificateOrder(models.Model):
                 answers[order.id] = answer
             else:
                 # Unchanged, or first reported (the CollectSSL that placed it had the last word).
-                order._alone(lambda order=order, status=status, answer=answer:
-                             order._on_still_waiting(status.status, answer))
+                still_waiting[order.id] = answer
+        unchanged = self.browse(list(still_waiting))
+        unchanged._on_still_waiting(still_waiting)
+        for order in unchanged.filtered(lambda order: not order.validation_mail_sent_at):
+            if reported[order.ca_order_number.strip()].status == ReportStatus.PENDING:
+                order._alone(lambda order=order: order._after_ca_outcome(
+                    _('emailing the customer'), order._ask_customer_to_validate))
         return to_collect, answers
 
-    def _on_still_waiting(self, reported_status, report_answer):
-        """The bulk report says the order waits as it did: checked, next check at the regular
-        interval, as a CollectSSL answering "pending" (or "awaiting payment") would."""
-        self.write({'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1,
-                    'next_check_at': self._next_regular_check(), 'transient_failures': 0,
-                    'last_error': False, 'last_report_answer': report_answer})
-        if reported_status == ReportStatus.PENDING:
-            self._after_ca_outcome(_('emailing the customer'), self._ask_customer_to_validate)
+    def _on_still_waiting(self, answers):
+        """These orders wait as they did, says the bulk report ({order id: what it said}): checked,
+        next check at the regular interval, as a CollectSSL answering "pending" would.
+
+        One UPDATE for the batch rather than an ORM write per order (no stored field depends on
+        these, and this job holds their rows' locks).
+        """
+        if not self:
+            return
+        # The time as the ORM writes it (the transaction's now() is when the job began).
+        now = fields.Datetime.now()
+        next_checks = [order._next_regular_check() for order in self]
+        self.env.cr.execute("""
+            UPDATE comodo_certificate_order o
+               SET last_check_at = %s,
+                   attempts = coalesce(o.attempts, 0) + 1, next_check_at = v.next_check_at,
+                   transient_failures = 0, last_error = NULL, last_report_answer = v.answer,
+                   write_uid = %s, write_date = %s
+              FROM unnest(%s::integer[], %s::varchar[], %s::timestamp[]) AS v(id, answer, next_check_at)
+             WHERE o.id = v.id""", (now, self.env.uid, now, self.ids, [answers[order_id] for order_id in self.ids],
+                                    next_checks))
+        self.invalidate_cache(['last_check_at', 'attempts', 'next_check_at', 'transient_failures',
+                               'last_error', 'last_report_answer', 'write_uid', 'write_date'], self.ids)
 
     def _poll_ca_alone(self, client, report_answer=None):
         """_poll_ca in a savepoint; returns the client's error, if any. Once the CA answered,
