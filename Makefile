@@ -32,13 +32,15 @@ screenshots: env postgres browser
 	@.venv/bin/python tools/screenshots.py
 
 # The Async Manager's poll against a slow CA, on Odoo's stock limits: prints poll_ratio,
-# rss_growth_mb, ca_calls, orm_overhead_ratio and placement_ratio per run and their medians.
+# rss_growth_mb, poll_ca_calls (and by kind), poll_changed_orders, orm_overhead_ratio and
+# placement_ratio per run and their medians. BENCH_ARGS=--poll-only measures the poll alone.
 N ?= 10000
 C ?= 4
 LATENCY_MS ?= 200
 RUNS ?= 3
+BENCH_ARGS ?=
 bench: env postgres bench-report
-	@.venv/bin/python tools/bench_poll.py --orders $(N) --capacity $(C) --latency-ms $(LATENCY_MS) --runs $(RUNS)
+	@.venv/bin/python tools/bench_poll.py --orders $(N) --capacity $(C) --latency-ms $(LATENCY_MS) --runs $(RUNS) $(BENCH_ARGS)
 
 # The bulk status report alone (no Odoo): N orders, one in ten decided, asked about in WebHostReport
 # pages of REPORT_PAGE against the sandbox at LATENCY_MS: prints report_calls, report_seconds and

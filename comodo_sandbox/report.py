@@ -10,7 +10,8 @@ back), i_dateTime (Unix time of the order), i_validationStatus, [i_cost if showC
 certificate: i_1_type, i_1_domain, i_1_mdcDomainNames (multi-domain), i_1_status, i_1_dcvStatus if
 showStatusDetails=Y, and once issued i_1_notBefore, i_1_notAfter, i_1_serialNumber; i_1_certificateID if
 showCertificateID=Y. An order of the `unreadable` scenario is listed without any status (no
-orderStatus, validationStatus, status or dcvStatus): a row a client cannot read.
+orderStatus, validationStatus, status or dcvStatus): a row a client cannot read. An order of the
+`unlisted` scenario is never listed (CollectSSL still answers for it).
 """
 import re
 
@@ -38,7 +39,8 @@ def web_host_report(call):
     if last < first:
         raise invalid('lastResultNo', 'It may not be below firstResultNo.')
     tests = _filters(form)
-    matching = [order for order in _candidates(call) if all(test(order) for test in tests)]
+    matching = [order for order in _candidates(call)
+                if order.scenario != scenarios.UNLISTED and all(test(order) for test in tests)]
     page = matching[first - 1:last]
     shown = dict(show_cost=form.flag('showCost'), show_certificate_id=form.flag('showCertificateID'),
                  show_status_details=form.flag('showStatusDetails'))

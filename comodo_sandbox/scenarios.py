@@ -12,8 +12,9 @@ SLOW = 'slow'          # every call for the order waits --slow-latency first
 UNPAID = 'unpaid'      # apply answers status 1; CollectSSL answers -22 until approved by hand
 NOCREDIT = 'nocredit'  # apply answers -15 and no order is placed
 UNREADABLE = 'unreadable'  # as NORMAL, but WebHostReport lists the order without any status
+UNLISTED = 'unlisted'  # as NORMAL, but WebHostReport leaves the order out (a report lagging behind)
 
-KNOWN = frozenset([REJECT, NEVER, INSTANT, FLAKY, SLOW, UNPAID, NOCREDIT, UNREADABLE])
+KNOWN = frozenset([REJECT, NEVER, INSTANT, FLAKY, SLOW, UNPAID, NOCREDIT, UNREADABLE, UNLISTED])
 
 
 def scenario_for(common_name):

@@ -8,12 +8,19 @@ limit_time_cpu and limit_time_real) with queue_job's job runner and a `root.como
 capacity C. Each run then measures three things, and the figures are printed per run and as the
 median of the runs:
 
-    poll_ratio=...          fire the poll cron with the N orders due and wait until every one was
-                            checked: that time over N * L / C (the CA's latency alone, C calls in
-                            flight). Target at N=10,000: at most 1.10.
+    poll_ratio=...          one in ten of the N orders is decided at the CA (issued or rejected,
+                            in turn), then the poll cron is fired with the N orders due and the
+                            bench waits until every one was checked: that time over N * L / C
+                            (the CA's latency alone, C calls in flight, as a poll asking CollectSSL
+                            about every order would at best). Target at N=10,000: at most 0.10.
+                            Each run polls the orders no earlier run saw decided.
     rss_growth_mb=...       growth of the Odoo processes' memory from the first 10% of those checks
                             to the end (target: at most 100).
-    ca_calls=...            CollectSSL calls the sandbox received for the poll (target: N).
+    poll_ca_calls=...       every call the sandbox received during the poll, and
+                            poll_ca_calls_<kind>=... by kind (target: N/100 + the orders changed).
+    poll_changed_orders=... the orders the poll found decided (no longer pending: the bench's orders
+                            have no key of ours, so an issued one is refused as a foreign
+                            certificate, which is its own CollectSSL all the same).
     orm_overhead_ratio=...  with the sandbox at 0 latency, polling M = min(N, 2000) due orders
                             through the cron, over the same M CollectSSL calls made by bare clients,
                             C in flight in both (target: at most 1.3).
@@ -47,13 +54,17 @@ import stack  # noqa: E402  (tools/stack.py: databases and configuration)
 from comodo_client import ComodoClient, build_csr, generate_private_key  # noqa: E402
 from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
 
-BENCH_DB = 'comodo_bench'
+# COMODO_DB_SUFFIX keeps two checkouts' benchmarks on one PostgreSQL apart, as their test databases.
+BENCH_DB = 'comodo_bench' + os.environ.get('COMODO_DB_SUFFIX', '')
 TERM_XMLID = ('comodo_ssl_reseller', 'certificate_term_positivessl_365')
 # The demo customer whose hosting plan includes Comodo SSL.
 CUSTOMER_XMLID = 'base.partner_demo_portal'
 OVERHEAD_ORDERS = 2000
 PLACEMENT_LINES = 100
-FIGURES = ('poll_ratio', 'rss_growth_mb', 'ca_calls', 'orm_overhead_ratio', 'placement_ratio')
+FIGURES = ('poll_ratio', 'rss_growth_mb', 'poll_ca_calls', 'poll_changed_orders', 'orm_overhead_ratio',
+           'placement_ratio')
+# One in this many of the orders polled is decided at the CA before each poll.
+DECIDED_ONE_IN = 10
 
 
 def log(message):
@@ -107,12 +118,14 @@ def make_due(connection, ca_order_numbers):
     """These bench orders due now (and never queued), every other one not due."""
     with connection.cursor() as cr:
         cr.execute("""
+            UPDATE comodo_certificate_order SET next_check_at = NULL
+             WHERE name LIKE 'BENCH/%%' AND NOT ca_order_number = ANY(%s)""", (list(ca_order_numbers),))
+        cr.execute("""
             UPDATE comodo_certificate_order
-               SET next_check_at = CASE WHEN ca_order_number = ANY(%s)
-                                        THEN now() at time zone 'UTC' - interval '1 minute' END,
+               SET next_check_at = now() at time zone 'UTC' - interval '1 minute',
                    check_queued_at = NULL, last_check_at = NULL, state = 'pending',
                    waiting_since = now() at time zone 'UTC'
-             WHERE name LIKE 'BENCH/%%'""", (list(ca_order_numbers),))
+             WHERE name LIKE 'BENCH/%%' AND ca_order_number = ANY(%s)""", (list(ca_order_numbers),))
         # Finished jobs would only slow queue_job's look-ups down from one run to the next.
         cr.execute("DELETE FROM queue_job WHERE state = 'done'")
     connection.commit()
@@ -131,6 +144,15 @@ def checked_count(connection, since):
     with connection.cursor() as cr:
         cr.execute("SELECT count(*) FROM comodo_certificate_order WHERE name LIKE 'BENCH/%%' "
                    "AND last_check_at >= %s", (since,))
+        count = cr.fetchone()[0]
+    connection.commit()
+    return count
+
+
+def decided_count(connection, ca_order_numbers):
+    with connection.cursor() as cr:
+        cr.execute("SELECT count(*) FROM comodo_certificate_order WHERE name LIKE 'BENCH/%%' "
+                   "AND ca_order_number = ANY(%s) AND state != 'pending'", (list(ca_order_numbers),))
         count = cr.fetchone()[0]
     connection.commit()
     return count
@@ -198,8 +220,13 @@ class Bench(object):
         growth = (self.odoo.rss() - baseline) / 1048576.0 if baseline is not None else None
         return elapsed, growth
 
-    def collect_calls(self):
-        return sum(1 for call in self.sandbox.calls() if call['action'] == 'CollectSSL')
+    def decide_one_in_ten(self, ca_order_numbers):
+        """Decide one in DECIDED_ONE_IN of these orders at the CA (issued and rejected in turn);
+        returns the numbers decided."""
+        decided = ca_order_numbers[::DECIDED_ONE_IN]
+        for index, number in enumerate(decided):
+            (self.sandbox.approve if index % 2 == 0 else self.sandbox.reject)(number)
+        return decided
 
     def bare_collects(self, ca_order_numbers):
         capacity = self.options.capacity
@@ -251,18 +278,30 @@ class Bench(object):
             time.sleep(0.2)
 
     def run(self, all_numbers):
+        """The figures of one run over the orders `all_numbers` (those no earlier run decided);
+        removes from it the orders this run decides."""
         options = self.options
         figures = {}
+        decided = self.decide_one_in_ten(all_numbers)
+        polled = list(all_numbers)
+        all_numbers[:] = [number for number in all_numbers if number not in set(decided)]
         self.restart_sandbox(options.latency_ms)
-        log('poll: %d orders, capacity %d, latency %d ms' % (len(all_numbers), options.capacity,
-                                                             options.latency_ms))
-        elapsed, growth = self.poll(all_numbers, rss_baseline=True)
-        ideal = len(all_numbers) * options.latency_ms / 1000.0 / options.capacity
+        log('poll: %d orders (%d decided at the CA), capacity %d, latency %d ms' % (
+            len(polled), len(decided), options.capacity, options.latency_ms))
+        elapsed, growth = self.poll(polled, rss_baseline=True)
+        ideal = len(polled) * options.latency_ms / 1000.0 / options.capacity
+        figures['poll_orders'] = len(polled)
         figures['poll_seconds'] = elapsed
         figures['poll_ideal_seconds'] = ideal
         figures['poll_ratio'] = elapsed / ideal
         figures['rss_growth_mb'] = growth
-        figures['ca_calls'] = self.collect_calls()
+        calls = self.sandbox.call_counts()
+        figures['poll_ca_calls'] = sum(calls.values())
+        for kind, count in calls.items():
+            figures['poll_ca_calls_%s' % kind] = count
+        figures['poll_changed_orders'] = decided_count(self.connection, decided)
+        if options.poll_only:
+            return figures
 
         self.restart_sandbox(0)
         sample = all_numbers[:OVERHEAD_ORDERS]
@@ -279,7 +318,11 @@ class Bench(object):
 
 
 def print_figures(figures, suffix=''):
-    for name in ('poll_seconds', 'poll_ideal_seconds') + FIGURES:
+    names = ('poll_orders', 'poll_seconds', 'poll_ideal_seconds') + FIGURES
+    names += tuple(sorted(name for name in figures if name.startswith('poll_ca_calls_')))
+    for name in names:
+        if name not in figures:
+            continue
         value = figures[name]
         print('%s%s=%s' % (name, suffix, value if isinstance(value, int) else '%.3f' % value), flush=True)
 
@@ -290,6 +333,8 @@ def main():
     parser.add_argument('--capacity', type=int, default=4, help='CA calls in flight (channel capacity)')
     parser.add_argument('--latency-ms', type=int, default=200)
     parser.add_argument('--runs', type=int, default=3, help='measurements; the medians are printed last')
+    parser.add_argument('--poll-only', action='store_true',
+                        help='measure the poll alone (no orm_overhead_ratio nor placement_ratio)')
     parser.add_argument('--workers', type=int, default=None,
                         help='Odoo HTTP worker processes (default: capacity + 2, so every job in '
                              'flight has a worker and the cron one more)')
@@ -307,7 +352,7 @@ def main():
 
     data_dir = tempfile.mkdtemp(prefix='comodo-bench-')
     sandbox = SandboxProcess(data_dir, issue_after=3600).start()
-    odoo = None
+    odoo = bench = None
     try:
         log('placing %d orders in the sandbox' % options.orders)
         ca_order_numbers = place_sandbox_orders(sandbox, options.orders)
@@ -337,23 +382,26 @@ def main():
         time.sleep(6)  # queue_job's runner starts 5 s after the server
         bench = Bench(options, connection, OdooProcesses(odoo), rpc, data_dir, sandbox)
         runs = []
+        undecided = list(ca_order_numbers)
         for number in range(1, options.runs + 1):
             log('run %d of %d' % (number, options.runs))
-            runs.append(bench.run(ca_order_numbers))
+            runs.append(bench.run(undecided))
             print_figures(runs[-1], '_run%d' % number)
-        sandbox = bench.sandbox
-        print('poll_orders=%d' % options.orders)
         print('poll_capacity=%d' % options.capacity)
         print('poll_workers=%d' % workers)
         print('runs=%d' % options.runs)
-        medians = {name: statistics.median(run[name] for run in runs) for name in runs[0]}
-        medians['ca_calls'] = int(medians['ca_calls'])
+        medians = {name: statistics.median(run.get(name, 0) for run in runs)
+                   for name in set().union(*runs)}
+        for name in medians:
+            if isinstance(runs[0].get(name, 0), int):
+                medians[name] = int(medians[name])
         print_figures(medians)
         return 0
     finally:
         if odoo:
             stack.stop(odoo)
-        sandbox.stop()
+        # The bench restarts the sandbox at each latency: stop the one running now.
+        (bench.sandbox if bench else sandbox).stop()
 
 
 if __name__ == '__main__':

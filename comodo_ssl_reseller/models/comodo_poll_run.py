@@ -10,16 +10,20 @@ from odoo.addons.queue_job.job import job
 from .. import lifecycle
 from ..groups import SSL_MANAGERS
 from ..lifecycle import CA_CHANNEL
+from .comodo_certificate_order_ca import REPORT_PAGE_SIZE
 
 _logger = logging.getLogger(__name__)
 
 # The run works in small steps, each committed on its own: job workers start on the first checks
 # while the run is still queueing, and one failure does not undo the steps before it.
 TIMEOUT_BATCH_SIZE = 100
-# Due orders are checked in jobs of this many, one after another over one connection to the CA:
-# queueing 10,000 orders costs 400 jobs, and the CA's latency, not the job machinery, sets the pace.
-# A batch stops at the first call the CA does not answer, so a CA that is down costs it one time-out.
-CHECK_BATCH_SIZE = 25
+# Due orders are checked in jobs of this many over one connection to the CA: one page of the CA's
+# bulk report asks about all of them, then only those it says changed are asked one by one, so
+# 10,000 orders cost 100 jobs and 100 report calls. A batch stops at the first call the CA does not
+# answer, so a CA that is down costs it one time-out per kind of call. The system parameter
+# BATCH_SIZE_PARAM sets another size (a batch of more than a page asks the report a page at a time).
+CHECK_BATCH_SIZE = REPORT_PAGE_SIZE
+BATCH_SIZE_PARAM = 'comodo_ssl_reseller.poll_batch_size'
 # A run stops taking new steps after this many seconds and a job continues it, so that it fits
 # Odoo's stock limits (limit_time_cpu 60 s, limit_time_real 120 s) whatever the number of orders.
 TIME_BUDGET_PARAM = 'comodo_ssl_reseller.poll_time_budget_seconds'
@@ -116,13 +120,18 @@ class ComodoPollRun(models.Model):
         self._commit_if_allowed()
 
     def _time_budget(self):
-        value = self.env['ir.config_parameter'].sudo().get_param(TIME_BUDGET_PARAM)
+        return self._number_param(TIME_BUDGET_PARAM, DEFAULT_TIME_BUDGET_SECONDS, float, 0.0)
+
+    def _batch_size(self):
+        return self._number_param(BATCH_SIZE_PARAM, CHECK_BATCH_SIZE, int, 1)
+
+    def _number_param(self, name, default, kind, least):
+        value = self.env['ir.config_parameter'].sudo().get_param(name)
         try:
-            return max(0.0, float(value)) if value else DEFAULT_TIME_BUDGET_SECONDS
+            return max(least, kind(value)) if value else default
         except ValueError:
-            _logger.warning('%s is not a number of seconds: using %s', TIME_BUDGET_PARAM,
-                            DEFAULT_TIME_BUDGET_SECONDS)
-            return DEFAULT_TIME_BUDGET_SECONDS
+            _logger.warning('%s is not a number: using %s', name, default)
+            return default
 
     def _commit_if_allowed(self):
         # A cron commits per step so that one failure does not undo the work queued before it;
@@ -170,6 +179,7 @@ class ComodoPollRun(models.Model):
         False if the deadline came first.
         """
         orders = self.env['comodo.certificate.order']
+        batch_size = self._batch_size()
         while True:
             # SKIP LOCKED: an order a worker or a button is calling Comodo for right now is left
             # alone; its own check sets its next due time.
@@ -183,7 +193,7 @@ class ComodoPollRun(models.Model):
                                                - c.comodo_poll_interval_hours * interval '1 hour')
                  ORDER BY o.next_check_at
                  LIMIT %s
-                   FOR UPDATE OF o SKIP LOCKED""", (self.company_id.id, lifecycle.POLLED, CHECK_BATCH_SIZE))
+                   FOR UPDATE OF o SKIP LOCKED""", (self.company_id.id, lifecycle.POLLED, batch_size))
             rows = self.env.cr.fetchall()
             if not rows:
                 return True
@@ -203,7 +213,7 @@ class ComodoPollRun(models.Model):
             orders.browse([order_id for order_id, state in rows if lifecycle.ca_work(state) != 'check'])._enqueue_ca_work()
             self.queued_count += len(ids)
             self._commit_if_allowed()
-            if len(ids) < CHECK_BATCH_SIZE:
+            if len(ids) < batch_size:
                 return True
             if time.time() >= deadline:
                 return False

@@ -41,3 +41,4 @@ from . import test_pricelist_currency
 from . import test_dns_servers
 from . import test_order_validation_plan
 from . import test_order_validation
+from . import test_bulk_poll

@@ -84,3 +84,12 @@ def test_pages_over_an_order_number_list_and_calls_counted_by_kind(sandbox):
     assert sandbox.call_counts() == {'WebHostReport': 4, 'CollectSSL': 1}
     sandbox.reset_calls()
     assert sandbox.call_counts() == {}
+
+
+def test_unlisted_order_is_left_out_of_the_report_but_collected(sandbox):
+    listed, unlisted = place(sandbox, 'never-1.example.com'), place(sandbox, 'unlisted-1.example.com')
+
+    page = report(sandbox, orderNumber='%d,%d' % (listed, unlisted), lastResultNo=100)
+
+    assert page['noOfResults'] == ['1'] and page['1_orderNumber'] == [str(listed)]
+    assert post(sandbox, 'download/CollectSSL', orderNumber=unlisted, queryType='0').splitlines()[0] == '0'
