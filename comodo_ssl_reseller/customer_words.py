@@ -25,7 +25,8 @@ STATES = {
                   'its invoice was credited (or cancelled, if it was not paid yet).'),
     'cancelled': _('Cancelled. You have not been charged.'),
     'revoked': _('Revoked: this certificate is no longer trusted.'),
-    'reissue': _('A new certificate is being made for you, free, inside the term you paid for.'),
+    'reissue': _('A new certificate is being made for you, free, inside the term you paid for. Your '
+                 'current certificate stays valid and in use until the new one is issued.'),
     'expired': _('Expired: the term has ended.'),
 }
 
@@ -78,6 +79,8 @@ NEXT_STEP_NOT_INSTALLED = {
     'failed': _('Installing it on your site failed and our staff have been told; they will follow it up. '
                 'Meanwhile, you can download the certificate below and install it yourself.'),
 }
+NEXT_STEP_REPLACED = _('Your site no longer serves this certificate: another one was put in its place there. '
+                       'Download it below if you need it, or contact us.')
 NEXT_STEP_REJECTED = _('Buy the certificate again (after checking the domain and its validation), or contact '
                        'us (%s) and we find out with you what stopped it.')
 # The CA's own words may be about the reseller's account: staff see them, not customers.
@@ -95,6 +98,8 @@ INSTALL_POSTPONED = ('warning', _('We could not reach your web server yet; we wi
 INSTALL_FAILED = ('danger', _('We could not install the certificate on your site: %s Your site keeps '
                               'the certificate it had before.'))
 INSTALL_UNDERWAY = ('info', _('Being installed on your site.'))
+INSTALL_REPLACED = ('info', _('Your site no longer serves this certificate: another one was put in its place '
+                              'there.'))
 # The installer's step that failed, as a customer would say it.
 INSTALL_FAILED_STEPS = {
     'stage': _('the certificate files could not be written on your web server.'),
@@ -150,3 +155,33 @@ VALIDATE_NOT_HOSTED = _('We do not run the web site or the DNS of %(name)s, so p
                         'below yourself.')
 VALIDATE_PUBLISH_FAILED = _('We could not publish the proof for %(name)s ourselves, so please publish it '
                             'below.')
+# The current certificate's downloads while a reissue runs: it is still the one to use.
+CURRENT_WHILE_REISSUING = _('This is your current certificate: it stays valid until the new one is issued. '
+                            'Download it here meanwhile if you need it.')
+
+# Asked before a reissue with a new key: what will happen, one sentence each.
+REISSUE_CONFIRM_NEW_KEY = _('We make a new private key and ask the certificate authority for a new certificate '
+                            'for %s, free, inside the term you paid for (until %s).')
+REISSUE_CONFIRM_VALIDATION = _('The certificate authority checks again that you control the domain: if you '
+                               'have something to do, we email you and this certificate\'s page says what.')
+REISSUE_CONFIRM_VALIDATED_FOR_YOU = _('We validate the domain with the certificate authority for you.')
+REISSUE_CONFIRM_CURRENT = _('Your current certificate stays valid and in use, and can be downloaded here, until '
+                            'the new one is issued.')
+REISSUE_CONFIRM_AFTER = {
+    'install': _('Once the new certificate is issued, we install it on your site.'),
+    'download': _('Once the new certificate is issued, download it with its new key from this certificate\'s '
+                  'page and install both on your web server.'),
+}
+REISSUE_CONFIRM_NOT_REVOKED = _('The current certificate is not revoked: if its key may be known to someone '
+                                'else, contact us (%s) once the new one is in use.')
+
+# A purchase for a name the customer already has a certificate for (or one on its way): nothing is
+# sold; the customer is pointed to that certificate, by what it needs now.
+ALREADY_CERTIFIED = _('You already have a certificate for %s (%s, ordered on %s): nothing was ordered and you '
+                      'were not charged.')
+ALREADY_CERTIFIED_NEXT = {
+    'awaiting_payment': _('Its invoice is waiting for your payment: once it is paid, we order the certificate.'),
+    'ordering': _('It is being ordered and validated: its page says what is left to do.'),
+    'live': _('It is valid: on its page you can reissue it with a new key, and keep auto-renewal on to '
+              'renew it before its term ends.'),
+}

@@ -11,7 +11,7 @@ STATES = [
     ('timeout', 'Timed Out'),
     ('error', 'Order Refused'),
     ('issued', 'Issued'),
-    ('reissue', 'Reissue Due'),
+    ('reissue', 'Reissuing'),
     ('rejected', 'Rejected'),
     ('cancelled', 'Cancelled'),
     ('revoked', 'Revoked'),
@@ -42,6 +42,12 @@ RENEWAL_LOST = ('cancelled', 'rejected', 'revoked')
 UNDELIVERED = ('rejected', 'cancelled')
 # The scheduled poll queues these orders' CA work once their next check is due.
 POLLED = ('draft', 'pending', 'reissue')
+# A reissue under way, whatever CA work it waits for (sending the new CSR, the CA's validation of
+# it): the certificate it replaces is still valid and served.
+REISSUING = ('reissue',) + WAITING_FOR_CA
+# The customer has a certificate for its names, or one on its way: a second purchase for one of them
+# is pointed to it (pay it, follow it, reissue or renew it) instead of being sold.
+HOLDS_ITS_NAMES = ('awaiting_payment', 'draft') + WAITING_FOR_CA + IN_TERM
 # Orders the poll run's digest waits for.
 DIGEST_WAITS_FOR = ('draft', 'pending')
 # The Async Manager's list: everything not settled for good, plus billing steps (added by the view).
@@ -78,6 +84,13 @@ CHECK_BY_HAND_STATES = dict(CA_WORK_STATES, check=WAITING_FOR_CA)
 def ca_work(state):
     """'place', 'check' or 'reissue': the CA call an order in `state` needs; None if it needs none."""
     return CA_WORK.get(state)
+
+
+def shown_state(state, has_certificate):
+    """The state staff, customers and invoices read: a live certificate being reissued reads
+    'reissue' ("Reissuing") also while the CA validates its new CSR, not a first order's
+    "Validation Pending"."""
+    return 'reissue' if has_certificate and state in REISSUING else state
 
 
 # -- the transitions allowed -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import logging
 from odoo import _, fields, http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
+from odoo.tools.misc import format_date
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
@@ -157,6 +158,7 @@ class CertificatePortal(CustomerPortal):
             'dcv_methods': DCV_METHOD_SELECTION,
             'invoices': order.invoice_ids.filtered(lambda inv: inv.state in ('open', 'paid')),
             'ssl_module': bool(order.partner_id._ssl_plans()),
+            'current_while_reissuing': _(customer_words.CURRENT_WHILE_REISSUING),
             'message': notice,
             'error': error,
         })
@@ -225,9 +227,11 @@ class CertificatePortal(CustomerPortal):
         pricelist, company = partner.sudo().property_product_pricelist, request.env.user.company_id
         return [(term, term._sale_price(partner, pricelist, company)) for term in terms]
 
-    def _buy_values(self, partner, form, error=None, approvers=None):
+    def _buy_values(self, partner, form, error=None, approvers=None, existing=None):
+        """The buy form's values; `existing`: the certificate the refusal in `error` links to."""
         values = self._prepare_portal_layout_values()
         values.update({
+            'existing': existing,
             'page_name': 'certificate_buy',
             'offers': self._offered_terms(partner),
             'dcv_methods': DCV_METHOD_SELECTION,
@@ -295,6 +299,12 @@ class CertificatePortal(CustomerPortal):
             return refusal
         try:
             term = self._chosen_term(form)
+            existing = request.env['sale.order.line']._comodo_certificates_holding(
+                partner, request.env.user.company_id, self._requested_line_names(form))[:1]
+            if existing:
+                return request.render('comodo_ssl_reseller.portal_certificate_buy', self._buy_values(
+                    partner, form, error=self._already_certified_words(existing, form), existing=existing),
+                    status=409)
             partner._check_comodo_purchase_limits(term._customer_price(partner))
             if form.get('dcv_method') == 'EMAIL' and not form.get('dcv_email'):
                 # Email validation needs an approver address, which only the CA can list.
@@ -309,6 +319,28 @@ class CertificatePortal(CustomerPortal):
             return request.render('comodo_ssl_reseller.portal_certificate_buy',
                                   self._buy_values(partner, form, error=error.name), status=400)
         return request.redirect(order.portal_url)
+
+    def _already_certified_words(self, existing, form):
+        """Why nothing was sold: the customer's certificate for the name, and what to do with it."""
+        name = next(name for name in self._requested_line_names(form) if name in existing._domains())
+        if existing.state in lifecycle.IN_TERM or existing.certificate_id:
+            next_step = customer_words.ALREADY_CERTIFIED_NEXT['live']
+        elif existing.state == 'awaiting_payment':
+            next_step = customer_words.ALREADY_CERTIFIED_NEXT['awaiting_payment']
+        else:
+            next_step = customer_words.ALREADY_CERTIFIED_NEXT['ordering']
+        return '%s %s' % (_(customer_words.ALREADY_CERTIFIED) % (
+            name, existing.name, format_date(request.env, existing.create_date)), _(next_step))
+
+    def _requested_line_names(self, form):
+        """Every name the purchase asks for, normalised as its sale line will hold them."""
+        primary, extra_domains = self._requested_line_domains(form)
+        return request.env['sale.order.line']._split_domains(primary, extra_domains)
+
+    def _requested_line_domains(self, form):
+        """(the line's domain, its further domains): the names chosen, then those typed."""
+        names = self._requested_names(form)
+        return names[0], '\n'.join(names[1:] + (form.get('extra_domains') or '').split()) or False
 
     def _chosen_term(self, form):
         try:
@@ -346,11 +378,11 @@ class CertificatePortal(CustomerPortal):
         behind (no quotation, no half-made order).
         """
         lines = request.env['sale.order.line'].sudo()
-        names = self._requested_names(form)
+        primary, extra_domains = self._requested_line_domains(form)
         line_values = {
             'product_id': term.product_id.id,
-            'comodo_domain': names[0],
-            'comodo_extra_domains': '\n'.join(names[1:] + (form.get('extra_domains') or '').split()) or False,
+            'comodo_domain': primary,
+            'comodo_extra_domains': extra_domains,
             'comodo_dcv_method': form['dcv_method'],
             'comodo_dcv_email': form.get('dcv_email') or False,
             'comodo_csr': (form.get('csr') or '').strip() or False,
@@ -451,6 +483,33 @@ class CertificatePortal(CustomerPortal):
         return self._back(order, 'domain_fixed')
 
     # -- the term: reissue, revoke, auto-renewal ---------------------------------------------------
+
+    @http.route(['/my/certificates/<int:order_id>/reissue/confirm'], type='http', auth='user', website=True,
+                methods=['GET'])
+    def portal_certificate_reissue_confirm(self, order_id, **kw):
+        """Asked before a reissue: what will happen, and the button that does it (a POST)."""
+        order, refusal = self._owned_order_or_refusal(order_id)
+        if refusal:
+            return refusal
+        if order.state not in lifecycle.TRANSITIONS['start_reissue'][0]:
+            return self._certificate_page(order, error=_('%s cannot be reissued now: only an issued '
+                                                         'certificate is.') % order.name, status=409)
+        values = self._prepare_portal_layout_values()
+        values.update({'order': order, 'page_name': 'certificate',
+                       'consequences': self._reissue_consequences(order)})
+        return request.render('comodo_ssl_reseller.portal_certificate_reissue_confirm', values)
+
+    def _reissue_consequences(self, order):
+        """What a reissue with a new key does, one sentence each, in the customer's words."""
+        words = customer_words
+        validation = (words.REISSUE_CONFIRM_VALIDATED_FOR_YOU if order._domains_validated_by_account()
+                      else words.REISSUE_CONFIRM_VALIDATION)
+        after = 'install' if order._own_hosted_domain().deploy_target_id else 'download'
+        return [_(words.REISSUE_CONFIRM_NEW_KEY) % (order.domain, self._local_time(order, order.term_ends_at)),
+                _(validation),
+                _(words.REISSUE_CONFIRM_CURRENT),
+                _(words.REISSUE_CONFIRM_AFTER[after]),
+                _(words.REISSUE_CONFIRM_NOT_REVOKED) % self._company_contact(order.company_id)]
 
     @http.route(['/my/certificates/<int:order_id>/reissue'], type='http', auth='user', website=True,
                 methods=['POST'])

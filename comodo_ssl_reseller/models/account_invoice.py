@@ -11,7 +11,7 @@ class AccountInvoice(models.Model):
     comodo_order_id = fields.Many2one('comodo.certificate.order', string='Certificate Order',
                                       readonly=True, copy=False, index=True, ondelete='set null')
     comodo_certificate_state = fields.Selection(
-        STATES, string='Certificate State', related='comodo_order_id.state', store=True, readonly=True)
+        STATES, string='Certificate State', related='comodo_order_id.status', store=True, readonly=True)
     comodo_ca_daily = fields.Boolean(
         string='Daily CA Bill', readonly=True, copy=False, index=True,
         help="The day's draft vendor bill (or refund) collecting what the CA charged (or gave back).")

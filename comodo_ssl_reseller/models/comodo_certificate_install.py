@@ -23,6 +23,8 @@ STATES = [
     ('rolled_back', 'Rolled Back'),
     ('superseded', 'Superseded'),
     ('skipped', 'Not Needed'),
+    # Verified once, no longer served: a later install (or restore) for the domain took its place.
+    ('replaced', 'Replaced'),
 ]
 # The installer's step names as the timeline's states.
 REACHED_STATES = {'preflight': 'queued', 'staged': 'staged', 'validated': 'validated',
@@ -197,6 +199,21 @@ class ComodoCertificateInstall(models.Model):
                       encrypted_private_key=False)
         self.write(values)
         self.order_id.message_post(body=self._outcome_message())
+        if state == 'verified' or (self.purpose == 'restore' and state == 'rolled_back'):
+            self._mark_earlier_replaced()
+
+    def _mark_earlier_replaced(self):
+        """The server serves one certificate for the domain: the one this install verified (or the
+        pair this restore put back). Earlier installs for the domain on that server that read
+        Verified (this order's temporary certificate, another order's) are served no more; another
+        order's chatter says which order took its place."""
+        replaced = self.search([('target_id', '=', self.target_id.id), ('domain', '=', self.domain),
+                                ('state', '=', 'verified'), ('id', '<', self.id)])
+        replaced.write({'state': 'replaced'})
+        for order in replaced.mapped('order_id') - self.order_id:
+            order.message_post(body=_('%s no longer serves this order\'s certificate for %s: order %s '
+                                      'installed another one there.') % (
+                self.target_id.name, self.domain, self.order_id.name))
 
     def _outcome_message(self):
         if self.state == 'skipped':

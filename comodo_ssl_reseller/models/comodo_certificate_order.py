@@ -38,6 +38,10 @@ class ComodoCertificateOrder(models.Model):
         string='Reference', required=True, readonly=True, copy=False, default='/', index=True)
     state = fields.Selection(STATES, default='draft', required=True, readonly=True, copy=False,
                              index=True, track_visibility='onchange')
+    status = fields.Selection(
+        STATES, compute='_compute_status', store=True, index=True,
+        help='What staff, customers and invoices read: the state, except that a live certificate being '
+             'reissued reads Reissuing until its new one is issued, also while Comodo validates it.')
     company_id = fields.Many2one('res.company', required=True, readonly=True,
                                  default=lambda self: self.env.user.company_id)
     partner_id = fields.Many2one('res.partner', string='Customer', required=True, readonly=True,
@@ -106,6 +110,11 @@ class ComodoCertificateOrder(models.Model):
         # One renewal per term, whatever crons race: one invoicing source, never two invoices.
         ('renewal_of_unique', 'unique(renewal_of_id)', 'This term already has its renewal.'),
     ]
+
+    @api.depends('state', 'certificate_id')
+    def _compute_status(self):
+        for order in self:
+            order.status = lifecycle.shown_state(order.state, bool(order.certificate_id))
 
     @api.depends('rejection_reason')
     def _compute_stated_rejection_reason(self):

@@ -2,6 +2,7 @@ import logging
 from datetime import datetime, timedelta
 
 from odoo import _, fields, models
+from odoo.tools.misc import formatLang
 
 from ..comodo_client import ComodoError, parse_cost, report_cost
 
@@ -66,8 +67,8 @@ class ComodoCertificateOrder(models.Model):
         charge = charges.create(order._prepare_ca_charge(cost))
         if order.company_id.comodo_ca_partner_id:
             charge.action_book_vendor_line()
-        order.message_post(body=_('Comodo charged %s %s for CA order %s.') % (
-            charge.amount, charge.currency_id.name, order.ca_order_number))
+        order.message_post(body=_('Comodo charged %s for CA order %s (%s).') % (
+            order._ca_money(charge), order.ca_order_number, order.term_id.name))
 
     def _ca_reported_cost(self):
         with self.company_id._comodo_client() as client:
@@ -114,8 +115,12 @@ class ComodoCertificateOrder(models.Model):
             self._keep_ca_charge(charge, 'refused', _('Comodo refused the refund: %s') % error)
             return
         charge._book_refund()
-        self.message_post(body=_('Comodo refunded %s %s for CA order %s.') % (
-            charge.amount, charge.currency_id.name, self.ca_order_number))
+        self.message_post(body=_('Comodo refunded %s for CA order %s (%s).') % (
+            self._ca_money(charge), self.ca_order_number, self.term_id.name))
+
+    def _ca_money(self, charge):
+        """The charge's amount as staff read money: its currency's symbol, in their language."""
+        return formatLang(self.env, charge.amount, currency_obj=charge.currency_id)
 
     def _within_refund_window(self):
         window = timedelta(days=self.company_id.comodo_refund_window_days)

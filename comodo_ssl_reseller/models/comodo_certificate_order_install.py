@@ -114,6 +114,8 @@ class ComodoCertificateOrder(models.Model):
         if latest.state == 'verified':
             return self._told(customer_words.INSTALL_TEMPORARY if latest.purpose == 'temporary'
                               else customer_words.INSTALL_VERIFIED)
+        if latest.state == 'replaced':
+            return self._told(customer_words.INSTALL_REPLACED)
         if latest.state == 'postponed':
             return self._told(customer_words.INSTALL_POSTPONED, latest.next_try_at)
         if latest.state in ('failed', 'rolled_back'):
@@ -139,6 +141,8 @@ class ComodoCertificateOrder(models.Model):
                                                   and install.state not in ('superseded', 'skipped'))[:1]
         if latest.state == 'verified':
             return _(customer_words.NEXT_STEP_INSTALLED)
+        if latest.state == 'replaced':
+            return _(customer_words.NEXT_STEP_REPLACED)
         if latest.state in ('failed', 'rolled_back'):
             return _(customer_words.NEXT_STEP_NOT_INSTALLED['failed'])
         plan = self.customer_install_plan()

@@ -1,8 +1,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import format_date
 
 from ..comodo_client import RequestError, check_csr, check_domains, refuse_private_key, repeated_domains
 from ..comodo_client.keys import normalise_domain
+from .. import lifecycle
 from ..exceptions import ComodoRefusal
 from ..groups import SSL_MANAGERS
 from .comodo_certificate_order import DCV_METHOD_SELECTION
@@ -28,6 +30,11 @@ class SaleOrderLine(models.Model):
     comodo_renewal_of_id = fields.Many2one(
         'comodo.certificate.order', string='Renews', readonly=True, copy=False,
         help='The certificate order whose term this line renews (a new CA order, ordered once paid).')
+    comodo_second_certificate = fields.Boolean(
+        string='Second Certificate Wanted', copy=False,
+        help='Sell this certificate although the customer already has one for its domain, on its way or '
+             'issued (e.g. another type, or another server with its own key). Without it, Confirm Sale '
+             'refuses and names the certificate to reissue or renew instead.')
 
     @api.constrains('product_id')
     def _check_comodo_term_offered(self):
@@ -81,6 +88,17 @@ class SaleOrderLine(models.Model):
                     % (line.name, ', '.join(line._fields[name].string for name in changed)))
         return super(SaleOrderLine, self).write(vals)
 
+    @api.onchange('comodo_domain', 'comodo_extra_domains', 'comodo_second_certificate')
+    def _onchange_comodo_domain_certified(self):
+        """Warn as the domain is entered, not only at Confirm Sale, that the customer has its certificate."""
+        if not self.order_id.partner_id or not self.comodo_term_id:
+            return None
+        existing = self._comodo_existing_certificate()[:1]
+        if existing:
+            return {'warning': {'title': _('This customer already has a certificate for this domain'),
+                                'message': self._comodo_existing_certificate_words(existing)}}
+        return None
+
     @api.onchange('product_id')
     def _onchange_product_id_comodo_ssl(self):
         """Warn at once, not only at Confirm, when the customer may not buy this certificate."""
@@ -116,6 +134,48 @@ class SaleOrderLine(models.Model):
                                        line.comodo_dcv_email, line.comodo_csr)
             self.env['comodo.hosted.domain']._check_certificate_names(
                 line.order_id.partner_id, line.order_id.company_id, line._comodo_domains())
+            line._check_comodo_not_certified_yet()
+
+    def _check_comodo_not_certified_yet(self):
+        """Refuse a second certificate for a domain the customer already has one for (on its way or
+        issued), unless the salesperson ticked Second Certificate Wanted: a lost key is a free
+        reissue, a term ending is a renewal, and neither should be sold again by mistake. A renewal
+        line is that term's own renewal."""
+        existing = self._comodo_existing_certificate()
+        if existing:
+            raise ComodoRefusal('%s: %s' % (self.name, self._comodo_existing_certificate_words(existing[:1])))
+
+    def _comodo_existing_certificate(self):
+        """The customer's certificate order, on its way or issued, for one of this line's domains
+        (none for a renewal line, or one whose salesperson ticked Second Certificate Wanted)."""
+        self.ensure_one()
+        if self.comodo_renewal_of_id or self.comodo_second_certificate or not (self.comodo_domain or '').strip():
+            return self.env['comodo.certificate.order']
+        return self._comodo_certificates_holding(
+            self.order_id.partner_id, self.order_id.company_id, self._comodo_domains()) - self.comodo_order_ids
+
+    def _comodo_existing_certificate_words(self, existing):
+        states = dict(existing._fields['status']._description_selection(self.env))
+        return _('%s already has certificate %s for %s (%s, ordered on %s). Reissue it (a new key, free) '
+                 'or renew it from its form instead. To sell a second certificate for this domain all the '
+                 'same (another type, another server with its own key), tick Second Certificate Wanted on '
+                 'this line.') % (
+            self.order_id.partner_id.commercial_partner_id.name, existing.name, existing.domain,
+            states[existing.status], format_date(self.env, existing.create_date))
+
+    @api.model
+    def _comodo_certificates_holding(self, partner, company, domains):
+        """`partner`'s certificate orders in `company`, on their way or issued, that carry one of
+        `domains`, oldest first (as superuser: customers cannot read orders). A term whose renewal
+        did not go ahead is not one: its customer is told to order a new certificate to follow it."""
+        wanted = set(domains)
+        orders = self.env['comodo.certificate.order'].sudo().search([
+            ('partner_id', 'child_of', partner.commercial_partner_id.id),
+            ('company_id', '=', company.id),
+            ('state', 'in', lifecycle.HOLDS_ITS_NAMES),
+            '|', ('domain', 'in', list(wanted)), ('extra_domains', '!=', False)], order='id')
+        return orders.filtered(lambda order: wanted.intersection(order._domains())
+                               and order._current_renewal_state() != 'lost')
 
     @api.model
     def _check_comodo_request(self, term, domains, dcv_method, dcv_email, csr):

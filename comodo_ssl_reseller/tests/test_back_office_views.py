@@ -41,7 +41,7 @@ class TestBackOfficeViews(TransactionCase):
                          [('comodo_domain', 'comodo_certificate_details')], 'one column, the domain')
         details = form.xpath("//group[@string='SSL Certificate']/field/@name")
         self.assertEqual(details, ['comodo_term_id', 'comodo_domain', 'comodo_extra_domains', 'comodo_dcv_method',
-                                   'comodo_dcv_email', 'comodo_csr', 'comodo_order_ids'])
+                                   'comodo_dcv_email', 'comodo_csr', 'comodo_second_certificate', 'comodo_order_ids'])
 
     def test_a_tracked_yes_no_field_reads_as_words(self):
         order = self.env['comodo.certificate.order'].create({

@@ -102,11 +102,21 @@ class TestCaCharges(CaChargeCase):
         # A renewal is a new CA order for the same domain and customer: a new charge.
         domain = unique_domain('instant')
         first = self._buy(domain)
-        second = self._buy(domain)
+        second = self._buy(domain, comodo_second_certificate=True)
         self.assertNotEqual(first.ca_order_number, second.ca_order_number)
         charges = first.ca_charge_ids | second.ca_charge_ids
         self.assertEqual(len(charges), 2)
         self.assertEqual(sum(charges.mapped('bill_line_id.price_subtotal')), 2 * POSITIVESSL_COST)
+
+    def test_the_chatter_says_the_charge_as_staff_read_money(self):
+        order = self._buy(unique_domain('www'))
+        symbol = order.ca_charge_ids.currency_id.symbol
+        charged = 'Comodo charged %s 12.50 for CA order %s (PositiveSSL, 1 year).' % (symbol, order.ca_order_number)
+        self.assertIn(charged, '\n'.join(order.message_ids.mapped('body')))
+        self.sandbox.reject(order.ca_order_number)
+        order.action_check()
+        refunded = 'Comodo refunded %s 12.50 for CA order %s (PositiveSSL, 1 year).' % (symbol, order.ca_order_number)
+        self.assertIn(refunded, '\n'.join(order.message_ids.mapped('body')))
 
     def test_rejection_within_the_window_is_refunded(self):
         order = self._buy(unique_domain('www'))

@@ -68,7 +68,8 @@ class TestCertificateInstall(OnTheHostingsWebServer, ComodoCase):
 
         self.assertEqual(order.state, 'issued')
         install, temporary = order.install_ids
-        self.assertEqual((temporary.purpose, temporary.state), ('temporary', 'verified'), temporary.log)
+        # The server serves one certificate for the domain: the temporary one is served no more.
+        self.assertEqual((temporary.purpose, temporary.state), ('temporary', 'replaced'), temporary.log)
         self.assertEqual((install.purpose, install.state), ('install', 'verified'), install.log)
         self.assertEqual(self._served('nginx', domain), leaf_sha256(order.certificate_pem))
         self.assertEqual(install.served_sha256, install.expected_sha256)
@@ -133,7 +134,7 @@ class TestCertificateInstall(OnTheHostingsWebServer, ComodoCase):
 
         self.assertEqual(order.state, 'rejected')
         restore, temporary = order.install_ids
-        self.assertEqual(temporary.state, 'verified')
+        self.assertEqual(temporary.state, 'replaced', 'served no more: the pair before it was put back')
         self.assertEqual((restore.purpose, restore.state), ('restore', 'rolled_back'), restore.log)
         self.assertEqual(self._served('nginx', domain), leaf_sha256(original))
 

@@ -6,6 +6,7 @@ import os
 from webserver_rig import shared_rig
 
 from deploy.verify import leaf_sha256
+from .. import customer_words
 from .common import ComodoCase, unique_domain
 
 KINDS = ('nginx', 'apache')
@@ -36,13 +37,13 @@ class TestHostedInstall(ComodoCase):
         subfolder = os.path.relpath(hosted.install_folder, self.targets[kind].certificate_folder)
         return hosted, self.rig.add_site(hosted.name, subfolder)[kind]
 
-    def _order(self, hosted, name=None):
+    def _order(self, hosted, name=None, **line_values):
         """The holder of `hosted` buys a certificate for it (or for `name`, hosted elsewhere); the
         CA work and the installs run at once."""
         sale = self.env['sale.order'].create({
             'partner_id': hosted.partner_id.id,
-            'order_line': [(0, 0, {'product_id': self.term.product_id.id, 'comodo_domain': name or hosted.name,
-                                   'comodo_dcv_method': 'CNAME_CSR_HASH'})]})
+            'order_line': [(0, 0, dict({'product_id': self.term.product_id.id, 'comodo_domain': name or hosted.name,
+                                        'comodo_dcv_method': 'CNAME_CSR_HASH'}, **line_values))]})
         sale.with_context(test_queue_job_no_delay=False).action_confirm()
         return self._place(sale.order_line.comodo_order_ids, None if name else hosted)
 
@@ -107,7 +108,7 @@ class TestHostedInstall(ComodoCase):
                 self._poll()
                 self.assertEqual(waiting.state, 'timeout')
                 assert_theirs_unchanged('their order timed out')
-                cancelled = self._order(their_pending)
+                cancelled = self._order(their_pending, comodo_second_certificate=True)
                 cancelled.action_cancel()
                 assert_theirs_unchanged('they cancelled')
                 self.assertEqual(self._served(kind, mine), mine_served, 'their time-out and cancel')
@@ -145,7 +146,7 @@ class TestHostedInstall(ComodoCase):
                 hosted, _original, first = self._issued_site(kind)
                 served = self._served(kind, hosted)
 
-                second = self._order(hosted)
+                second = self._order(hosted, comodo_second_certificate=True)
 
                 self.assertEqual(second.state, 'pending')
                 self.assertEqual(self._served(kind, hosted), served)
@@ -186,7 +187,7 @@ class TestHostedInstall(ComodoCase):
                 first = self._order(hosted)
                 temporary = self._served(kind, hosted)
 
-                second = self._order(hosted)
+                second = self._order(hosted, comodo_second_certificate=True)
 
                 self.assertEqual(second.install_ids.state, 'skipped')
                 self.assertIn('belongs to another order', second.install_ids.error)
@@ -196,6 +197,31 @@ class TestHostedInstall(ComodoCase):
                 self.assertEqual(self._served(kind, hosted), temporary, 'the second order put nothing there')
                 first.action_cancel()
                 self.assertEqual(self._served(kind, hosted), leaf_sha256(original))
+
+    def test_only_the_install_the_server_serves_reads_verified(self):
+        """Two orders for one name (the second wanted by staff): the server serves one certificate,
+        and only the install that put it there reads Verified; the other order's page says so."""
+        for kind in KINDS:
+            with self.subTest(kind=kind):
+                hosted, _original = self._host(kind, 'never')
+                first = self._order(hosted)
+                self.assertEqual((first.install_ids.purpose, first.install_ids.state), ('temporary', 'verified'))
+                second = self._order(hosted, comodo_second_certificate=True)
+                self.sandbox.approve(second.ca_order_number)
+                self._make_due(second)
+                self._poll()
+
+                self.assertEqual((first.state, second.state), ('pending', 'issued'))
+                self.assertEqual(self._served(kind, hosted), leaf_sha256(second.certificate_pem))
+                verified = (first | second).mapped('install_ids').filtered(lambda install: install.state == 'verified')
+                self.assertEqual((verified.order_id, verified.purpose), (second, 'install'))
+                self.assertEqual(first.install_ids.state, 'replaced')
+                self.assertIn('order %s installed another one there' % second.name, self._messages(first))
+                self.assertEqual(first.sudo()._install_words()[1], customer_words.INSTALL_REPLACED[1])
+
+                first.action_cancel()
+                self.assertEqual(self._served(kind, hosted), leaf_sha256(second.certificate_pem),
+                                 'nothing of the first order is put back over the second')
 
     def test_a_name_hosted_elsewhere_is_never_installed(self):
         hosted, original = self._host('nginx', 'instant')
