@@ -8,6 +8,7 @@ from . import comodo_certificate_type
 from . import comodo_certificate_term
 from . import comodo_certificate_order
 from . import comodo_certificate_order_ca
+from . import comodo_certificate_order_poll
 from . import comodo_certificate_order_term
 from . import comodo_certificate_order_portal
 from . import comodo_certificate_order_billing

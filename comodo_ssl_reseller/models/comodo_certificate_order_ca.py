@@ -1,13 +1,11 @@
 import logging
 from datetime import datetime, timedelta
 
-import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.addons.queue_job.job import job
-from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 
-from ..comodo_client import ComodoError, OrderStatus, ReportStatus, TransientError
+from ..comodo_client import ComodoError, OrderStatus, TransientError
 from .. import lifecycle
 from ..groups import SSL_MANAGERS
 from ..lifecycle import CA_CHANNEL
@@ -19,17 +17,12 @@ _logger = logging.getLogger(__name__)
 PUSH_MIN_INTERVAL_SECONDS = 60
 # A pushed order's check goes ahead of the poll's batches (priority 10) in the channel.
 PUSH_CHECK_PRIORITY = 5
-# What the bulk report may say of an order that leaves it waiting as it was (anything else, issued,
-# rejected, revoked, or a row it cannot read, is asked again with the order's own CollectSSL).
-REPORTED_WAITING = (ReportStatus.PENDING, ReportStatus.AWAITING_PAYMENT)
-# Orders per WebHostReport call: a poll batch (comodo_poll_run.CHECK_BATCH_SIZE) is one page.
-REPORT_PAGE_SIZE = 100
 
 
 class ComodoCertificateOrder(models.Model):
     """The calls to the CA: placing, polling and reissuing in queue jobs, each under the order's row
-    lock; the Async Manager's buttons; the scheduled poll's entry point. What an answer means for
-    the order is in the core file (_on_placed, _on_issued, ...)."""
+    lock; a status push; the Async Manager's buttons. What an answer means for the order is in the
+    core file (_on_placed, _on_issued, ...); the scheduled poll's batches are in the _poll file."""
 
     _inherit = 'comodo.certificate.order'
 
@@ -38,18 +31,8 @@ class ComodoCertificateOrder(models.Model):
     attempts = fields.Integer(readonly=True, copy=False, help='Checks since the wait began.')
     transient_failures = fields.Integer(
         readonly=True, copy=False, help='Failed calls to Comodo in a row (timeouts, busy CA).')
-    poll_run_id = fields.Many2one('comodo.poll.run', readonly=True, copy=False, index=True,
-                                  ondelete='set null')
     push_received_at = fields.Datetime(
         readonly=True, copy=False, help='When Sectigo last pushed a status change that was acted upon.')
-    check_queued_at = fields.Datetime(
-        readonly=True, copy=False,
-        help='When the scheduled poll last queued a check of this order: not queued again for the '
-             'same due time.')
-    last_report_answer = fields.Char(
-        readonly=True, copy=False,
-        help="What Comodo's bulk report last said of the order (its status and validation state): "
-             "the poll asks Comodo for the order itself only when the report says something else.")
 
     def _start_ca_work(self):
         """After confirmation: order from Comodo now, or once the invoice is paid, as the company chose.
@@ -168,138 +151,6 @@ class ComodoCertificateOrder(models.Model):
         with order.company_id._comodo_client() as client:
             order._poll_ca(client)
         return _('Status: %s') % order.state
-
-    @job(default_channel=CA_CHANNEL)
-    def _job_check_due(self):
-        """Poll Comodo for a batch of due orders over one connection: one bulk report about all
-        of them, then CollectSSL one after another for those the report says changed.
-
-        Orders another worker holds, or no longer due (checked since they were queued), are left
-        alone, so that a batch queued twice costs no second call. The orders the report says are
-        unchanged are recorded together (their rows are locked by this job from the start). Each
-        order asked with CollectSSL is checked in a savepoint of its own: a concurrency error on one (another job writing the same sale)
-        undoes that order alone, which a check job of its own asks again, instead of queue_job
-        retrying the whole batch and asking the CA again for every order. A CA that does not
-        answer stops the batch: the orders not yet asked are postponed, so a batch lasts about
-        one client time-out per call kind, not one per order, when the CA is down.
-        """
-        now = fields.Datetime.now()
-        orders = self._lock_for_ca(lifecycle.CA_WORK_STATES['check']).filtered(
-            lambda order: order.next_check_at and order.next_check_at <= now)
-        checked = self.browse()
-        for company in orders.mapped('company_id'):
-            company_orders = orders.filtered(lambda order: order.company_id == company)
-            with company._comodo_client() as client:
-                to_collect, answers = company_orders._ask_report(client)
-                checked |= company_orders - to_collect
-                for index, order in enumerate(to_collect):
-                    checked |= order
-                    error = order._poll_ca_alone(client, answers.get(order.id))
-                    if isinstance(error, TransientError):
-                        to_collect[index + 1:]._postpone_unasked(error)
-                        break
-        return _('%d of %d orders checked; %d postponed unasked (Comodo did not answer)') % (
-            len(checked), len(self), len(orders - checked))
-
-    def _ask_report(self, client):
-        """Ask the CA's bulk report about these orders (a call per page) and record as checked
-        those it says are still waiting as before; returns (the orders to ask one by one with
-        CollectSSL, {order id: the report's answer to remember once it is asked}).
-
-        The orders the report says changed go to CollectSSL, and so do those it cannot tell about
-        (a row it cannot read, an order it does not list, a report that fails as a whole): the
-        order's own answer is what decides it, so nothing is lost.
-        """
-        if not client.reports_in_bulk:
-            return self, {}
-        numbered = self.filtered(lambda order: (order.ca_order_number or '').strip().isdigit())
-        try:
-            reported = client.report_statuses(numbered.mapped('ca_order_number'), page_size=REPORT_PAGE_SIZE)
-        except ComodoError as error:
-            _logger.info('Bulk report about %d orders failed (%s): asking for each order', len(numbered), error)
-            return self, {}
-        to_collect, answers, still_waiting = self - numbered, {}, {}
-        for order in numbered:
-            status = reported[order.ca_order_number.strip()]
-            answer = '%s: %s' % (status.status, status.validation or '-')
-            if status.status not in REPORTED_WAITING:
-                to_collect |= order
-            elif order.last_report_answer and order.last_report_answer != answer:
-                # The validation moved (a name validated, a callback done): CollectSSL says how.
-                to_collect |= order
-                answers[order.id] = answer
-            else:
-                # Unchanged, or first reported (the CollectSSL that placed it had the last word).
-                still_waiting[order.id] = answer
-        unchanged = self.browse(list(still_waiting))
-        unchanged._on_still_waiting(still_waiting)
-        for order in unchanged.filtered(lambda order: not order.validation_mail_sent_at):
-            if reported[order.ca_order_number.strip()].status == ReportStatus.PENDING:
-                order._alone(lambda order=order: order._after_ca_outcome(
-                    _('emailing the customer'), order._ask_customer_to_validate))
-        return to_collect, answers
-
-    def _on_still_waiting(self, answers):
-        """These orders wait as they did, says the bulk report ({order id: what it said}): checked,
-        next check at the regular interval, as a CollectSSL answering "pending" would.
-
-        One UPDATE for the batch rather than an ORM write per order (no stored field depends on
-        these, and this job holds their rows' locks).
-        """
-        if not self:
-            return
-        # The time as the ORM writes it (the transaction's now() is when the job began).
-        now = fields.Datetime.now()
-        next_checks = [order._next_regular_check() for order in self]
-        self.env.cr.execute("""
-            UPDATE comodo_certificate_order o
-               SET last_check_at = %s,
-                   attempts = coalesce(o.attempts, 0) + 1, next_check_at = v.next_check_at,
-                   transient_failures = 0, last_error = NULL, last_report_answer = v.answer,
-                   write_uid = %s, write_date = %s
-              FROM unnest(%s::integer[], %s::varchar[], %s::timestamp[]) AS v(id, answer, next_check_at)
-             WHERE o.id = v.id""", (now, self.env.uid, now, self.ids, [answers[order_id] for order_id in self.ids],
-                                    next_checks))
-        self.invalidate_cache(['last_check_at', 'attempts', 'next_check_at', 'transient_failures',
-                               'last_error', 'last_report_answer', 'write_uid', 'write_date'], self.ids)
-
-    def _poll_ca_alone(self, client, report_answer=None):
-        """_poll_ca in a savepoint; returns the client's error, if any. Once the CA answered,
-        `report_answer` (what the bulk report said) is remembered for the next poll to compare."""
-        def poll():
-            error = self._poll_ca(client)
-            if report_answer and not error:
-                self.last_report_answer = report_answer
-            return error
-        return self._alone(poll)
-
-    def _alone(self, check):
-        """Run `check` in a savepoint, the recomputations it causes included; returns what it
-        returns. A concurrency error undoes this order's check alone and queues a check job of
-        its own for it (the CA is asked again: nothing is lost)."""
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                result = check()
-                self.recompute()
-            return result
-        except psycopg2.OperationalError as error:
-            if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
-                raise
-            # The savepoint undid the check in the database: the cache and the pending
-            # recomputations must forget it too.
-            self.env.clear()
-            _logger.info('Certificate order %s: concurrent update while checking (%s); its own '
-                         'check job asks again', self.name, error.pgcode)
-            self._enqueue_ca_work()
-            return None
-
-    def _postpone_unasked(self, error):
-        """Postpone orders of a batch the CA was not asked about, after it failed to answer."""
-        unasked = TransientError(_('not asked, Comodo did not answer an earlier check of the same '
-                                   'batch (%s)') % error, error.code)
-        for order in self:
-            order._postpone(unasked)
 
     def _poll_ca(self, client):
         """Ask the CA for the order's status (CollectSSL) and act on its answer; returns the
@@ -569,7 +420,3 @@ class ComodoCertificateOrder(models.Model):
         except ComodoError as error:
             self.message_post(body=_('Comodo did not cancel CA order %s: %s. The billing entry is '
                                      'cancelled anyway.') % (self.ca_order_number, error))
-
-    @api.model
-    def _cron_poll_pending(self):
-        self.env['comodo.poll.run']._run()

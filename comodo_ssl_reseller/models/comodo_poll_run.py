@@ -10,7 +10,7 @@ from odoo.addons.queue_job.job import job
 from .. import lifecycle
 from ..groups import SSL_MANAGERS
 from ..lifecycle import CA_CHANNEL
-from .comodo_certificate_order_ca import REPORT_PAGE_SIZE
+from .comodo_certificate_order_poll import REPORT_PAGE_SIZE
 
 _logger = logging.getLogger(__name__)
 

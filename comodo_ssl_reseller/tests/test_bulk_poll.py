@@ -6,7 +6,7 @@ from unittest.mock import patch
 from comodo_client import ComodoClient
 from odoo import fields
 
-from ..models import comodo_certificate_order_ca
+from ..models import comodo_certificate_order_poll
 from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, ComodoCase, sandbox_url, unique_domain
 
 REGULAR_SECONDS = 4 * 3600
@@ -75,7 +75,7 @@ class TestBulkPoll(ComodoCase):
         for order, verb in decided.items():
             getattr(self.sandbox, verb)(order.ca_order_number)
 
-        with patch.object(comodo_certificate_order_ca, 'REPORT_PAGE_SIZE', 2):
+        with patch.object(comodo_certificate_order_poll, 'REPORT_PAGE_SIZE', 2):
             counts = self._poll_batch(orders)
 
         self.assertEqual(counts, {'WebHostReport': 3, 'CollectSSL': 3, 'AutoRefund': 1}, 'pages of 2, 2 and 1')
