@@ -3,6 +3,9 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
+from odoo.addons.queue_job.job import job
+
+from ..lifecycle import CA_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
@@ -101,6 +104,20 @@ class ComodoCaCharge(models.Model):
         for charge in self.filtered(lambda charge: not charge.bill_line_id and charge.amount):
             charge.bill_line_id = charge._add_line('in_invoice')
         return True
+
+    def _queue_vendor_lines(self):
+        """Book these charges on the day's vendor bill in a job of their own, after the placement's
+        transaction: the day's bill stays locked while a line is added to it, and placements
+        finishing together would otherwise wait for each other's CA calls."""
+        self.sudo().with_delay(channel=CA_CHANNEL, priority=20,
+                               description=_('Comodo: book CA charges on the vendor bill'),
+                               )._job_book_vendor_lines()
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_book_vendor_lines(self):
+        # A charge the CA refunded meanwhile is owed nothing: neither a line nor its refund line.
+        self.filtered(lambda charge: charge.refund_state != 'refunded').action_book_vendor_line()
+        return _('Booked on the vendor bill')
 
     def _book_refund(self):
         """The CA gave the money back: a line on the day's draft vendor refund cancels the charge."""
