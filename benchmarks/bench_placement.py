@@ -12,7 +12,7 @@ printed per run and as the median of the runs:
     placement_seconds_100=...      from that call until every one of the 100 orders is placed and
                                    first checked (key and CSR made, CA order placed, first check;
                                    target: at most 20).
-    term_cron_seconds_10000=...    the daily term cron with TERMS terms due on one day (half of them
+    term_cron_seconds_10000=...    (named after TERMS) the daily term cron with TERMS terms due on one day (half of them
                                    ended, half of them to be told that their term ends in 10 days),
                                    fired by hand, until every one is done (its continuation jobs
                                    included).
@@ -46,7 +46,7 @@ from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
 
 BENCH_DB = 'comodo_bench_placement' + os.environ.get('COMODO_DB_SUFFIX', '')
 PLACEMENT_LINES = 100
-FIGURES = ('confirm_seconds_100', 'placement_seconds_100', 'term_cron_seconds_10000',
+FIGURES = ('confirm_seconds_100', 'placement_seconds_100', 'term_cron_seconds_%d',
            'term_cron_longest_run_seconds', 'rss_growth_mb')
 
 
@@ -143,14 +143,14 @@ class PlacementBench(object):
     def run(self):
         figures = {}
         figures['confirm_seconds_100'], figures['placement_seconds_100'] = self.place_sale()
-        figures['term_cron_seconds_10000'], figures['term_cron_longest_run_seconds'] = self.term_cron()
+        figures['term_cron_seconds_%d'], figures['term_cron_longest_run_seconds'] = self.term_cron()
         figures['rss_growth_mb'] = (self.odoo.rss() - self.rss_before) / 1024.0 / 1024.0
         return figures
 
 
-def print_figures(figures, suffix=''):
+def print_figures(figures, terms, suffix=''):
     for name in FIGURES:
-        print('%s%s=%.3f' % (name, suffix, figures[name]), flush=True)
+        print('%s%s=%.3f' % (name.replace('%d', str(terms)), suffix, figures[name]), flush=True)
 
 
 def main():
@@ -199,11 +199,11 @@ def main():
         for number in range(1, options.runs + 1):
             log('run %d of %d' % (number, options.runs))
             runs.append(bench.run())
-            print_figures(runs[-1], '_run%d' % number)
+            print_figures(runs[-1], options.terms, '_run%d' % number)
         print('placement_capacity=%d' % options.capacity)
         print('term_cron_terms=%d' % options.terms)
         print('runs=%d' % options.runs)
-        print_figures({name: statistics.median(run[name] for run in runs) for name in FIGURES})
+        print_figures({name: statistics.median(run[name] for run in runs) for name in FIGURES}, options.terms)
         return 0
     finally:
         if odoo:
