@@ -1,9 +1,15 @@
 from odoo import _, api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import job
 
 from .. import lifecycle
 from ..lifecycle import CA_CHANNEL
 from .comodo_certificate_order import STATES
+
+# A sale's invoice waiting for a placement under way is looked at again this many seconds later,
+# up to this many times (the placement of an order that waits longer queues it again).
+VALIDATION_RETRY_SECONDS = 30
+VALIDATION_MAX_RETRIES = 20
 
 
 class AccountInvoice(models.Model):
@@ -64,6 +70,7 @@ class AccountInvoice(models.Model):
         transaction, while the job runs after both (behind the placements of its channel)."""
         for invoice in self.sudo():
             invoice.with_delay(channel=CA_CHANNEL, priority=20, identity_key='comodo-sale-invoice-%d' % invoice.id,
+                               max_retries=VALIDATION_MAX_RETRIES,
                                description=_('Comodo: validate invoice of %s') % invoice.origin,
                                )._job_validate_comodo_invoice()
 
@@ -75,8 +82,14 @@ class AccountInvoice(models.Model):
         if self.state != 'draft':
             return _('Nothing to do: the invoice is %s') % self.state
         waiting = self._comodo_orders_to_place()
+        words = _('Waiting for Comodo to take %s') % ', '.join(waiting.mapped('name'))
+        if waiting._placements_on_their_way():
+            # A placement running now, unseen by this transaction, may have found this job queued
+            # and left the validation to it: looked at again once that placement is committed.
+            raise RetryableJobError(words, seconds=VALIDATION_RETRY_SECONDS)
         if waiting:
-            return _('Waiting for Comodo to take %s') % ', '.join(waiting.mapped('name'))
+            # Refused by Comodo, or not placed yet: the order's placement queues this again.
+            return words
         self.action_invoice_open()
         return _('Validated')
 

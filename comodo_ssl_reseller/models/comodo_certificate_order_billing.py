@@ -209,6 +209,13 @@ class ComodoCertificateOrder(models.Model):
             (drafts - shared).action_invoice_open()
             shared._queue_comodo_validation()
 
+    def _placements_on_their_way(self):
+        """These orders have a placement job queued or running."""
+        jobs = self.env['queue.job'].sudo().search([
+            ('model_name', '=', self._name), ('method_name', '=', '_job_place'),
+            ('state', 'in', ('pending', 'enqueued', 'started'))])
+        return bool(set(self.ids) & {record_id for job in jobs for record_id in job.record_ids})
+
     def _cancel_billing(self, reason):
         """Cancel a draft invoice; credit a posted one (reconciled with it while it is unpaid).
 
