@@ -119,6 +119,8 @@ class ComodoCertificateOrder(models.Model):
     def _queue_due_billing_steps(self):
         """The scheduled poll tries every billing step still due once more."""
         self.search([('billing_step', '!=', False)])._queue_billing_step()
+        # A charge made while its booking job was already running waits for the next one.
+        self.env['comodo.ca.charge'].sudo().search([('bill_line_due', '=', True)])._queue_vendor_lines()
 
     @api.multi
     def action_check(self):
