@@ -1,5 +1,5 @@
 # The two commands a newcomer needs are `make run` (the demo) and `make test` (the whole suite).
-.PHONY: run test screenshots sandbox bench bench-report env postgres browser webservers clean
+.PHONY: run test screenshots sandbox bench bench-report bench-placement env postgres browser webservers clean
 
 # cryptography 44 warns on import that its Python 3.7 support is deprecated: the tools run here (and
 # every Python they start) silence that one warning.
@@ -39,7 +39,7 @@ C ?= 4
 LATENCY_MS ?= 200
 RUNS ?= 3
 BENCH_ARGS ?=
-bench: env postgres bench-report
+bench: env postgres bench-report bench-placement
 	@.venv/bin/python tools/bench_poll.py --orders $(N) --capacity $(C) --latency-ms $(LATENCY_MS) --runs $(RUNS) $(BENCH_ARGS)
 
 # The bulk status report alone (no Odoo): N orders, one in ten decided, asked about in WebHostReport
@@ -48,6 +48,13 @@ bench: env postgres bench-report
 REPORT_PAGE ?= 100
 bench-report: env
 	@.venv/bin/python benchmarks/bench_report.py --orders $(N) --capacity $(C) --latency-ms $(LATENCY_MS) --page-size $(REPORT_PAGE) --runs $(RUNS)
+
+# Selling many certificates at once and the daily term cron on a busy day, through a real Odoo on
+# stock limits: prints confirm_seconds_100, placement_seconds_100, term_cron_seconds_10000 (TERMS
+# terms due on one day) and rss_growth_mb per run and their medians (benchmarks/bench_placement.py).
+TERMS ?= 10000
+bench-placement: env postgres
+	@.venv/bin/python benchmarks/bench_placement.py --capacity $(C) --runs $(RUNS) --terms $(TERMS)
 
 sandbox: env
 	.venv/bin/python -m comodo_sandbox --port $(PORT) --data $(DATA) $(ARGS)

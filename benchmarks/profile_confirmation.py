@@ -1,6 +1,6 @@
 """Where confirming a sale of many certificate lines spends its time: cProfile, in one process.
 
-    .venv/bin/python benchmarks/profile_confirmation.py [--lines 100] [--top 40] [--reuse]
+    .venv/bin/python benchmarks/profile_confirmation.py [--lines 100] [--top 40] [--invoice-per sale] [--reuse]
 
 Makes a database of its own (`comodo_profile` + $COMODO_DB_SUFFIX, a copy of the template with the
 addon installed), a sandbox CA at 0 latency, and a sale of N PositiveSSL lines for the demo customer,
@@ -80,6 +80,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--lines', type=int, default=100)
     parser.add_argument('--top', type=int, default=40)
+    parser.add_argument('--invoice-per', choices=('sale', 'certificate'), default='sale',
+                        help="the company's invoicing: one invoice per sale (as `make bench`), or per certificate")
     parser.add_argument('--reuse', action='store_true',
                         help='use the database a previous run made (its earlier sales stay in it)')
     options = parser.parse_args()
@@ -96,7 +98,8 @@ def main():
         registry = odoo.registry(DATABASE)
         with api.Environment.manage(), registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            env.cr.execute("UPDATE res_company SET comodo_test_mode = true")
+            env.cr.execute("UPDATE res_company SET comodo_test_mode = true, comodo_invoice_grouping = %s",
+                           (options.invoice_per,))
             # Jobs an earlier run left (--reuse) are not this sale's: they are not profiled.
             env.cr.execute("UPDATE queue_job SET state = 'done' WHERE state IN ('pending', 'enqueued', 'started')")
             env['comodo.reseller.account'].search([]).unlink()

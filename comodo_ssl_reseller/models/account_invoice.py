@@ -1,6 +1,15 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import job
 
+from .. import lifecycle
+from ..lifecycle import CA_CHANNEL
 from .comodo_certificate_order import STATES
+
+# A sale's invoice waiting for a placement under way is looked at again this many seconds later,
+# up to this many times (the placement of an order that waits longer queues it again).
+VALIDATION_RETRY_SECONDS = 30
+VALIDATION_MAX_RETRIES = 20
 
 
 class AccountInvoice(models.Model):
@@ -38,10 +47,66 @@ class AccountInvoice(models.Model):
         return sum(value['amount'] for value in self.sudo()._get_payments_vals()
                    if value['invoice_id'] not in refunds.ids)
 
+    def _comodo_bills_others(self, order):
+        """This invoice bills certificates other than `order` (one invoice for a whole sale)."""
+        return bool(self.invoice_line_ids.mapped('comodo_order_id') - order)
+
+    def _comodo_untaxed_for(self, order):
+        """What this invoice bills for `order`, untaxed: all of it, or that certificate's lines
+        of a sale's invoice."""
+        if not self._comodo_bills_others(order):
+            return self.amount_untaxed
+        return sum(self.invoice_line_ids.filtered(lambda line: line.comodo_order_id == order).mapped('price_subtotal'))
+
+    def _comodo_orders_to_place(self):
+        """The certificates this invoice bills that Comodo has not taken yet: a sale's invoice is
+        validated once each line can name its CA order."""
+        return self.invoice_line_ids.mapped('comodo_order_id').filtered(
+            lambda order: order.state in lifecycle.TO_PLACE and not order.ca_order_number)
+
+    def _queue_comodo_validation(self):
+        """Validate these sale invoices once Comodo has taken each of their certificates, in a job
+        of its own: two placements finishing together each see the other unplaced in their own
+        transaction, while the job runs after both (behind the placements of its channel)."""
+        for invoice in self.sudo():
+            invoice.with_delay(channel=CA_CHANNEL, priority=20, identity_key='comodo-sale-invoice-%d' % invoice.id,
+                               max_retries=VALIDATION_MAX_RETRIES,
+                               description=_('Comodo: validate invoice of %s') % invoice.origin,
+                               )._job_validate_comodo_invoice()
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_validate_comodo_invoice(self):
+        # The row lock orders two of these jobs: the second one finds the invoice validated.
+        self.env.cr.execute('SELECT id FROM account_invoice WHERE id = %s FOR UPDATE', [self.id])
+        self.invalidate_cache()
+        if self.state != 'draft':
+            return _('Nothing to do: the invoice is %s') % self.state
+        waiting = self._comodo_orders_to_place()
+        words = _('Waiting for Comodo to take %s') % ', '.join(waiting.mapped('name'))
+        if waiting._placements_on_their_way():
+            # A placement running now, unseen by this transaction, may have found this job queued
+            # and left the validation to it: looked at again once that placement is committed.
+            raise RetryableJobError(words, seconds=VALIDATION_RETRY_SECONDS)
+        if waiting:
+            # Refused by Comodo, or not placed yet: the order's placement queues this again.
+            return words
+        self.action_invoice_open()
+        return _('Validated')
+
     @api.multi
     def action_invoice_paid(self):
         result = super(AccountInvoice, self).action_invoice_paid()
         # "Order from Comodo when the invoice is paid": this is that moment.
-        paid = self.filtered(lambda invoice: invoice.type == 'out_invoice' and invoice.state == 'paid')
-        paid.sudo().mapped('comodo_order_id')._on_invoice_paid()
+        paid = self.filtered(lambda invoice: invoice.type == 'out_invoice' and invoice.state == 'paid').sudo()
+        (paid.mapped('comodo_order_id') | paid.mapped('invoice_line_ids.comodo_order_id'))._on_invoice_paid()
         return result
+
+
+class AccountInvoiceLine(models.Model):
+    """A certificate's invoice line names its certificate order: one invoice may bill a whole sale,
+    and a rejection credits that certificate's line alone."""
+
+    _inherit = 'account.invoice.line'
+
+    comodo_order_id = fields.Many2one('comodo.certificate.order', string='Certificate Order',
+                                      readonly=True, index=True, ondelete='set null')

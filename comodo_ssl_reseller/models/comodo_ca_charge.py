@@ -3,6 +3,9 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
+from odoo.addons.queue_job.job import job
+
+from ..lifecycle import CA_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
@@ -48,6 +51,8 @@ class ComodoCaCharge(models.Model):
     bill_line_id = fields.Many2one('account.invoice.line', string='Vendor Bill Line', readonly=True,
                                    ondelete='set null', copy=False)
     bill_id = fields.Many2one(related='bill_line_id.invoice_id', string='Vendor Bill', readonly=True)
+    bill_line_due = fields.Boolean(readonly=True, copy=False, index=True,
+                                   help='To be put on its vendor bill by the next booking job.')
     # A draft bill has no number: Odoo names it "Vendor Bill", which tells nothing.
     bill_reference = fields.Char(string='Vendor Bill', compute='_compute_bill_reference',
                                  help="The bill's number, or its date while in draft, and its state.")
@@ -101,6 +106,24 @@ class ComodoCaCharge(models.Model):
         for charge in self.filtered(lambda charge: not charge.bill_line_id and charge.amount):
             charge.bill_line_id = charge._add_line('in_invoice')
         return True
+
+    def _queue_vendor_lines(self):
+        """Book these charges on their vendor bill in a job after the placement's transaction: the
+        day's bill stays locked while a line is added to it, and placements finishing together
+        would wait for each other's CA calls. One job per company books every charge due by then."""
+        self.sudo().write({'bill_line_due': True})
+        for company in self.sudo().mapped('company_id'):
+            self.with_delay(channel=CA_CHANNEL, priority=20, identity_key='comodo-ca-vendor-lines-%d' % company.id,
+                            description=_('Comodo: book CA charges on the vendor bill'),
+                            )._job_book_vendor_lines(company.id)
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_book_vendor_lines(self, company_id):
+        charges = self.sudo().search([('company_id', '=', company_id), ('bill_line_due', '=', True)])
+        # A charge the CA refunded meanwhile is owed nothing: neither a line nor its refund line.
+        charges.filtered(lambda charge: charge.refund_state != 'refunded').action_book_vendor_line()
+        charges.write({'bill_line_due': False})
+        return _('%d charges booked on the vendor bill') % len(charges)
 
     def _book_refund(self):
         """The CA gave the money back: a line on the day's draft vendor refund cancels the charge."""

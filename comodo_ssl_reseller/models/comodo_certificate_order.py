@@ -1,4 +1,5 @@
 import logging
+import threading
 import uuid
 
 from odoo import _, api, fields, models
@@ -211,6 +212,18 @@ class ComodoCertificateOrder(models.Model):
         self.sudo().write({'csr_pem': csr_pem, 'key_generated': bool(private_key)})
         if private_key:
             self.env['comodo.certificate.key'].sudo().create({'order_id': self.id, 'private_key_pem': private_key})
+
+    def _make_key_before_placing(self):
+        """The key and CSR Odoo makes for a new order, made by its placement rather than by the sale's
+        confirmation (100 keys would keep the confirming user waiting). Committed before the CA
+        sees the CSR: a placement retried after a crash finds the CA order made with this very key.
+        The order locked again afterwards (empty if another worker took it meanwhile)."""
+        self.ensure_one()
+        self._prepare_key_material()
+        if getattr(threading.currentThread(), 'testing', False):
+            return self
+        self.env.cr.commit()
+        return self._lock_for_ca(lifecycle.CA_WORK_STATES['place'])
 
     # -- what the CA's answers mean for the order ------------------------------------------------------
 

@@ -37,7 +37,9 @@ class ComodoCertificateOrder(models.Model):
              'it is (a job, then each scheduled poll).')
     billing_error = fields.Text(readonly=True, copy=False,
                                 help='Why the billing step due failed the last time it was tried.')
-    invoice_ids = fields.One2many('account.invoice', 'comodo_order_id', string='Billing', readonly=True)
+    invoice_ids = fields.Many2many('account.invoice', string='Billing', compute='_compute_invoice_ids',
+                                   help='Its own invoice (or the sale\'s, billing it on a line of its own) '
+                                        'and credit notes.')
     invoice_count = fields.Integer(compute='_compute_invoice_count')
 
     def _bill_after_ca(self, step):
@@ -117,6 +119,8 @@ class ComodoCertificateOrder(models.Model):
     def _queue_due_billing_steps(self):
         """The scheduled poll tries every billing step still due once more."""
         self.search([('billing_step', '!=', False)])._queue_billing_step()
+        # A charge made while its booking job was already running waits for the next one.
+        self.env['comodo.ca.charge'].sudo().search([('bill_line_due', '=', True)])._queue_vendor_lines()
 
     @api.multi
     def action_check(self):
@@ -132,7 +136,15 @@ class ComodoCertificateOrder(models.Model):
 
     # -- the customer's invoices ------------------------------------------------------------------
 
-    @api.depends('invoice_ids')
+    def _compute_invoice_ids(self):
+        invoices = self.env['account.invoice'].sudo()
+        named = invoices.search([('comodo_order_id', 'in', self.ids)])
+        lines = self.env['account.invoice.line'].sudo().search([('comodo_order_id', 'in', self.ids)])
+        for order in self:
+            billing = named.filtered(lambda inv: inv.comodo_order_id == order) | lines.filtered(
+                lambda line: line.comodo_order_id == order).mapped('invoice_id')
+            order.invoice_ids = billing.with_env(self.env).sorted('id')
+
     def _compute_invoice_count(self):
         for order in self:
             order.invoice_count = len(order.invoice_ids)
@@ -168,7 +180,7 @@ class ComodoCertificateOrder(models.Model):
         self.ensure_one()
         line = self.sudo().sale_line_id
         invoice = line.invoice_lines.mapped('invoice_id').filtered(
-            lambda inv: inv.type == 'out_invoice' and inv.comodo_order_id == self).sorted('id')[:1]
+            lambda inv: inv.type == 'out_invoice' and inv in self.sudo().invoice_ids).sorted('id')[:1]
         if not invoice or invoice.state != 'paid':
             return False
         billed = sum(invoice.invoice_line_ids.filtered(lambda inv_line: line in inv_line.sale_line_ids)
@@ -178,8 +190,9 @@ class ComodoCertificateOrder(models.Model):
                 and currency.compare_amounts(invoice._comodo_amount_paid(), invoice.amount_total) >= 0)
 
     def _name_ca_order_on_invoices(self):
-        for line in self.sudo().sale_line_id.invoice_lines.filtered(lambda l: l.invoice_id.state == 'draft'):
-            line.name = self._invoice_line_label()
+        for order in self.sudo():
+            for line in order.sale_line_id.invoice_lines.filtered(lambda l: l.invoice_id.state == 'draft'):
+                line.name = order._invoice_line_label()
 
     def _invoice_line_label(self):
         label = '%s\n%s: %s' % (self.term_id.name, _('Domain'), ', '.join(self._domains()))
@@ -193,7 +206,17 @@ class ComodoCertificateOrder(models.Model):
     def _validate_invoices_if_configured(self):
         # A renewal's invoice is there to be paid before anything is ordered: always validated.
         if self.company_id.comodo_invoice_policy == 'open' or self.renewal_of_id:
-            self.sudo().invoice_ids.filtered(lambda inv: inv.state == 'draft').action_invoice_open()
+            drafts = self.sudo().invoice_ids.filtered(lambda inv: inv.state == 'draft')
+            shared = drafts.filtered(lambda inv: inv._comodo_bills_others(self))
+            (drafts - shared).action_invoice_open()
+            shared._queue_comodo_validation()
+
+    def _placements_on_their_way(self):
+        """These orders have a placement job queued or running."""
+        jobs = self.env['queue.job'].sudo().search([
+            ('model_name', '=', self._name), ('method_name', '=', '_job_place'),
+            ('state', 'in', ('pending', 'enqueued', 'started'))])
+        return bool(set(self.ids) & {record_id for job in jobs for record_id in job.record_ids})
 
     def _cancel_billing(self, reason):
         """Cancel a draft invoice; credit a posted one (reconciled with it while it is unpaid).
@@ -201,20 +224,40 @@ class ComodoCertificateOrder(models.Model):
         As superuser: an SSL manager cancelling an order needs no accounting rights for it.
         """
         for invoice in self.sudo().invoice_ids.filtered(lambda inv: inv.type == 'out_invoice'):
-            if invoice.state == 'draft':
+            if invoice.state == 'draft' and invoice._comodo_bills_others(self):
+                self._leave_shared_draft(invoice)
+            elif invoice.state == 'draft':
                 invoice.action_invoice_cancel()
-            elif invoice.state in ('open', 'paid') and not invoice.refund_invoice_ids:
+            elif invoice.state in ('open', 'paid') and not self._credited(invoice):
                 self._credit(invoice, reason)
+
+    def _leave_shared_draft(self, invoice):
+        """Take this certificate's lines off the sale's draft invoice; validated now if it only
+        waited for this one."""
+        invoice.invoice_line_ids.filtered(lambda line: line.comodo_order_id == self).unlink()
+        invoice.compute_taxes()
+        if not invoice._comodo_orders_to_place():
+            (invoice.invoice_line_ids.mapped('comodo_order_id') - self)[:1]._validate_invoices_if_configured()
+
+    def _credited(self, invoice):
+        """A credit note already settles this certificate on `invoice`: any credit note of its own
+        invoice, or one for this certificate of an invoice billing others too."""
+        refunds = invoice.refund_invoice_ids
+        if invoice._comodo_bills_others(self):
+            refunds = refunds.filtered(lambda refund: refund.comodo_order_id == self)
+        return bool(refunds)
 
     def _cancel_billing_words(self):
         """What _cancel_billing does to this order's invoices, one phrase each, for staff."""
         words = []
         for invoice in self.sudo().invoice_ids.filtered(lambda inv: inv.type == 'out_invoice'):
-            if invoice.state == 'draft':
+            if invoice.state == 'draft' and invoice._comodo_bills_others(self):
+                words.append(_('its line is taken off the sale\'s draft invoice (not validated yet)'))
+            elif invoice.state == 'draft':
                 words.append(_('its draft invoice is cancelled (it was not validated yet)'))
-            elif invoice.state == 'open' and not invoice.refund_invoice_ids:
+            elif invoice.state == 'open' and not self._credited(invoice):
                 words.append(_('invoice %s is credited (a credit note settles it, as it is unpaid)') % invoice.number)
-            elif invoice.state == 'paid' and not invoice.refund_invoice_ids:
+            elif invoice.state == 'paid' and not self._credited(invoice):
                 words.append(_('invoice %s is credited (it is paid: the credit note is owed to the customer)')
                              % invoice.number)
         return words
@@ -222,6 +265,10 @@ class ComodoCertificateOrder(models.Model):
     def _credit(self, invoice, reason):
         refund = invoice.refund(description=reason)
         refund.comodo_order_id = self
+        if invoice._comodo_bills_others(self):
+            # The sale's invoice: the credit note credits this certificate's line, nothing else.
+            refund.invoice_line_ids.filtered(lambda line: line.comodo_order_id != self).unlink()
+            refund.compute_taxes()
         refund.action_invoice_open()
         if invoice.state == 'open':
             receivables = (invoice.move_id.line_ids | refund.move_id.line_ids).filtered(

@@ -78,6 +78,14 @@ class ComodoCertificateOrder(models.Model):
         order = self._lock_for_ca(lifecycle.CA_WORK_STATES['place'])
         if not order:
             return _('Nothing to do: already placed, or being placed by another worker.')
+        if not order.csr_pem:
+            try:
+                order = order._make_key_before_placing()
+            except ComodoError as error:
+                order._refused(error)
+                return _('No key could be made: %s') % error
+            if not order:
+                return _('Nothing to do: being placed by another worker.')
         with order.company_id._comodo_client() as client:
             try:
                 order._place(client)

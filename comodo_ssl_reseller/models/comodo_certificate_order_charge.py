@@ -66,7 +66,7 @@ class ComodoCertificateOrder(models.Model):
             return
         charge = charges.create(order._prepare_ca_charge(cost))
         if order.company_id.comodo_ca_partner_id:
-            charge.action_book_vendor_line()
+            charge._queue_vendor_lines()
         order.message_post(body=_('Comodo charged %s for CA order %s (%s).') % (
             order._ca_money(charge), order.ca_order_number, order.term_id.name))
 
@@ -137,5 +137,5 @@ class ComodoCertificateOrder(models.Model):
         """Invoiced to the customer less credit notes, untaxed, drafts included (not cancelled)."""
         self.ensure_one()
         invoices = self.sudo().invoice_ids.filtered(lambda inv: inv.state != 'cancel')
-        return sum(inv.amount_untaxed * (-1 if inv.type == 'out_refund' else 1) for inv in invoices
+        return sum(inv._comodo_untaxed_for(self) * (-1 if inv.type == 'out_refund' else 1) for inv in invoices
                    if inv.type in ('out_invoice', 'out_refund'))

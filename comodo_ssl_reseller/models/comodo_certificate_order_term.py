@@ -1,12 +1,16 @@
 import logging
 import math
+import threading
+import time
 import uuid
 from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.addons.queue_job.job import job
 
 from .. import lifecycle
+from ..lifecycle import CA_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
@@ -18,6 +22,42 @@ EXPIRY_NOTICE_DAYS = (30, 7, 1)
 # paid ahead can carry at the CA (its CA term starts with its first certificate, not at the old end).
 CA_MAX_CARRIED_DAYS = 30
 DAY = timedelta(days=1)
+# The daily term cron commits every this many orders, and hands the rest to a job of its own once it
+# has run this long: 10,000 terms due on one day stay within Odoo's stock limit_time_cpu (60 s) and
+# limit_time_real (120 s), and a run stopped midway loses only its last uncommitted batch.
+TERM_CRON_BATCH_SIZE = 100
+TERM_CRON_PREFETCH = 10
+TERM_CRON_TIME_BUDGET_PARAM = 'comodo_ssl_reseller.term_cron_time_budget_seconds'
+DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS = 30
+
+
+class TermCronPaused(Exception):
+    """The term cron's time budget is spent: what it did is committed, a job continues."""
+
+
+class TermCronPace(object):
+    """Commits the term cron's work a batch at a time and stops it once its deadline has passed.
+
+    Every step selects only what is still due, so a later run (the continuation job, or tomorrow's
+    cron after a crash) carries on where the last commit left off, and sends nothing twice: a mail
+    and the ledger saying it was sent are committed together.
+    """
+
+    def __init__(self, cr, deadline, batch_size=TERM_CRON_BATCH_SIZE):
+        self.cr, self.deadline, self.batch_size, self.count = cr, deadline, batch_size, 0
+
+    def after_order(self):
+        self.count += 1
+        if time.time() >= self.deadline:
+            self.commit()
+            raise TermCronPaused()
+        if self.count % self.batch_size == 0:
+            self.commit()
+
+    def commit(self):
+        # Tests run the cron inside their own transaction, which must not be committed.
+        if not getattr(threading.currentThread(), 'testing', False):
+            self.cr.commit()
 
 
 def calendar_days_left(moment, now):
@@ -133,6 +173,41 @@ class ComodoCertificateOrder(models.Model):
         `now` (a datetime, default the present) lets tests travel in time.
         """
         now = now or datetime.utcnow()
+        self._run_after_issuance(now)
+
+    def _run_after_issuance(self, now):
+        """The cron's steps, paced (committed per batch) until done or until the time budget is
+        spent; then a job continues with the same `now`. True once every step is done."""
+        pace = TermCronPace(self.env.cr, time.time() + self._term_cron_time_budget())
+        try:
+            self.with_context(comodo_term_cron_pace=pace)._after_issuance_steps(now)
+        except TermCronPaused:
+            self.with_delay(channel=CA_CHANNEL, priority=5,
+                            identity_key='comodo-term-cron-%s' % fields.Datetime.to_string(now),
+                            description=_('Comodo: continue the daily term cron'),
+                            )._job_continue_after_issuance(fields.Datetime.to_string(now))
+            pace.commit()
+            _logger.info('Daily term cron: time budget spent after %d orders; a job continues', pace.count)
+            return False
+        pace.commit()
+        return True
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_continue_after_issuance(self, now):
+        """Continue the daily term cron of `now` (a datetime string) where its last run stopped."""
+        done = self._run_after_issuance(fields.Datetime.from_string(now))
+        return _('Done') if done else _('Time budget spent: continued by another job')
+
+    def _term_cron_time_budget(self):
+        value = self.env['ir.config_parameter'].sudo().get_param(TERM_CRON_TIME_BUDGET_PARAM)
+        try:
+            return max(0.0, float(value)) if value else DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS
+        except ValueError:
+            _logger.warning('%s is not a number of seconds: using %s', TERM_CRON_TIME_BUDGET_PARAM,
+                            DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS)
+            return DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS
+
+    def _after_issuance_steps(self, now):
         self.env['comodo.certificate']._cron_expire(now)
         self._expire_ended_terms(now)
         self._start_due_reissues(now)
@@ -160,7 +235,8 @@ class ComodoCertificateOrder(models.Model):
         mail template, a CA refusal) is undone, logged and noted on that order, and the others go
         on. `failure_words` take the error. Returns the orders whose step went through."""
         done = self.browse()
-        for order in self:
+        pace = self.env.context.get('comodo_term_cron_pace')
+        for order in self._in_small_prefetch_groups():
             try:
                 with self.env.cr.savepoint():
                     step(order)
@@ -170,7 +246,17 @@ class ComodoCertificateOrder(models.Model):
                 order.invalidate_cache()
                 _logger.exception('Certificate order %s: %s', order.name, failure_words % error)
                 order.message_post(body=failure_words % error)
+            if pace:
+                pace.after_order()
         return done
+
+    def _in_small_prefetch_groups(self):
+        """These orders one by one, read a few at a time: a step's writes invalidate what was
+        read of the orders, and re-reading all of a day's 10,000 for each one grows with their
+        square."""
+        for start in range(0, len(self), TERM_CRON_PREFETCH):
+            for order in self.browse(self.ids[start:start + TERM_CRON_PREFETCH]):
+                yield order
 
     def _start_due_reissues(self, now):
         """Certificates whose reissue falls due today or before (`reissue_due_at`), in a term that

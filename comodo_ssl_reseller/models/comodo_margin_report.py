@@ -39,10 +39,19 @@ class ComodoMarginReport(models.Model):
                 FROM comodo_certificate_order o
                 JOIN comodo_certificate_term term ON term.id = o.term_id
                 LEFT JOIN (
-                    SELECT comodo_order_id, SUM(amount_untaxed_signed) AS amount
-                    FROM account_invoice
-                    WHERE type IN ('out_invoice', 'out_refund') AND state IN ('open', 'paid')
-                      AND comodo_order_id IS NOT NULL
+                    SELECT comodo_order_id, SUM(amount) AS amount FROM (
+                        SELECT comodo_order_id, amount_untaxed_signed AS amount
+                        FROM account_invoice
+                        WHERE type IN ('out_invoice', 'out_refund') AND state IN ('open', 'paid')
+                          AND comodo_order_id IS NOT NULL
+                        UNION ALL
+                        -- A sale's invoice billing several certificates: each one's own lines.
+                        SELECT l.comodo_order_id, l.price_subtotal_signed
+                        FROM account_invoice_line l
+                        JOIN account_invoice i ON i.id = l.invoice_id
+                        WHERE i.type IN ('out_invoice', 'out_refund') AND i.state IN ('open', 'paid')
+                          AND i.comodo_order_id IS NULL AND l.comodo_order_id IS NOT NULL
+                    ) billed
                     GROUP BY comodo_order_id
                 ) sale ON sale.comodo_order_id = o.id
                 LEFT JOIN (

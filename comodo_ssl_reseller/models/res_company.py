@@ -86,6 +86,15 @@ class ResCompany(models.Model):
         required=True,
         help='Certificate lines are invoiced when the sale is confirmed; the invoice names the CA '
              'order number once Comodo has taken the order, and is then validated or left in draft.')
+    comodo_invoice_grouping = fields.Selection(
+        [('certificate', 'One invoice per certificate'), ('sale', 'One invoice per sale')],
+        string='Certificates per Invoice',
+        default='certificate',
+        required=True,
+        help='One invoice per sale bills all the certificates of a sale together, a line each (faster '
+             'for sales of many certificates); it is validated once Comodo has taken every one of them. '
+             'A certificate rejected or cancelled leaves the draft invoice, or gets a credit note for '
+             'its own line.')
     comodo_poll_interval_hours = fields.Integer(
         string='Poll Interval (hours)',
         default=4,

@@ -29,6 +29,7 @@ class ResConfigSettings(models.TransientModel):
     comodo_test_mode = fields.Boolean(string='Comodo Test Mode')
     comodo_timeout = fields.Integer(string='Comodo Request Timeout')
     comodo_invoice_policy = fields.Selection(related='company_id.comodo_invoice_policy')
+    comodo_invoice_grouping = fields.Selection(related='company_id.comodo_invoice_grouping')
     comodo_poll_interval_hours = fields.Integer(related='company_id.comodo_poll_interval_hours')
     comodo_timeout_hours = fields.Integer(related='company_id.comodo_timeout_hours')
     comodo_reissue_days = fields.Integer(related='company_id.comodo_reissue_days')

@@ -94,7 +94,8 @@ class ResPartner(models.Model):
             cr.execute("""
                 SELECT count(DISTINCT o.id) FROM comodo_certificate_order o
                   JOIN res_partner p ON p.id = o.partner_id
-                  JOIN account_invoice i ON i.comodo_order_id = o.id
+                  JOIN account_invoice i ON i.comodo_order_id = o.id OR i.id IN (
+                       SELECT l.invoice_id FROM account_invoice_line l WHERE l.comodo_order_id = o.id)
                  WHERE p.commercial_partner_id = %s
                    AND i.type = 'out_invoice' AND i.state IN ('draft', 'open')
                    AND i.amount_total <> 0""", (self.id,))

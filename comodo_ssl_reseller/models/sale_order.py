@@ -57,12 +57,29 @@ class SaleOrder(models.Model):
                           author_id=bought_by.id, subtype='mail.mt_note')
         return sale.with_env(in_company.env)
 
-    def _invoice_comodo_line(self, line):
-        """Each certificate gets its own invoice: one billing entry to cancel or credit on its own."""
+    def _invoice_comodo_lines(self, lines):
+        """Invoice these certificate lines of the sale: one invoice per certificate, or one for
+        them all, as the company chose. Each invoice line names its certificate order (lines
+        already have theirs), so a rejection credits that certificate alone."""
+        if self.company_id.comodo_invoice_grouping == 'sale':
+            batches = [lines]
+        else:
+            batches = [line for line in lines]
+        invoices = self.env['account.invoice']
+        for batch in batches:
+            invoices |= self._invoice_comodo_batch(batch)
+        return invoices
+
+    def _invoice_comodo_batch(self, lines):
         # The sale's company, not the confirming user's, chooses the journal and the accounts.
         sale = self.with_context(force_company=self.company_id.id, company_id=self.company_id.id)
-        invoice = sale.env['account.invoice'].create(sale._prepare_invoice())
-        line.with_env(sale.env).invoice_line_create(invoice.id, line.qty_to_invoice)
+        orders = lines.mapped('comodo_order_ids')
+        # Named after its certificate when it bills one: what reports and the credit limit read.
+        invoice = sale.env['account.invoice'].create(dict(
+            sale._prepare_invoice(), comodo_order_id=orders.id if len(orders) == 1 else False))
+        for line in lines.with_env(sale.env):
+            line.invoice_line_create(invoice.id, line.qty_to_invoice)
+            line.invoice_lines.filtered(lambda inv_line: inv_line.invoice_id == invoice).write(
+                {'comodo_order_id': line.comodo_order_ids.id})
         invoice.compute_taxes()
         return invoice
-

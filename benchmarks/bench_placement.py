@@ -1,0 +1,215 @@
+"""Benchmark of selling many certificates at once, and of the daily term cron on a busy day.
+
+    make bench-placement [C=4] [RUNS=3] [TERMS=10000]
+
+A real Odoo server in prefork mode (C + 2 workers, Odoo's stock limit_time_cpu 60 s and
+limit_time_real 120 s, queue_job's runner, channel `root.comodo` of capacity C), the sandbox CA at
+0 latency, the company invoicing one invoice per sale. Each run measures, and the figures are
+printed per run and as the median of the runs:
+
+    confirm_seconds_100=...        the XML-RPC call confirming a sale of 100 certificate lines
+                                   (target: at most 5).
+    placement_seconds_100=...      from that call until every one of the 100 orders is placed and
+                                   first checked (key and CSR made, CA order placed, first check;
+                                   target: at most 20).
+    term_cron_seconds_10000=...    (named after TERMS) the daily term cron with TERMS terms due on one day (half of them
+                                   ended, half of them to be told that their term ends in 10 days),
+                                   fired by hand, until every one is done (its continuation jobs
+                                   included).
+    term_cron_longest_run_seconds  the longest single run among the cron and its continuations
+                                   (target: within the stock limits, 60 s CPU and 120 s real).
+    rss_growth_mb=...              the Odoo processes' memory at the end of the run less before the
+                                   first run (target: at most 100).
+
+Runs under the project venv; `make bench` runs it after the poll's benchmark.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import xmlrpc.client
+
+import psycopg2
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'comodo_ssl_reseller'))
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+
+import stack  # noqa: E402  (tools/stack.py: databases and configuration)
+from bench_poll import CUSTOMER_XMLID, TERM_XMLID, OdooProcesses, log  # noqa: E402
+from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
+
+BENCH_DB = 'comodo_bench_placement' + os.environ.get('COMODO_DB_SUFFIX', '')
+PLACEMENT_LINES = 100
+FIGURES = ('confirm_seconds_100', 'placement_seconds_100', 'term_cron_seconds_%d',
+           'term_cron_longest_run_seconds', 'rss_growth_mb')
+
+
+class PlacementBench(object):
+
+    def __init__(self, connection, odoo, rpc, terms):
+        self.connection = connection
+        self.odoo = odoo
+        self.rpc = rpc
+        self.terms = terms
+        self.rss_before = odoo.rss()
+
+    def sql(self, query, params=None, fetch=False):
+        with self.connection.cursor() as cr:
+            cr.execute(query, params)
+            rows = cr.fetchall() if fetch else None
+        self.connection.commit()
+        return rows
+
+    def wait(self, done, what):
+        while not done():
+            self.odoo.check_alive()
+            time.sleep(0.2)
+        log('%s: done' % what)
+
+    def place_sale(self):
+        term_id = self.rpc('ir.model.data', 'xmlid_to_res_id', '.'.join(TERM_XMLID))
+        product_id = self.rpc('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
+        partner_id = self.rpc('ir.model.data', 'xmlid_to_res_id', CUSTOMER_XMLID)
+        tag = uuid.uuid4().hex[:8]
+        sale_id = self.rpc('sale.order', 'create', {'partner_id': partner_id, 'order_line': [
+            (0, 0, {'product_id': product_id, 'comodo_domain': 'never-sale-%s-%d.example.com' % (tag, index),
+                    'comodo_dcv_method': 'CNAME_CSR_HASH'}) for index in range(PLACEMENT_LINES)]})
+        start = time.time()
+        self.rpc('sale.order', 'action_confirm', [sale_id])
+        confirmed = time.time() - start
+        self.wait(lambda: self.rpc('comodo.certificate.order', 'search_count', [
+            ('sale_order_id', '=', sale_id), ('state', '=', 'pending'), ('attempts', '>', 0)]) >= PLACEMENT_LINES,
+            'placement of %d lines' % PLACEMENT_LINES)
+        return confirmed, time.time() - start
+
+    def insert_due_terms(self):
+        """TERMS issued orders whose terms fall due today: half ended, half ending in 10 days."""
+        (term_id,), = self.sql('SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s',
+                               TERM_XMLID, fetch=True)
+        (type_id,), = self.sql('SELECT type_id FROM comodo_certificate_term WHERE id = %s', (term_id,), fetch=True)
+        (partner_id,), = self.sql('SELECT partner_id FROM res_company WHERE id = 1', fetch=True)
+        tag = uuid.uuid4().hex[:8]
+        self.sql("""
+            INSERT INTO comodo_certificate_order
+                (name, state, company_id, partner_id, term_id, type_id, domain, dcv_method,
+                 ca_order_number, foreign_order_number, unique_value, placed_at, term_starts_at,
+                 term_ends_at, auto_renew, attempts, transient_failures, key_generated,
+                 create_uid, write_uid, create_date, write_date)
+            SELECT 'TERM/' || %(tag)s || '/' || n, 'issued', 1, %(partner)s, %(term)s, %(type)s,
+                   'term-' || %(tag)s || '-' || n || '.example.com', 'CNAME_CSR_HASH',
+                   'term-' || %(tag)s || '-' || n, 'term-' || %(tag)s || '-' || n, 'term' || n,
+                   now() at time zone 'UTC' - interval '1 year', now() at time zone 'UTC' - interval '1 year',
+                   now() at time zone 'UTC' + CASE WHEN n %% 2 = 0 THEN interval '-1 hour' ELSE interval '10 days' END,
+                   false, 0, 0, false, 1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM generate_series(1, %(count)s) AS n""",
+                 {'tag': tag, 'partner': partner_id, 'term': term_id, 'type': type_id, 'count': self.terms})
+        return tag
+
+    def term_cron(self):
+        tag = self.insert_due_terms()
+        self.sql("DELETE FROM queue_job WHERE state = 'done'")
+        cron_id = self.rpc('ir.model.data', 'xmlid_to_res_id', 'comodo_ssl_reseller.ir_cron_after_issuance')
+        start = time.time()
+        self.rpc('ir.cron', 'method_direct_trigger', [cron_id])
+        first_run = time.time() - start
+
+        def finished():
+            (left,), = self.sql("""
+                SELECT count(*) FROM comodo_certificate_order
+                 WHERE name LIKE %s AND (state = 'issued' AND term_ends_at < now() at time zone 'UTC'
+                       OR state = 'issued' AND id NOT IN (
+                           SELECT res_id FROM mail_message WHERE model = 'comodo.certificate.order'
+                              AND res_id IS NOT NULL AND create_date >= %s::timestamp))""",
+                                ('TERM/%s/%%' % tag, time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(start - 1))),
+                                fetch=True)
+            (jobs,), = self.sql("""SELECT count(*) FROM queue_job WHERE method_name = '_job_continue_after_issuance'
+                                   AND state NOT IN ('done', 'failed')""", fetch=True)
+            return not left and not jobs
+
+        self.wait(finished, 'term cron over %d terms' % self.terms)
+        elapsed = time.time() - start
+        runs = self.sql("""SELECT EXTRACT(EPOCH FROM date_done - date_started) FROM queue_job
+                            WHERE method_name = '_job_continue_after_issuance' AND date_done IS NOT NULL""",
+                        fetch=True)
+        log('term cron: first run %.1f s, %d continuation jobs' % (first_run, len(runs)))
+        return elapsed, max([first_run] + [float(row[0]) for row in runs])
+
+    def run(self):
+        figures = {}
+        figures['confirm_seconds_100'], figures['placement_seconds_100'] = self.place_sale()
+        figures['term_cron_seconds_%d'], figures['term_cron_longest_run_seconds'] = self.term_cron()
+        figures['rss_growth_mb'] = (self.odoo.rss() - self.rss_before) / 1024.0 / 1024.0
+        return figures
+
+
+def print_figures(figures, terms, suffix=''):
+    for name in FIGURES:
+        print('%s%s=%.3f' % (name.replace('%d', str(terms)), suffix, figures[name]), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--capacity', type=int, default=4, help='CA calls in flight (channel capacity)')
+    parser.add_argument('--runs', type=int, default=3, help='measurements; the medians are printed last')
+    parser.add_argument('--terms', type=int, default=10000, help='terms due on the cron\'s day')
+    options = parser.parse_args()
+    os.environ['PATH'] = os.path.join(stack.VENV, 'bin') + os.pathsep + os.environ['PATH']
+    stack.CA_CHANNEL_CAPACITY = options.capacity
+
+    port = stack.free_port()
+    # stack.write_config sets no limit_time_*: Odoo's stock limits apply (60 s CPU, 120 s real).
+    config = stack.write_config('bench-placement.conf', http_port=port, server_wide_modules='web,queue_job',
+                                dbfilter='^%s$' % BENCH_DB, workers=options.capacity + 2)
+    stack.clone_database(stack.ensure_template(config), BENCH_DB)
+    stack.install_addon(config, BENCH_DB)
+
+    sandbox = SandboxProcess(tempfile.mkdtemp(prefix='comodo-bench-placement-'), issue_after=3600).start()
+    odoo = None
+    try:
+        connection = psycopg2.connect(dbname=BENCH_DB)
+        with connection.cursor() as cr:
+            # The sandbox speaks plain http, which only test mode allows.
+            cr.execute("UPDATE res_company SET comodo_test_mode = true, comodo_invoice_grouping = 'sale'")
+            cr.execute("DELETE FROM comodo_reseller_account")
+            cr.execute("INSERT INTO comodo_reseller_account (company_id, api_url, login) "
+                       "SELECT id, %s, 'demo' FROM res_company", (sandbox.url,))
+            cr.execute("UPDATE ir_cron SET active = false")  # only the cron fired below runs
+        connection.commit()
+
+        odoo = subprocess.Popen([stack.ODOO, '-c', config, '-d', BENCH_DB, '--log-level=warn',
+                                 '--logfile', os.path.join(stack.RUN_DIR, 'bench-placement-odoo.log')])
+        stack.wait_for_http(port, odoo)
+        url = 'http://127.0.0.1:%d' % port
+        uid = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common').authenticate(BENCH_DB, 'admin', 'admin', {})
+        models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
+
+        def rpc(model, method, *args):
+            return models.execute_kw(BENCH_DB, uid, 'admin', model, method, list(args))
+
+        rpc('res.company', 'write', rpc('res.company', 'search', []), {'comodo_password': 'demo'})
+        time.sleep(6)  # queue_job's runner starts 5 s after the server
+        bench = PlacementBench(connection, OdooProcesses(odoo), rpc, options.terms)
+        runs = []
+        for number in range(1, options.runs + 1):
+            log('run %d of %d' % (number, options.runs))
+            runs.append(bench.run())
+            print_figures(runs[-1], options.terms, '_run%d' % number)
+        print('placement_capacity=%d' % options.capacity)
+        print('term_cron_terms=%d' % options.terms)
+        print('runs=%d' % options.runs)
+        print_figures({name: statistics.median(run[name] for run in runs) for name in FIGURES}, options.terms)
+        return 0
+    finally:
+        if odoo:
+            stack.stop(odoo)
+        sandbox.stop()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
