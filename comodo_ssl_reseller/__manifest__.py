@@ -3,7 +3,7 @@
     'name': 'Comodo SSL Reseller',
     'summary': 'Resell Comodo (Sectigo) SSL certificates to hosting customers: '
                'order, follow, invoice and install them from Odoo',
-    'version': '11.0.1.5.0',
+    'version': '11.0.1.6.0',
     'category': 'Sales',
     'website': 'https://github.com/comodo-ssl-reseller/comodo_ssl_reseller',
     'author': 'comodo_ssl_reseller developers',
@@ -62,6 +62,8 @@
         'views/comodo_hosted_domain_install_views.xml',
         'security/comodo_dns_security.xml',
         'views/comodo_dns_server_views.xml',
+        'security/comodo_notice_security.xml',
+        'views/comodo_certificate_order_notice_views.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

@@ -48,3 +48,4 @@ from . import comodo_dns_server_key
 from . import comodo_hosted_domain_dns
 from . import mail_tracking_value
 from . import comodo_certificate_order_cancel
+from . import comodo_certificate_order_notice
