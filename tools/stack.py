@@ -419,10 +419,13 @@ def suite_halves():
 def test_sessions(pytest_args):
     """The pytest sessions of a run, as argument lists. Arguments naming tests (a file, a folder, a
     test id) run as asked, in one session. Without any (the whole suite, with the options given),
-    the suite runs as two sessions side by side, a core each, on halves of about equal time."""
-    if any(not arg.startswith('-') and os.path.exists(os.path.join(ROOT, arg.split('::')[0]))
-           for arg in pytest_args):
+    the suite runs as two sessions side by side, a core each, on halves of about equal time (so does
+    a run naming exactly the suite's four folders)."""
+    named = [arg for arg in pytest_args
+             if not arg.startswith('-') and os.path.exists(os.path.join(ROOT, arg.split('::')[0]))]
+    if named and sorted(path.rstrip('/') for path in named) != sorted(TEST_FOLDERS):
         return [pytest_args]
+    pytest_args = [arg for arg in pytest_args if arg not in named]
     if not any(arg.startswith(PARTIAL_RUN_OPTIONS) for arg in pytest_args):
         os.environ['COMODO_TEST_DURATIONS'] = RECORDED_DURATIONS
     return [pytest_args + half for half in suite_halves()]

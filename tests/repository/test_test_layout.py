@@ -70,6 +70,8 @@ def test_the_whole_suite_runs_as_two_sessions_of_about_equal_time_sharing_every_
                         for unit in units)
     assert abs(loads[0] - loads[1]) <= heaviest_unit, loads
     assert os.environ['COMODO_TEST_DURATIONS'] == str(recorded), 'a whole-suite run records its times'
+    assert stack.test_sessions(list(stack.TEST_FOLDERS) + ['-q', '--durations=40']) == sessions, \
+        'the four folders named are the whole suite'
 
 
 def test_a_run_naming_tests_is_one_session_as_asked():
