@@ -1,7 +1,8 @@
 """The test suite's layout, and the glue its folders share.
 
-`make test` runs four folders in one pytest process, each holding the tests that need the same things
-(the rule of each is at the top of its conftest.py; the addon's, at the top of its tests/__init__.py):
+`make test` runs four folders (in two pytest sessions side by side, each a share of the files), each
+holding the tests that need the same things (the rule of each is at the top of its conftest.py; the
+addon's, at the top of its tests/__init__.py):
 - comodo_ssl_reseller/tests/  inside Odoo's test runner (pytest-odoo): TransactionCase and HttpCase on
                               the test database, browser tests in Chromium;
 - tests/odoo_server/          a real Odoo server process (job runner, workers, its log) driven from outside;
@@ -85,6 +86,8 @@ class PlainPackageNames(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, PlainPackageNames(addon_plain_packages()))
 
+_rootdir = ROOT
+
 pytest_plugins = ['comodo_sandbox.pytest_plugin', 'webserver_rig.pytest_plugin', 'dns_rig.pytest_plugin']
 
 try:
@@ -105,6 +108,8 @@ if pytest_odoo is not None:
 
 
 def pytest_configure(config):
+    global _rootdir
+    _rootdir = str(config.rootpath)
     odoo_config = config.getoption('--odoo-config', default=None)
     if odoo_config:
         # pytest-odoo imports odoo.tests before the config is read, so HttpCase would always call
@@ -121,3 +126,33 @@ def pytest_sessionstart(session):
         import odoo.service.server
         import odoo.service.wsgi_server
         odoo.service.server.ThreadedServer(odoo.service.wsgi_server.application).http_spawn()
+
+
+# -- how long each test file takes, for `make test` to share the suite out between its sessions ----
+
+_file_seconds = {}
+
+
+def pytest_runtest_logreport(report):
+    # Node ids are relative to pytest's rootdir, which depends on the paths given: named from here.
+    path = os.path.relpath(os.path.join(_rootdir, report.nodeid.split('::')[0]), ROOT)
+    _file_seconds[path] = _file_seconds.get(path, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    """Adds this session's seconds per test file to the file COMODO_TEST_DURATIONS names (set by
+    `make test` for whole-suite runs only: a file's time there is all of its tests')."""
+    path = os.environ.get('COMODO_TEST_DURATIONS')
+    if not path or not _file_seconds:
+        return
+    import fcntl
+    import json
+    # Both sessions of a run write at their end: one after the other, under a lock.
+    with open(path, 'a+') as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        recorded = json.loads(handle.read() or '{}')
+        recorded.update({name: round(seconds, 1) for name, seconds in _file_seconds.items()})
+        handle.seek(0)
+        handle.truncate()
+        json.dump(recorded, handle, indent=1, sort_keys=True)

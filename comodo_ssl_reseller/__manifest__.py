@@ -66,6 +66,8 @@
         'views/comodo_hosted_domain_dcv_views.xml',
         'views/comodo_certificate_order_preflight_views.xml',
         'views/portal_preflight_templates.xml',
+        'security/comodo_notice_security.xml',
+        'views/comodo_certificate_order_notice_views.xml',
     ],
     'demo': [
         'demo/comodo_certificate_term_demo.xml',

@@ -4,13 +4,17 @@ Runs under the project venv (Python 3.7) but imports nothing from Odoo: it drive
 and the sandbox CA as separate processes. Databases:
 - a *template* with every dependency of the addon installed (with demo data), named after a hash of
   what it contains, so it is built once per machine and reused until the dependencies change;
-- `comodo_test`, a fresh copy of the template with the addon installed, for each test run;
+- `comodo_test_installed`, a copy of the template with the addon installed and its asset bundles
+  compiled, kept between test runs until the addon changes (its tests aside);
+- `comodo_test`, a fresh copy of that for each test run;
 - `comodo_demo`, a copy of the template with the addon installed, kept between demo runs.
 """
 import argparse
 import ast
 import collections
+import glob
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -79,6 +83,14 @@ CA_CHANNEL_CAPACITY = 4
 # Installations over SSH (slow when a host does not answer) in a channel of their own: they never
 # hold a slot the CA calls need.
 INSTALL_CHANNEL_CAPACITY = 2
+# pytest's exit code when it collected no test.
+NO_TESTS_COLLECTED = 5
+# Seconds per test file of a whole-suite run, which `make test` shares out between its two sessions:
+# recorded by each such run in this checkout, and kept in the repository for a first run.
+RECORDED_DURATIONS = os.path.join(RUN_DIR, 'test-durations.json')
+KEPT_DURATIONS = os.path.join(ROOT, 'tools', 'test-durations.json')
+# pytest options after which a file's time is not all of its tests' (such a run records none).
+PARTIAL_RUN_OPTIONS = ('-k', '-m', '--deselect', '-x', '--exitfirst', '--maxfail', '--lf', '--last-failed')
 
 
 class StackError(Exception):
@@ -106,11 +118,13 @@ def template_name():
     return TEMPLATE_PREFIX + digest.hexdigest()[:10]
 
 
-def addon_source_digest():
-    """Changes whenever a file of the addon changes: the demo database is then updated."""
+def addon_source_digest(skipped=('__pycache__',)):
+    """Changes whenever a file of the addon changes (but in folders named in `skipped`): the demo
+    database is then updated."""
     digest = hashlib.sha256()
-    for folder, dirs, files in sorted(os.walk(os.path.join(ROOT, ADDON))):
-        dirs[:] = sorted(d for d in dirs if d != '__pycache__')
+    # Walked top-down, not sorted first: a folder left out of `dirs` is then not walked.
+    for folder, dirs, files in os.walk(os.path.join(ROOT, ADDON)):
+        dirs[:] = sorted(d for d in dirs if d not in skipped)
         for name in sorted(files):
             path = os.path.join(folder, name)
             digest.update(path.encode())
@@ -353,30 +367,143 @@ def stop(process):
 
 # -- commands --------------------------------------------------------------------------------------
 
+def installed_test_database(config):
+    """The template with the addon installed and its asset bundles compiled, kept between test runs:
+    a run whose addon changed only in its tests (or not at all) copies it instead of installing the
+    addon again (a minute or two on a busy machine)."""
+    installed = TEST_DB + '_installed'
+    stamp = os.path.join(RUN_DIR, installed + '.source')
+    template = ensure_template(config)
+    # The bundles' versions hash their files' times, so those are part of what it was made from.
+    static = os.path.join(ROOT, ADDON, 'static')
+    newest_static = max((os.path.getmtime(os.path.join(folder, name))
+                         for folder, _dirs, files in os.walk(static) for name in files), default=0)
+    made_from = '%s\n%s\n%s\n%s' % (template, addon_source_digest(skipped=('__pycache__', 'tests')),
+                                     newest_static, hashlib.sha256(encryption_key().encode()).hexdigest())
+    if installed in database_names() and os.path.exists(stamp):
+        with open(stamp) as handle:
+            if handle.read() == made_from:
+                log('the addon is installed in %s already (only its tests changed, if anything)' % installed)
+                return installed
+    if os.path.exists(stamp):
+        os.remove(stamp)
+    clone_database(template, installed)
+    install_addon(config, installed)
+    compile_assets(config, installed)
+    with open(stamp, 'w') as handle:
+        handle.write(made_from)
+    return installed
+
+
+def test_durations():
+    """{test file: seconds} of the last whole-suite run here (the root conftest.py records them),
+    else the figures kept in the repository."""
+    for path in (RECORDED_DURATIONS, KEPT_DURATIONS):
+        if os.path.exists(path):
+            with open(path) as handle:
+                return json.load(handle)
+    return {}
+
+
+def suite_halves():
+    """The whole suite in two lists of test files and folders of about equal time, each in
+    TEST_FOLDERS order, the Odoo servers' tests last in the first: their session shares one server."""
+    seconds = test_durations()
+    known = sorted(seconds.values())
+    unknown = known[len(known) // 2] if known else 1.0
+
+    def weight(unit):
+        found = [value for name, value in seconds.items() if name == unit or name.startswith(unit + '/')]
+        return sum(found) if found else unknown
+
+    addon_folder = ADDON + '/tests'
+    units = [folder for folder in TEST_FOLDERS if folder not in (addon_folder, 'tests/odoo_server')]
+    units += sorted(os.path.relpath(path, ROOT)
+                    for path in glob.glob(os.path.join(ROOT, addon_folder, 'test_*.py')))
+    halves, loads = [['tests/odoo_server'], []], [weight('tests/odoo_server'), 0.0]
+    # Longest first, each to the half with less so far: a browser or an install file is minutes.
+    for unit in sorted(units, key=weight, reverse=True):
+        lighter = loads.index(min(loads))
+        halves[lighter].append(unit)
+        loads[lighter] += weight(unit)
+
+    def in_suite_order(unit):
+        folder = next(folder for folder in TEST_FOLDERS if unit == folder or unit.startswith(folder + '/'))
+        return TEST_FOLDERS.index(folder), unit
+    return [sorted(half, key=in_suite_order) for half in halves]
+
+
+def test_sessions(pytest_args):
+    """The pytest sessions of a run, as argument lists. Arguments naming tests (a file, a folder, a
+    test id) run as asked, in one session. Without any (the whole suite, with the options given),
+    the suite runs as two sessions side by side, a core each, on halves of about equal time (so does
+    a run naming exactly the suite's four folders)."""
+    named = [arg for arg in pytest_args
+             if not arg.startswith('-') and os.path.exists(os.path.join(ROOT, arg.split('::')[0]))]
+    if named and sorted(path.rstrip('/') for path in named) != sorted(TEST_FOLDERS):
+        return [pytest_args]
+    pytest_args = [arg for arg in pytest_args if arg not in named]
+    if not any(arg.startswith(PARTIAL_RUN_OPTIONS) for arg in pytest_args):
+        os.environ['COMODO_TEST_DURATIONS'] = RECORDED_DURATIONS
+    return [pytest_args + half for half in suite_halves()]
+
+
+def prepare_test_database(installed, database, mail_port):
+    """A fresh copy of the installed database and its config (an HTTP port of its own)."""
+    clone_database(installed, database)
+    point_mail_at_sink(database, mail_port)
+    return write_config(database + '.conf', http_port=free_port(), smtp_port=mail_port)
+
+
+def start_pytest(config, database, pytest_args, output=None):
+    command = [PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider', '-p', 'no:warnings',
+               '--odoo-config', config, '--odoo-database', database] + pytest_args
+    log('running %s%s' % (' '.join(command[2:]), ', its output in %s' % output.name if output else ''))
+    return subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None)
+
+
 def command_test(pytest_args):
     mail_port = free_port()
-    config = write_config('test.conf', http_port=free_port(), smtp_port=mail_port)
-    template = ensure_template(config)
-    clone_database(template, TEST_DB)
-    install_addon(config, TEST_DB)
-    compile_assets(config, TEST_DB)
-    point_mail_at_sink(TEST_DB, mail_port)
+    # Configs are named after their database, like everything else of a run: two runs of one
+    # checkout with their own COMODO_DB_SUFFIX never rewrite each other's config while it is read.
+    installed = installed_test_database(write_config(TEST_DB + '_installed.conf', http_port=free_port()))
+    sessions = test_sessions(pytest_args or [])
+    databases = [TEST_DB] + ['%s_%d' % (TEST_DB, number) for number in range(2, len(sessions) + 1)]
+    configs = [prepare_test_database(installed, database, mail_port) for database in databases]
     clone_database(TEST_DB, SERVER_TEST_DB)
     os.environ['COMODO_SERVER_TEST_DB'] = SERVER_TEST_DB
     os.environ['COMODO_SERVER_TEST_CONFIG'] = write_config(
-        'server-test.conf', http_port=free_port(), smtp_port=mail_port,
+        SERVER_TEST_DB + '.conf', http_port=free_port(), smtp_port=mail_port,
         server_wide_modules='web,queue_job', dbfilter='^%s$' % SERVER_TEST_DB)
     mail_folder = os.path.join(RUN_DIR, 'mail-' + TEST_DB)
     shutil.rmtree(mail_folder, ignore_errors=True)
     # Tests that drive a real server read what it mailed here (tests/odoo_server/test_mail_delivery.py).
     os.environ['COMODO_MAIL_SINK_DIR'] = mail_folder
-    command = [PYTHON, '-m', 'pytest', '-p', 'no:cacheprovider', '-p', 'no:warnings',
-               '--odoo-config', config, '--odoo-database', TEST_DB] + (pytest_args or list(TEST_FOLDERS))
-    log('running %s' % ' '.join(command[2:]))
     mail_sink = start_mail_sink(mail_port, mail_folder)
+    outputs, running = [], []
     try:
-        return subprocess.run(command, cwd=ROOT).returncode
+        # The first session prints as it goes; the others' output follows once they end.
+        for number, (config, database, args) in enumerate(zip(configs, databases, sessions)):
+            output = open(os.path.join(RUN_DIR, database + '.pytest.log'), 'w+') if number else None
+            outputs += [output] if output else []
+            running.append(start_pytest(config, database, args or list(TEST_FOLDERS), output))
+        codes = [process.wait() for process in running]
+        for output in outputs:
+            output.seek(0)
+            print('\nstack: %s' % output.name, flush=True)
+            shutil.copyfileobj(output, sys.stdout)
+            sys.stdout.flush()
+        if len(codes) > 1:
+            log('sessions ended with exit codes %s' % ', '.join(map(str, codes)))
+        # A session whose half of the suite the options deselected entirely collected no test
+        # (exit code 5): only a run where no session found one says so.
+        ran = [code for code in codes if code != NO_TESTS_COLLECTED] or codes
+        return max(ran)
     finally:
+        for process in running:
+            stop(process)
+        for output in outputs:
+            output.close()
         stop(mail_sink)
 
 

@@ -54,3 +54,4 @@ from . import comodo_certificate_order_validation
 from . import res_company_preflight
 from . import comodo_certificate_order_preflight
 from . import res_config_settings_preflight
+from . import comodo_certificate_order_notice

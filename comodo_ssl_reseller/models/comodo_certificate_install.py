@@ -181,8 +181,11 @@ class ComodoCertificateInstall(models.Model):
             delay = backoff(self.attempts + 1, RETRY_LONGEST_DELAY)
             values.update(state='postponed', next_try_at=fields.Datetime.to_string(datetime.utcnow() + delay))
             self.write(values)
-            # The retry is always a queued job with its eta, also where the first try ran inline
-            # (tests run jobs at once: this one must wait).
+            # A new job, not queue_job's RetryableJobError: a job that raises has its transaction
+            # undone (newer queue_job rolls it back), and with it what this try recorded for staff
+            # (its log, the attempt, next_try_at, the chatter line). The retry is always a queued
+            # job with its eta, also where the first try ran inline (tests run jobs at once: this
+            # one must wait).
             self.with_context(test_queue_job_no_delay=False)._enqueue(eta=int(delay.total_seconds()))
             self.order_id.message_post(body=_('Installing on %s postponed: %s. Next try at %s.') % (
                 self.target_id.name, report.error, values['next_try_at']))

@@ -256,6 +256,9 @@ class ComodoCertificateOrder(models.Model):
             self.message_post(body=_('Comodo did not answer as expected: %s. Next try at %s (UTC).')
                               % (error, fields.Datetime.to_string(next_check)))
         if retry_soon:
+            # The order keeps this retry, not queue_job's RetryableJobError: next_check_at is stored
+            # with the failure above (a job that raises has its transaction undone), staff see it in
+            # the Async Manager, and the poll asks again by it if this job is ever lost.
             # The same instant as next_check_at (both UTC, as Odoo runs), not "now + delay" taken again.
             self._delay_ca_work(self.with_context(tracking_disable=True).with_delay(
                 channel=CA_CHANNEL, eta=next_check, identity_key=self._ca_work_identity_key()))

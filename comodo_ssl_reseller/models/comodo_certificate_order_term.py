@@ -97,13 +97,6 @@ class ComodoCertificateOrder(models.Model):
         help='One renewal per term: once it is cancelled, rejected or revoked, nothing renews the term.')
     renewal_period = fields.Char(compute='_compute_renewal_period',
                                  help='The dates a renewal covers: from the end of the term it renews.')
-    renewal_reminders_sent = fields.Char(
-        readonly=True, copy=False, help='Days left at which a reminder to pay this renewal was sent, e.g. "15,7".')
-    expiry_notices_sent = fields.Char(
-        readonly=True, copy=False,
-        help='Days left at which the customer was told that this term ends with nothing renewing it, '
-             'e.g. "30,7".')
-
     @api.depends('term_starts_at', 'term_id.days')
     def _compute_term_ends_at(self):
         for order in self:
@@ -354,7 +347,7 @@ class ComodoCertificateOrder(models.Model):
                              max(RENEWAL_REMINDER_DAYS)))
         def remind(renewal):
             days_left = calendar_days_left(renewal.renewal_of_id.term_ends_at, now)
-            if renewal._take_due_thresholds('renewal_reminders_sent', RENEWAL_REMINDER_DAYS, days_left):
+            if renewal._take_due_thresholds('renewal_reminder', RENEWAL_REMINDER_DAYS, days_left, now):
                 renewal.with_context(days_left=days_left).message_post_with_template(
                     template.id, composition_mode='comment')
 
@@ -375,7 +368,7 @@ class ComodoCertificateOrder(models.Model):
                              max(EXPIRY_NOTICE_DAYS)))
         def notify(order):
             days_left = calendar_days_left(order.term_ends_at, now)
-            if order._take_due_thresholds('expiry_notices_sent', EXPIRY_NOTICE_DAYS, days_left):
+            if order._take_due_thresholds('expiry_notice', EXPIRY_NOTICE_DAYS, days_left, now):
                 order.message_post_with_template(template.id, composition_mode='comment')
 
         ending = self.browse([row[0] for row in self.env.cr.fetchall()])
@@ -387,17 +380,6 @@ class ComodoCertificateOrder(models.Model):
         self.ensure_one()
         renewal_state = self._current_renewal_state()
         return renewal_state == 'coming' or (renewal_state == 'none' and self.auto_renew)
-
-    def _take_due_thresholds(self, sent_field, thresholds, days_left):
-        """The thresholds (days left) that `days_left` has reached and `sent_field` (e.g. "15,7") does
-        not list yet, now listed there. "Reached", not "equal": a cron that skipped days still sends
-        its notice, and thresholds reached together make one notice, not several alike."""
-        self.ensure_one()
-        sent = set(int(days) for days in (self[sent_field] or '').split(',') if days)
-        due = [days for days in thresholds if days_left <= days and days not in sent]
-        if due:
-            self[sent_field] = ','.join(str(days) for days in sorted(sent.union(due), reverse=True))
-        return due
 
     def _customer_reissue(self):
         """A new key and certificate in the same CA order (a lost or compromised key), for free."""

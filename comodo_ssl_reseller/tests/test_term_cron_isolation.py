@@ -9,10 +9,11 @@ from odoo.tools import mute_logger
 from .common import ComodoCase, unique_domain
 
 
-class TestTermCronIsolation(ComodoCase):
+class TermCronCase(ComodoCase):
+    """Runs the daily term cron on the dates a test travels to (the sandbox CA's clock with it)."""
 
     def setUp(self):
-        super(TestTermCronIsolation, self).setUp()
+        super(TermCronCase, self).setUp()
         self.addCleanup(self.sandbox.set_clock, None)
 
     def _travel(self, date):
@@ -22,6 +23,9 @@ class TestTermCronIsolation(ComodoCase):
     def _daily_cron(self, date):
         with mute_logger('odoo.addons.comodo_ssl_reseller.models.comodo_certificate_order_term'):
             self.env['comodo.certificate.order']._cron_after_issuance(now=self._travel(date))
+
+
+class TestTermCronIsolation(TermCronCase):
 
     def _two_terms(self, **values):
         """Two one-year terms from 2026-12-02 (they end on 2027-12-02)."""

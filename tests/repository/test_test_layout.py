@@ -3,6 +3,7 @@ every folder, each folder starts with its rule, and each plain-Python package ha
 test."""
 import ast
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -44,6 +45,38 @@ def test_make_test_runs_every_folder_that_holds_tests_and_nothing_else():
                   if os.path.basename(path).startswith('test_')}
     assert with_tests == set(RULES), 'test files only in the four folders'
     assert set(_stack().TEST_FOLDERS) == set(RULES)
+
+
+def test_the_whole_suite_runs_as_two_sessions_of_about_equal_time_sharing_every_file(monkeypatch, tmp_path):
+    stack = _stack()
+    test_files = sorted(path for path in _python_files() if os.path.basename(path).startswith('test_'))
+    seconds = {path: float(index % 7 * 30 + 1) for index, path in enumerate(test_files)}
+    recorded = tmp_path / 'test-durations.json'
+    recorded.write_text(json.dumps(seconds))
+    monkeypatch.setattr(stack, 'RECORDED_DURATIONS', str(recorded))
+    monkeypatch.setenv('COMODO_TEST_DURATIONS', '')
+
+    sessions = stack.test_sessions(['-q', '--durations=40'])
+
+    assert len(sessions) == 2
+    assert all(session[:2] == ['-q', '--durations=40'] for session in sessions), 'the options go to both'
+    units = [unit for session in sessions for unit in session[2:]]
+    ran = [path for path in test_files for unit in units if path == unit or path.startswith(unit + '/')]
+    assert sorted(ran) == test_files, 'every test file in one session, once'
+    assert sessions[0][-1] == 'tests/odoo_server', 'the servers\' tests last, in their own session'
+    loads = [sum(seconds[path] for path in test_files for unit in session[2:]
+                 if path == unit or path.startswith(unit + '/')) for session in sessions]
+    heaviest_unit = max(sum(seconds[path] for path in test_files if path == unit or path.startswith(unit + '/'))
+                        for unit in units)
+    assert abs(loads[0] - loads[1]) <= heaviest_unit, loads
+    assert os.environ['COMODO_TEST_DURATIONS'] == str(recorded), 'a whole-suite run records its times'
+    assert stack.test_sessions(list(stack.TEST_FOLDERS) + ['-q', '--durations=40']) == sessions, \
+        'the four folders named are the whole suite'
+
+
+def test_a_run_naming_tests_is_one_session_as_asked():
+    asked = [ADDON_TESTS + '/test_assets.py::TestAssetBundles', '-q']
+    assert _stack().test_sessions(asked) == [asked]
 
 
 def test_each_folder_starts_with_its_rule():

@@ -1,0 +1,68 @@
+from odoo import api, fields, models
+
+NOTICE_KINDS = [
+    ('renewal_reminder', 'Reminder to Pay the Renewal'),
+    ('expiry_notice', 'Term Ends, Nothing Renews It'),
+]
+
+
+class ComodoCertificateOrderNotice(models.Model):
+    """A mail the daily cron sent the customer about a term, at a threshold of days left: a reminder
+    to pay its renewal, or a notice that the term ends with nothing renewing it. The row is what keeps
+    the next run from sending it again; thresholds reached on one day share one mail (and its time)."""
+
+    _name = 'comodo.certificate.order.notice'
+    _description = 'Term Mail Sent'
+    _order = 'sent_at desc, days_left'
+
+    order_id = fields.Many2one('comodo.certificate.order', string='Certificate Order', required=True,
+                               readonly=True, index=True, ondelete='cascade')
+    kind = fields.Selection(NOTICE_KINDS, required=True, readonly=True)
+    days_left = fields.Integer(required=True, readonly=True,
+                               help='The threshold of days left in the term this mail was due at.')
+    sent_at = fields.Datetime(string='Sent', required=True, readonly=True)
+
+    _sql_constraints = [
+        ('one_per_threshold', 'UNIQUE(order_id, kind, days_left)',
+         'A term gets each of its reminders and notices once.'),
+    ]
+
+
+class ComodoCertificateOrder(models.Model):
+    _inherit = 'comodo.certificate.order'
+
+    notice_ids = fields.One2many('comodo.certificate.order.notice', 'order_id', string='Term Mails Sent',
+                                 readonly=True)
+    renewal_reminders_sent = fields.Char(
+        compute='_compute_notices_sent',
+        help='Days left at which a reminder to pay this renewal was sent, e.g. "15,7".')
+    expiry_notices_sent = fields.Char(
+        compute='_compute_notices_sent',
+        help='Days left at which the customer was told that this term ends with nothing renewing it, '
+             'e.g. "30,7".')
+
+    @api.depends('notice_ids.kind', 'notice_ids.days_left')
+    def _compute_notices_sent(self):
+        for order in self:
+            order.renewal_reminders_sent = order._notice_days_text('renewal_reminder')
+            order.expiry_notices_sent = order._notice_days_text('expiry_notice')
+
+    def _notice_days_text(self, kind):
+        return ','.join(str(days) for days in sorted(self._notice_days_sent(kind), reverse=True)) or False
+
+    def _notice_days_sent(self, kind):
+        return set(self.notice_ids.filtered(lambda notice: notice.kind == kind).mapped('days_left'))
+
+    def _take_due_thresholds(self, kind, thresholds, days_left, now):
+        """The thresholds (days left) of this `kind` of mail that `days_left` has reached and that
+        were not sent yet, now recorded as sent at `now`. "Reached", not "equal": a cron that skipped
+        days still sends its notice, and thresholds reached together make one mail, not several alike."""
+        self.ensure_one()
+        sent = self._notice_days_sent(kind)
+        due = [days for days in thresholds if days_left <= days and days not in sent]
+        # The cron writes the ledger for the customer's order; staff only read it.
+        notices = self.env['comodo.certificate.order.notice'].sudo()
+        for days in due:
+            notices.create({'order_id': self.id, 'kind': kind, 'days_left': days,
+                            'sent_at': fields.Datetime.to_string(now)})
+        return due
