@@ -26,12 +26,10 @@ Runs under the project venv; `make bench` runs it after the poll's benchmark.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-import xmlrpc.client
 
 import psycopg2
 
@@ -41,7 +39,8 @@ sys.path.insert(0, os.path.join(ROOT, 'comodo_ssl_reseller'))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 import stack  # noqa: E402  (tools/stack.py: databases and configuration)
-from bench_poll import CUSTOMER_XMLID, TERM_XMLID, OdooProcesses, log  # noqa: E402
+from bench_poll import (CUSTOMER_XMLID, TERM_XMLID, OdooProcesses, log,  # noqa: E402
+                        point_companies_at_sandbox, start_odoo)
 from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
 
 BENCH_DB = 'comodo_bench_placement' + os.environ.get('COMODO_DB_SUFFIX', '')
@@ -173,27 +172,11 @@ def main():
     odoo = None
     try:
         connection = psycopg2.connect(dbname=BENCH_DB)
+        point_companies_at_sandbox(connection, sandbox.url, ", comodo_invoice_grouping = 'sale'")
         with connection.cursor() as cr:
-            # The sandbox speaks plain http, which only test mode allows.
-            cr.execute("UPDATE res_company SET comodo_test_mode = true, comodo_invoice_grouping = 'sale'")
-            cr.execute("DELETE FROM comodo_reseller_account")
-            cr.execute("INSERT INTO comodo_reseller_account (company_id, api_url, login) "
-                       "SELECT id, %s, 'demo' FROM res_company", (sandbox.url,))
             cr.execute("UPDATE ir_cron SET active = false")  # only the cron fired below runs
         connection.commit()
-
-        odoo = subprocess.Popen([stack.ODOO, '-c', config, '-d', BENCH_DB, '--log-level=warn',
-                                 '--logfile', os.path.join(stack.RUN_DIR, 'bench-placement-odoo.log')])
-        stack.wait_for_http(port, odoo)
-        url = 'http://127.0.0.1:%d' % port
-        uid = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common').authenticate(BENCH_DB, 'admin', 'admin', {})
-        models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
-
-        def rpc(model, method, *args):
-            return models.execute_kw(BENCH_DB, uid, 'admin', model, method, list(args))
-
-        rpc('res.company', 'write', rpc('res.company', 'search', []), {'comodo_password': 'demo'})
-        time.sleep(6)  # queue_job's runner starts 5 s after the server
+        odoo, rpc = start_odoo(config, port, BENCH_DB, 'bench-placement-odoo.log')
         bench = PlacementBench(connection, OdooProcesses(odoo), rpc, options.terms)
         runs = []
         for number in range(1, options.runs + 1):

@@ -158,6 +158,36 @@ def decided_count(connection, ca_order_numbers):
     return count
 
 
+def point_companies_at_sandbox(connection, sandbox_url, company_values=''):
+    """Every company orders from the sandbox (in test mode: the sandbox speaks plain http, which only
+    test mode allows); `company_values` are more SQL assignments for res_company."""
+    with connection.cursor() as cr:
+        cr.execute("UPDATE res_company SET comodo_test_mode = true" + company_values)
+        cr.execute("DELETE FROM comodo_reseller_account")
+        # The password is set through Odoo once it runs: its token is bound to the account.
+        cr.execute("INSERT INTO comodo_reseller_account (company_id, api_url, login) "
+                   "SELECT id, %s, 'demo' FROM res_company", (sandbox_url,))
+    connection.commit()
+
+
+def start_odoo(config, port, database, logfile):
+    """An Odoo server on `database` with the reseller password set, its job runner started:
+    (its process, rpc(model, method, *args) as admin)."""
+    odoo = subprocess.Popen([stack.ODOO, '-c', config, '-d', database, '--log-level=warn',
+                             '--logfile', os.path.join(stack.RUN_DIR, logfile)])
+    stack.wait_for_http(port, odoo)
+    url = 'http://127.0.0.1:%d' % port
+    uid = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common').authenticate(database, 'admin', 'admin', {})
+    models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
+
+    def rpc(model, method, *args):
+        return models.execute_kw(database, uid, 'admin', model, method, list(args))
+
+    rpc('res.company', 'write', rpc('res.company', 'search', []), {'comodo_password': 'demo'})
+    time.sleep(6)  # queue_job's runner starts 5 s after the server
+    return odoo, rpc
+
+
 class OdooProcesses(object):
     """The Odoo master and its workers (and job runner): their memory taken together."""
 
@@ -358,28 +388,8 @@ def main():
         ca_order_numbers = place_sandbox_orders(sandbox, options.orders)
         connection = psycopg2.connect(dbname=BENCH_DB)
         insert_pending_orders(connection, ca_order_numbers)
-        with connection.cursor() as cr:
-            # The sandbox speaks plain http, which only test mode allows.
-            cr.execute("UPDATE res_company SET comodo_test_mode = true")
-            cr.execute("DELETE FROM comodo_reseller_account")
-            # The password is set through Odoo once it runs: its token is bound to the account.
-            cr.execute("INSERT INTO comodo_reseller_account (company_id, api_url, login) "
-                       "SELECT id, %s, 'demo' FROM res_company", (sandbox.url,))
-        connection.commit()
-
-        odoo = subprocess.Popen([stack.ODOO, '-c', config, '-d', BENCH_DB, '--log-level=warn',
-                                 '--logfile', os.path.join(stack.RUN_DIR, 'bench-odoo.log')])
-        stack.wait_for_http(port, odoo)
-        url = 'http://127.0.0.1:%d' % port
-        uid = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/common').authenticate(BENCH_DB, 'admin', 'admin', {})
-        models = xmlrpc.client.ServerProxy(url + '/xmlrpc/2/object', allow_none=True)
-
-        def rpc(model, method, *args):
-            return models.execute_kw(BENCH_DB, uid, 'admin', model, method, list(args))
-
-        rpc('res.company', 'write', rpc('res.company', 'search', []), {'comodo_password': 'demo'})
-
-        time.sleep(6)  # queue_job's runner starts 5 s after the server
+        point_companies_at_sandbox(connection, sandbox.url)
+        odoo, rpc = start_odoo(config, port, BENCH_DB, 'bench-odoo.log')
         bench = Bench(options, connection, OdooProcesses(odoo), rpc, data_dir, sandbox)
         runs = []
         undecided = list(ca_order_numbers)
