@@ -126,7 +126,8 @@ class TestOdooValidates(PublishingCase):
         self.dns_rig.set_caa(site.name, '0 issue "letsencrypt.org"')
         blocked = self._zone_name(dcv_publish=False)
         odoo_only = self._buy(site.name)
-        both = self._buy(site.name, term=self.multi_domain_term, comodo_extra_domains=blocked.name)
+        both = self._buy(site.name, term=self.multi_domain_term, comodo_extra_domains=blocked.name,
+                         comodo_second_certificate=True)
         self._wait_until_decided(odoo_only, timeout=NEVER_WAIT)
         self.assertEqual(odoo_only.state, 'pending', 'the CA may not issue: the order waits')
         line = odoo_only.dcv_ids
@@ -196,7 +197,8 @@ class TestOdooValidates(PublishingCase):
         for shared, method, left in ((site, 'HTTP_CSR_HASH', lambda proof: self._file_left(site, proof)),
                                      (zone_name, 'CNAME_CSR_HASH', self._cname_left)):
             mine = self._buy(shared.name)
-            theirs = self._buy(shared.name, term=self.multi_domain_term, comodo_extra_domains=blocked.name)
+            theirs = self._buy(shared.name, term=self.multi_domain_term, comodo_extra_domains=blocked.name,
+                               comodo_second_certificate=True)
             my_proof = self._proofs(mine, [(shared.name, method)])[shared.name]
             their_proof = self._proofs(theirs, [(shared.name, method)])[shared.name]
             self.assertTrue(left(their_proof), 'published')

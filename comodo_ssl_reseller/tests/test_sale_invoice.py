@@ -1,6 +1,6 @@
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from .common import ComodoCase, unique_domain
+from .common import ComodoCase, load_migration, unique_domain
 
 
 class TestOneInvoicePerSale(ComodoCase):
@@ -117,3 +117,26 @@ class TestKeyMadeByPlacement(ComodoCase):
         key = self.env['comodo.certificate.key'].sudo().search([('order_id', '=', order.id)])
         self.assertEqual(len(key), 1)
         self.assertIn('BEGIN CERTIFICATE REQUEST', order.csr_pem)
+
+
+class TestInvoiceLinesNameTheirCertificate(ComodoCase):
+    """11.0.1.6.0 on a database of 11.0.1.5.0, whose invoices bill one certificate each and name it
+    on the invoice alone: their lines, and their credit notes' lines, name it too."""
+
+    def test_the_migration_names_the_certificate_on_old_invoice_and_credit_note_lines(self):
+        order = self._buy(unique_domain('never'))
+        self.sandbox.reject(order.ca_order_number)
+        order.action_check()
+        invoices = order.invoice_ids
+        self.assertEqual(set(invoices.mapped('type')), {'out_invoice', 'out_refund'})
+        lines = invoices.mapped('invoice_line_ids')
+        # The shape before 11.0.1.6.0: no certificate on the lines.
+        self.env.cr.execute('UPDATE account_invoice_line SET comodo_order_id = NULL WHERE id IN %s',
+                            (tuple(lines.ids),))
+        migration = load_migration('11.0.1.6.0', 'post-invoice-line-certificate')
+        migration.migrate(self.env.cr, '11.0.1.5.0')
+        lines.invalidate_cache(['comodo_order_id'])
+        self.assertEqual(set(lines.mapped('comodo_order_id')), {order})
+        self.assertTrue(all(line.comodo_order_id for line in lines), 'every line, the credit note\'s too')
+        migration.migrate(self.env.cr, '11.0.1.5.0')
+        self.assertEqual(self.env.cr.rowcount, 0, 'a second run changes nothing')

@@ -38,8 +38,11 @@ JOB_UUID_IN_URL = re.compile(r'[?&]job_uuid=([0-9a-f-]+)')
 
 class LoadBalancer(object):
     """A TCP load balancer on loopback in front of the Odoo servers, as nginx or HAProxy is in
-    production: each connection goes to the next server in turn that accepts it, so the job
-    runner's requests reach every server, and none reach a dead one. A job sent again goes to the
+    production: each connection goes to the server with the fewest requests in progress that
+    accepts it, the next in turn among equals (HAProxy's `balance leastconn`), so the job runner's
+    requests reach every server, and none reach a dead one. (Plain turns would send every other
+    request to one server: with each placement followed by one short job of another kind, every
+    placement went to the same server.) A job sent again goes to the
     server it was first sent to while that one accepts it (HAProxy's `stick on url_param(job_uuid)`):
     the runner sends a job again when the server has not answered within a second and the job is
     not started yet, and without this the job would run where a worker first took it, maybe on the
@@ -50,6 +53,7 @@ class LoadBalancer(object):
         self.ports = list(ports)
         self.routed = []  # (request line, server port)
         self._turns = itertools.cycle(self.ports)
+        self._in_progress = dict.fromkeys(self.ports, 0)
         self._lock = threading.Lock()
         self._listener = socket.socket()
         self._listener.bind(('127.0.0.1', 0))
@@ -82,17 +86,24 @@ class LoadBalancer(object):
         with client:
             head = client.recv(65536)
             line = head.split(b'\r\n', 1)[0].decode('latin-1')
-            upstream = self._connect(self._first_port_of_job(line))
-            if not head or upstream is None:
+            if not head:
                 return
+            upstream = self._connect(self._first_port_of_job(line))
+            if upstream is None:
+                return
+            port = upstream.getpeername()[1]
             with self._lock:
-                self.routed.append((line, upstream.getpeername()[1]))
-            with upstream:
-                upstream.sendall(head)
-                answer = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
-                answer.start()
-                _pump(client, upstream)
-                answer.join()
+                self.routed.append((line, port))
+            try:
+                with upstream:
+                    upstream.sendall(head)
+                    answer = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
+                    answer.start()
+                    _pump(client, upstream)
+                    answer.join()
+            finally:
+                with self._lock:
+                    self._in_progress[port] -= 1
 
     def _first_port_of_job(self, request_line):
         """The server the job this request runs was first sent to, else None."""
@@ -101,14 +112,20 @@ class LoadBalancer(object):
         return ports[0] if ports else None
 
     def _connect(self, first_choice=None):
-        upstream = _connect_to(first_choice) if first_choice else None
-        for _attempt in self.ports:
-            if upstream is not None:
-                return upstream
-            with self._lock:
-                port = next(self._turns)
+        """A connection to `first_choice` if it accepts, else to the least busy server that does;
+        counted as in progress on it (None when no server accepts)."""
+        candidates = [first_choice] if first_choice else []
+        with self._lock:
+            turn = self.ports.index(next(self._turns))
+            candidates += sorted(self.ports, key=lambda port: (
+                self._in_progress[port], (self.ports.index(port) - turn) % len(self.ports)))
+        for port in candidates:
             upstream = _connect_to(port)
-        return upstream
+            if upstream is not None:
+                with self._lock:
+                    self._in_progress[port] += 1
+                return upstream
+        return None
 
 
 def _connect_to(port):
