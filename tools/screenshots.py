@@ -1,16 +1,17 @@
 """The README's pictures, taken from the current code: `make screenshots` writes them into docs/.
 
 Builds a throw-away copy of the demo (the template database, the addon installed with its demo
-data), starts it on a free port with queue_job's job runner and its own sandbox CA, and uses it in
-headless Chromium as the demo's customer (`portal`) and administrator (`admin`) would:
+data), starts what `make run` starts for it (the DNS server, the customers' web server, the sandbox
+CA validating as a CA does, Odoo with its job runner) on free ports, and uses it in headless Chromium as the demo's customer (`portal`) and administrator (`admin`) would:
 
     docs/portal-buy.png       the buy form, filled in for a multi-domain certificate (www and bare name)
-    docs/portal-pending.png   that order waiting for validation, with the DNS records to add
+    docs/portal-validated.png that order seconds later: Odoo's check of each name it validates for
+                              the customer (the sandbox issues once it has checked them too)
     docs/portal-issued.png    an issued order with its downloads and the .pfx form
     docs/async-manager.png    the back office's Async Manager listing the orders Comodo still decides
     docs/quotation.png        a quotation with a certificate line, its domain entered in the line's form
 
-Neither `make run` nor port 8069 is needed. Runs under the project venv; `make screenshots`
+Neither `make run` nor its ports are needed. Runs under the project venv; `make screenshots`
 prepares the environment, PostgreSQL and Chromium first.
 """
 import os
@@ -32,7 +33,8 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 import stack  # noqa: E402  (tools/stack.py: databases, configuration, processes)
-from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
+from comodo_sandbox.pytest_plugin import SandboxAdmin  # noqa: E402
+from dns_rig.rig import free_port as free_udp_and_tcp_port  # noqa: E402
 
 DOCS = os.path.join(ROOT, 'docs')
 DB = 'comodo_screenshots' + os.environ.get('COMODO_DB_SUFFIX', '')
@@ -203,8 +205,9 @@ def take_pictures(demo, sandbox):
         # The customer's www and bare names together, as the form offers them for multi-domain products.
         customer.buy('comodo_ssl_reseller.certificate_term_positivessl_multidomain_365',
                      'www.mysite.example.com mysite.example.com', 'CNAME_CSR_HASH', picture='portal-buy.png')
-        customer.wait_for('.o_comodo_cname_name', refresh=True)
-        customer.picture('portal-pending.png')
+        # Hosted names: Odoo publishes their proof and checks it, and the page lists those checks.
+        customer.wait_for('.o_comodo_validation_names', refresh=True)
+        customer.picture('portal-validated.png')
 
         customer.buy('comodo_ssl_reseller.certificate_term_positivessl_365', 'shop.example.org', 'HTTP_CSR_HASH',
                      elsewhere=True)
@@ -241,40 +244,44 @@ def take_pictures(demo, sandbox):
         customer.quit()
 
 
+def free_demo_ports():
+    return stack.DemoPorts(odoo=stack.free_port(), sandbox=stack.free_port(), ssh=stack.free_port(),
+                           nginx=stack.free_port(), apache=stack.free_port(), dns=free_udp_and_tcp_port(),
+                           sites_http=stack.free_port(), sites_https=stack.free_port())
+
+
 def main():
     os.environ['PATH'] = os.path.join(stack.VENV, 'bin') + os.pathsep + os.environ['PATH']
     os.environ.setdefault('PGOPTIONS', '--client-min-messages=warning')
-    port = stack.free_port()
-    config = stack.write_config('screenshots.conf', http_port=port, server_wide_modules='web,queue_job',
+    ports = free_demo_ports()
+    config = stack.write_config('screenshots.conf', http_port=ports.odoo, server_wide_modules='web,queue_job',
                                 dbfilter='^%s$' % DB)
-    data_dir = tempfile.mkdtemp(prefix='comodo-screenshots-sandbox-')
-    sandbox = odoo = None
+    # nginx's workers read the document roots in it.
+    folder = tempfile.mkdtemp(prefix='comodo-screenshots-')
+    os.chmod(folder, 0o755)
+    demo_stack = None
     try:
         stack.clone_database(stack.ensure_template(config), DB)
         stack.install_addon(config, DB)
-        # Orders wait for a decision by hand (the admin page), as on the demo's sandbox.
-        sandbox = SandboxProcess(data_dir, issue_after=3600).start()
-        odoo_log = os.path.join(stack.RUN_DIR, 'screenshots-odoo.log')
-        odoo = stack.subprocess.Popen([stack.ODOO, '-c', config, '-d', DB, '--log-level=warn', '--logfile', odoo_log])
-        stack.wait_for_http(port, odoo)
-        demo = Demo(port)
-        # A CA over plain HTTP is a test CA: test mode (test=Y, which the sandbox ignores).
-        demo.call('res.company', 'write', [demo.ref('base.main_company')],
-                  # Four purchases, none paid: more than the demo's limit of unpaid portal orders.
-                  {'comodo_api_url': sandbox.url, 'comodo_test_mode': True, 'comodo_max_unpaid_orders': 0})
+        demo_stack = stack.DemoStack(config, DB, ports, folder).start()
+        demo = Demo(ports.odoo)
+        # The demo's reseller account names the sandbox on `make run`'s port: here it has its own, a
+        # test CA over plain HTTP (test mode). Four purchases, none paid: more than the demo's limit
+        # of unpaid portal orders.
+        demo.call('res.company', 'write', [demo.ref('base.main_company')], {
+            'comodo_api_url': 'http://127.0.0.1:%d/products/' % ports.sandbox, 'comodo_test_mode': True,
+            'comodo_max_unpaid_orders': 0})
         requests.get(demo.url + '/web/login', timeout=120)  # the page bundles, compiled once
-        take_pictures(demo, sandbox)
+        take_pictures(demo, SandboxAdmin('http://127.0.0.1:%d' % ports.sandbox, demo_stack.sandbox_token))
         return 0
     except stack.StackError as error:
         print('screenshots: error: %s' % error, file=sys.stderr)
         return 1
     finally:
-        stack.stop(odoo)
-        if sandbox:
-            sandbox.stop()
-        shutil.rmtree(data_dir, True)
+        if demo_stack:
+            demo_stack.stop()
+        shutil.rmtree(folder, True)
         stack.drop_database(DB)
-
 
 if __name__ == '__main__':
     sys.exit(main())
