@@ -17,7 +17,16 @@ class PortalCase(HttpCase):
 
     def setUp(self):
         super(PortalCase, self).setUp()
-        # The test server's requests run on registry.test_cr, not on this test's own cursor.
+        # The test server's requests run on registry.test_cr, not on this test's own cursor. A
+        # request the previous test's browser page sent last may reach this new cursor while the
+        # set-up reads it: the reads hold the cursor's lock, as every request does until it ends.
+        self.registry.test_cr.acquire()
+        try:
+            self._set_up_demo_data()
+        finally:
+            self.registry.test_cr.release()
+
+    def _set_up_demo_data(self):
         self.env = self.env(cr=self.registry.test_cr, context={'tracking_disable': True})
         self.sandbox = Sandbox()
         with self.saved() as env:
