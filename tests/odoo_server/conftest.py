@@ -16,11 +16,30 @@ from server_process import OdooServer
 
 
 @pytest.fixture(scope='session')
-def odoo_server(tmp_path_factory):
-    """One threaded server (no workers) for every test here that needs no other start options: each
-    start costs seconds, and what the tests commit meets on the one database all the same."""
-    server = OdooServer(str(tmp_path_factory.mktemp('odoo-server') / 'odoo.log')).start()
+def shared_server(tmp_path_factory):
+    """The one threaded server (no workers) for every test here that needs no other start options,
+    not started yet: each start costs seconds, and what the tests commit meets on the one database
+    all the same. `odoo_server` starts it; a test that needs the database to itself stops it."""
+    server = OdooServer(str(tmp_path_factory.mktemp('odoo-server') / 'odoo.log'))
     try:
         yield server
     finally:
-        server.stop()
+        if server.running():
+            server.stop()
+
+
+@pytest.fixture
+def odoo_server(shared_server):
+    """The shared server, started if it is not running (again, after a test that stopped it)."""
+    if not shared_server.running():
+        shared_server.start()
+    return shared_server
+
+
+@pytest.fixture(scope='module')
+def database_to_itself(shared_server):
+    """No other Odoo server on the database while this module runs: the shared one runs queue_job's
+    job runner and its cron thread, which would take this module's jobs (a second runner, told of
+    the same jobs, races the first to start each of them) and run its crons."""
+    if shared_server.running():
+        shared_server.stop()

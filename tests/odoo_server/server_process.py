@@ -55,6 +55,9 @@ class OdooServer(object):
         with socket.socket() as probe:
             return probe.connect_ex(('127.0.0.1', self.port)) == 0
 
+    def running(self):
+        return self._process is not None and self._process.poll() is None
+
     def stop(self):
         self._process.terminate()
         self._process.wait(timeout=30)
