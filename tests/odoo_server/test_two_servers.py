@@ -7,11 +7,9 @@ is killed (SIGKILL of its process group) in the middle of a poll job, and the ot
 Job states, locks and outcomes are read from PostgreSQL directly: the servers' workers may all be
 busy with slow CA calls.
 """
-import itertools
 import json
 import os
-import re
-import socket
+import sys
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +22,13 @@ from server_process import OdooServer, wait
 from test_crash_recovery import _rows
 from test_job_runner import sell_certificates, use_sandbox
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+try:
+    from server_pool import server_configs
+finally:
+    sys.path.pop(0)
+
 ORDERS = 40
 # Orders sold through a sale (and invoiced, so that a rejection credits the invoice); the others
 # are recorded straight away, and the poll places them.
@@ -33,141 +38,6 @@ SOLD = 6
 CA_LATENCY_MS = 300
 # Orders per poll job (and per bulk report page): four jobs for the two servers to share.
 POLL_BATCH_SIZE = 10
-JOB_UUID_IN_URL = re.compile(r'[?&]job_uuid=([0-9a-f-]+)')
-
-
-class LoadBalancer(object):
-    """A TCP load balancer on loopback in front of the Odoo servers, as nginx or HAProxy is in
-    production: each connection goes to the server with the fewest requests in progress that
-    accepts it, the next in turn among equals (HAProxy's `balance leastconn`), so the job runner's
-    requests reach every server, and none reach a dead one. (Plain turns would send every other
-    request to one server: with each placement followed by one short job of another kind, every
-    placement went to the same server.) A job sent again goes to the
-    server it was first sent to while that one accepts it (HAProxy's `stick on url_param(job_uuid)`):
-    the runner sends a job again when the server has not answered within a second and the job is
-    not started yet, and without this the job would run where a worker first took it, maybe on the
-    runner's own server, leaving the other server no poll job to be killed in. Remembers where each
-    request went (Odoo answers one request per connection)."""
-
-    def __init__(self, ports):
-        self.ports = list(ports)
-        self.routed = []  # (request line, server port)
-        self._turns = itertools.cycle(self.ports)
-        self._in_progress = dict.fromkeys(self.ports, 0)
-        self._lock = threading.Lock()
-        self._listener = socket.socket()
-        self._listener.bind(('127.0.0.1', 0))
-        self._listener.listen(64)
-        self.port = self._listener.getsockname()[1]
-        self._closed = False
-
-    def start(self):
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self
-
-    def stop(self):
-        self._closed = True
-        self._listener.close()
-
-    def ports_of(self, fragment):
-        """The servers the requests whose line contains `fragment` went to."""
-        with self._lock:
-            return [port for line, port in self.routed if fragment in line]
-
-    def _accept(self):
-        while not self._closed:
-            try:
-                client, _address = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client):
-        with client:
-            head = client.recv(65536)
-            line = head.split(b'\r\n', 1)[0].decode('latin-1')
-            if not head:
-                return
-            upstream = self._connect(self._first_port_of_job(line))
-            if upstream is None:
-                return
-            port = upstream.getpeername()[1]
-            with self._lock:
-                self.routed.append((line, port))
-            try:
-                with upstream:
-                    upstream.sendall(head)
-                    answer = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
-                    answer.start()
-                    _pump(client, upstream)
-                    answer.join()
-            finally:
-                with self._lock:
-                    self._in_progress[port] -= 1
-
-    def _first_port_of_job(self, request_line):
-        """The server the job this request runs was first sent to, else None."""
-        job_uuid = JOB_UUID_IN_URL.search(request_line)
-        ports = job_uuid and self.ports_of(job_uuid.group(1))
-        return ports[0] if ports else None
-
-    def _connect(self, first_choice=None):
-        """A connection to `first_choice` if it accepts, else to the least busy server that does;
-        counted as in progress on it (None when no server accepts)."""
-        candidates = [first_choice] if first_choice else []
-        with self._lock:
-            turn = self.ports.index(next(self._turns))
-            candidates += sorted(self.ports, key=lambda port: (
-                self._in_progress[port], (self.ports.index(port) - turn) % len(self.ports)))
-        for port in candidates:
-            upstream = _connect_to(port)
-            if upstream is not None:
-                with self._lock:
-                    self._in_progress[port] += 1
-                return upstream
-        return None
-
-
-def _connect_to(port):
-    try:
-        return socket.create_connection(('127.0.0.1', port), timeout=5)
-    except OSError:
-        return None
-
-
-def _pump(source, target):
-    source.settimeout(None)
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            target.sendall(data)
-    except OSError:
-        pass
-    try:
-        target.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-def _server_config(folder, name, queue_job_lines):
-    """`make test`'s server configuration on ports of its own, with its [queue_job] section replaced."""
-    with open(os.environ['COMODO_SERVER_TEST_CONFIG']) as handle:
-        options = handle.read().split('[queue_job]')[0]
-    port = _free_port()
-    options = re.sub(r'(?m)^http_port = \d+$', 'http_port = %d' % port, options)
-    path = os.path.join(folder, name)
-    with open(path, 'w') as handle:
-        handle.write(options.rstrip('\n') + '\nlongpolling_port = %d\n\n[queue_job]\n%s\n'
-                     % (_free_port(), '\n'.join(queue_job_lines)))
-    return path, port
 
 
 class ServerWithConfig(OdooServer):
@@ -186,11 +56,8 @@ def servers(tmp_path_factory, database_to_itself):
     """(runner, other, load balancer): `runner` runs the job runner, which sends every job through the
     load balancer to either server. They are the only servers on the database: one job runner."""
     folder = str(tmp_path_factory.mktemp('two-servers'))
-    other_config, other_port = _server_config(folder, 'other.conf', ['channels = root:0'])
-    runner_config, runner_port = _server_config(folder, 'runner.conf', [])
-    balancer = LoadBalancer([runner_port, other_port]).start()
-    with open(runner_config, 'a') as handle:
-        handle.write('channels = root:6,root.comodo:4,root.comodo_install:2\nhost = 127.0.0.1\nport = %d\n' % balancer.port)
+    ((runner_config, runner_port), (other_config, other_port)), balancer = server_configs(
+        os.environ['COMODO_SERVER_TEST_CONFIG'], folder, 2)
     runner = ServerWithConfig(os.path.join(folder, 'runner.log'), runner_config, runner_port, 'comodo-test-runner')
     other = ServerWithConfig(os.path.join(folder, 'other.log'), other_config, other_port, 'comodo-test-other')
     starting = [threading.Thread(target=server.start) for server in (runner, other)]
