@@ -76,9 +76,10 @@ def in_parallel(function, items, capacity):
         return list(pool.map(function, items))
 
 
-def place_sandbox_orders(sandbox, count):
-    """Real CA orders that stay pending ('never-' domains), placed in parallel without latency."""
-    csr = build_csr(generate_private_key(), ['never-bench.example.com'])
+def place_sandbox_orders(sandbox, count, csr=None):
+    """Real CA orders that stay pending ('never-' domains), placed in parallel without latency (all
+    with `csr`, by default one made here for never-bench.example.com)."""
+    csr = csr or build_csr(generate_private_key(), ['never-bench.example.com'])
 
     def place(index):
         with ComodoClient(sandbox.url, 'demo', 'demo', timeout=60) as client:
@@ -89,9 +90,11 @@ def place_sandbox_orders(sandbox, count):
     return in_parallel(place, range(count), 16)
 
 
-def insert_pending_orders(connection, ca_order_numbers):
-    """The Odoo side of those orders, inserted in bulk, as an import would. Their customers were
-    told how to validate when the orders were placed and first checked: the poll only checks them."""
+def insert_pending_orders(connection, ca_order_numbers, csr_pem=None):
+    """The Odoo side of those orders, inserted in bulk, as an import would, with the CSR they were
+    placed with (an issued one is then recorded as issued, as in real use; without it, it is refused
+    as a certificate for another key). Their customers were told how to validate when the orders
+    were placed and first checked: the poll only checks them."""
     with connection.cursor() as cr:
         cr.execute("""SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s""", TERM_XMLID)
         term_id = cr.fetchone()[0]
@@ -101,15 +104,15 @@ def insert_pending_orders(connection, ca_order_numbers):
         partner_id = cr.fetchone()[0]
         cr.execute("""
             INSERT INTO comodo_certificate_order
-                (name, state, company_id, partner_id, term_id, type_id, domain, dcv_method,
+                (name, state, company_id, partner_id, term_id, type_id, domain, dcv_method, csr_pem,
                  ca_order_number, foreign_order_number, unique_value, placed_at, waiting_since,
                  next_check_at, attempts, transient_failures, key_generated, validation_mail_sent_at,
                  create_uid, write_uid, create_date, write_date)
-            SELECT 'BENCH/' || n, 'pending', 1, %s, %s, %s, 'never-bench.example.com', 'CNAME_CSR_HASH',
+            SELECT 'BENCH/' || n, 'pending', 1, %s, %s, %s, 'never-bench.example.com', 'CNAME_CSR_HASH', %s,
                    n, 'bench-' || n, 'bench' || n, now() at time zone 'UTC', now() at time zone 'UTC',
                    NULL, 0, 0, false, now() at time zone 'UTC',
                    1, 1, now() at time zone 'UTC', now() at time zone 'UTC'
-              FROM unnest(%s::text[]) AS n""", (partner_id, term_id, type_id, ca_order_numbers))
+              FROM unnest(%s::text[]) AS n""", (partner_id, term_id, type_id, csr_pem, ca_order_numbers))
         cr.execute("UPDATE ir_cron SET active = false")  # only the polls fired below run
     connection.commit()
 
@@ -385,9 +388,10 @@ def main():
     odoo = bench = None
     try:
         log('placing %d orders in the sandbox' % options.orders)
-        ca_order_numbers = place_sandbox_orders(sandbox, options.orders)
+        csr = build_csr(generate_private_key(), ['never-bench.example.com'])
+        ca_order_numbers = place_sandbox_orders(sandbox, options.orders, csr)
         connection = psycopg2.connect(dbname=BENCH_DB)
-        insert_pending_orders(connection, ca_order_numbers)
+        insert_pending_orders(connection, ca_order_numbers, csr)
         point_companies_at_sandbox(connection, sandbox.url)
         odoo, rpc = start_odoo(config, port, BENCH_DB, 'bench-odoo.log')
         bench = Bench(options, connection, OdooProcesses(odoo), rpc, data_dir, sandbox)

@@ -55,3 +55,4 @@ from . import res_company_preflight
 from . import comodo_certificate_order_preflight
 from . import res_config_settings_preflight
 from . import comodo_certificate_order_notice
+from . import res_partner_chat

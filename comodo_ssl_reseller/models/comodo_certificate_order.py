@@ -266,6 +266,11 @@ class ComodoCertificateOrder(models.Model):
             'Certificate issued for %s (CA order %s), valid until %s.')
         message = template % (self.domain, self.ca_order_number, self.valid_until)
         self.message_post(body=message)
+        self._follow_decision('issued', message)
+
+    def _after_issued(self, message):
+        """What follows an issuance, once it is recorded: the sale says so (`message`), the line
+        is delivered, the customer is emailed and the certificate installed."""
         if self.sale_order_id:
             self.sale_order_id.message_post(body=message)
         self._deliver_sale_line()
@@ -309,6 +314,11 @@ class ComodoCertificateOrder(models.Model):
             return
         self._set_state('rejected', {'rejection_reason': reason or _('Rejected by Comodo')})
         self.message_post(body=_('Comodo rejected the certificate request: %s') % self.rejection_reason)
+        self._follow_decision('rejected')
+
+    def _after_rejected(self):
+        """What follows a rejection, once it is recorded: the invoice settled, the CA charge
+        refunded, the customer emailed and the site's earlier certificate restored."""
         self._bill_after_ca('settle')
         self._after_ca_outcome(_('asking Comodo for a refund'), self._refund_ca_charge)
         self._after_ca_outcome(_('emailing the customer'), lambda: self._notify_customer(

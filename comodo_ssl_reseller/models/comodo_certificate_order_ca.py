@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import job
 
 from ..comodo_client import ComodoError, OrderStatus, TransientError
@@ -17,6 +18,11 @@ _logger = logging.getLogger(__name__)
 PUSH_MIN_INTERVAL_SECONDS = 60
 # A pushed order's check goes ahead of the poll's batches (priority 10) in the channel.
 PUSH_CHECK_PRIORITY = 5
+# What follows a decision (customer mail, billing, install, refund) comes after the poll's batches
+# in the channel: the poll learns every decision first, at C calls in flight, then these run.
+AFTER_DECISION_PRIORITY = 20
+# A follow-up that finds its order locked (a button, a check on it) waits this long and tries again.
+AFTER_DECISION_RETRY_SECONDS = 10
 
 
 class ComodoCertificateOrder(models.Model):
@@ -165,28 +171,31 @@ class ComodoCertificateOrder(models.Model):
         client's error when the call failed (the order is then postponed), else None."""
         self.ensure_one()
         checked = {'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1}
+        # None of what a check records is tracked in the chatter: its writes skip the tracking's
+        # reads (a decision's own state change is tracked, as ever).
+        record_check = self.with_context(tracking_disable=True).write
         try:
             result = client.collect(self.ca_order_number, csr_pem=self.csr_pem)
         except ComodoError as error:
             # Every failure only postpones the order: its status at the CA is not lost.
-            self.write(checked)
+            record_check(checked)
             self._postpone(error)
             return error
         if self._is_replaced_certificate(result):
             # Right after a reissue the CA may still answer with the certificate it replaces.
             checked['next_check_at'] = self._next_regular_check()
-            self.write(checked)
+            record_check(checked)
             return
         if result.status == OrderStatus.ISSUED and not result.certificate_pem:
             # Code 1, "issued, not attached": issued only once we hold the certificate.
-            self.write(checked)
+            record_check(checked)
             self._postpone(TransientError(_('Issued, but the certificate was not sent yet.'), result.ca_code))
             return
         checked.update({'ca_status_code': result.ca_code, 'last_ca_answer': result.message or result.status,
                         'transient_failures': 0, 'last_error': False})
         if result.status in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT):
             checked['next_check_at'] = self._next_regular_check()
-        self.write(checked)
+        record_check(checked)
         if result.status == OrderStatus.PENDING:
             self._after_ca_outcome(_('emailing the customer'), self._ask_customer_to_validate)
         elif result.status == OrderStatus.ISSUED and not self._is_certificate_for_our_key(result.certificate_pem):
@@ -197,6 +206,35 @@ class ComodoCertificateOrder(models.Model):
             self._on_rejected(result.message)
         elif result.status == OrderStatus.REVOKED:
             self._on_revoked(result.message)
+
+    def _follow_decision(self, decision, message=None):
+        """Queue what follows Comodo's `decision` ('issued': `message` for the sale; 'rejected'),
+        in the transaction that records it: the check that learnt it stays short (a poll batch
+        learns a few hundred orders' decisions), and nothing is lost if the check fails, since
+        the job is undone with the decision."""
+        self.ensure_one()
+        self.sudo().with_context(tracking_disable=True).with_delay(
+            channel=CA_CHANNEL, priority=AFTER_DECISION_PRIORITY,
+            identity_key='comodo-after-%s-%d-%d' % (decision, self.id, self.certificate_id.id),
+            description=_('Comodo: after %s was %s') % (self.name, decision),
+        )._job_after_decision(decision, message)
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_after_decision(self, decision, message=None):
+        """The customer mail, billing, install and refund that follow a decision, under the
+        order's row lock (not beside a button's work on it); skipped if the order has moved on
+        since (reset, reissued: what follows then is that step's)."""
+        order = self._lock_for_ca()
+        if not order:
+            raise RetryableJobError(_('%s is being worked on: trying again shortly') % self.name,
+                                    seconds=AFTER_DECISION_RETRY_SECONDS, ignore_retry=True)
+        if order.state != decision:
+            return _('Nothing done: the order is %s now, no longer %s') % (order.state, decision)
+        if decision == 'issued':
+            order._after_issued(message)
+        else:
+            order._after_rejected()
+        return _('Done after %s') % decision
 
     @api.model
     def _on_status_push(self, company, ca_order_number):

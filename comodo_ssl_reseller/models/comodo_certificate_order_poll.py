@@ -14,8 +14,18 @@ _logger = logging.getLogger(__name__)
 # What the bulk report may say of an order that leaves it waiting as it was (anything else, issued,
 # rejected, revoked, or a row it cannot read, is asked again with the order's own CollectSSL).
 REPORTED_WAITING = (ReportStatus.PENDING, ReportStatus.AWAITING_PAYMENT)
-# Orders per WebHostReport call: a poll batch (comodo_poll_run.CHECK_BATCH_SIZE) is one page.
-REPORT_PAGE_SIZE = 100
+# What the bulk report may decide by itself, for an order waiting for its first certificate: its row
+# says all CollectSSL would (the CA's status; neither call gives a rejection's reason beyond its
+# status text). An issued order is always collected (its certificate is needed), and so is a reissue
+# (the report's row may speak of the certificate it replaces).
+REPORTED_FINAL = (ReportStatus.REJECTED, ReportStatus.REVOKED)
+# Orders per WebHostReport call: a poll batch (comodo_poll_run.CHECK_BATCH_SIZE) is one page. The
+# notes give the report no maximum; 250 a page asks 40 times for 10,000 orders.
+REPORT_PAGE_SIZE = 250
+# What a batch reads of each of its orders before it knows which changed: read in one query for the
+# batch (the first field read of an order would otherwise fetch every field of every order in it).
+BATCH_FIELDS = ['state', 'company_id', 'next_check_at', 'ca_order_number', 'certificate_id', 'last_report_answer',
+                'validation_mail_sent_at']
 
 
 class ComodoCertificateOrder(models.Model):
@@ -39,7 +49,9 @@ class ComodoCertificateOrder(models.Model):
     @job(default_channel=CA_CHANNEL)
     def _job_check_due(self):
         """Poll Comodo for a batch of due orders over one connection: one bulk report about all
-        of them, then CollectSSL one after another for those the report says changed.
+        of them, then CollectSSL one after another for those the report says changed and cannot
+        decide by itself (an issued certificate is collected; a rejection is taken from the report).
+        What follows each decision (mail, billing, install) is a job of its own (_follow_decision).
 
         Orders another worker holds, or no longer due (checked since they were queued), are left
         alone, so that a batch queued twice costs no second call. The orders the report says are
@@ -51,8 +63,9 @@ class ComodoCertificateOrder(models.Model):
         one client time-out per call kind, not one per order, when the CA is down.
         """
         now = fields.Datetime.now()
-        orders = self._lock_for_ca(lifecycle.CA_WORK_STATES['check']).filtered(
-            lambda order: order.next_check_at and order.next_check_at <= now)
+        locked = self._lock_for_ca(lifecycle.CA_WORK_STATES['check'])
+        locked.read(BATCH_FIELDS)
+        orders = locked.filtered(lambda order: order.next_check_at and order.next_check_at <= now)
         checked = self.browse()
         for company in orders.mapped('company_id'):
             company_orders = orders.filtered(lambda order: order.company_id == company)
@@ -61,7 +74,9 @@ class ComodoCertificateOrder(models.Model):
                 checked |= company_orders - to_collect
                 for index, order in enumerate(to_collect):
                     checked |= order
-                    error = order._poll_ca_alone(client, answers.get(order.id))
+                    # Its own prefetch: what the check writes is read again for this order
+                    # alone, not for the whole batch after each order.
+                    error = order.with_prefetch()._poll_ca_alone(client, answers.get(order.id))
                     if isinstance(error, TransientError):
                         to_collect[index + 1:]._postpone_unasked(error)
                         break
@@ -69,8 +84,9 @@ class ComodoCertificateOrder(models.Model):
             len(checked), len(self), len(orders - checked))
 
     def _ask_report(self, client):
-        """Ask the CA's bulk report about these orders (a call per page) and record as checked
-        those it says are still waiting as before; returns (the orders to ask one by one with
+        """Ask the CA's bulk report about these orders (a call per page), record as checked
+        those it says are still waiting as before, and decide those it says were rejected or
+        revoked before their first certificate; returns (the orders to ask one by one with
         CollectSSL, {order id: the report's answer to remember once it is asked}).
 
         The orders the report says changed go to CollectSSL, and so do those it cannot tell about
@@ -85,11 +101,13 @@ class ComodoCertificateOrder(models.Model):
         except ComodoError as error:
             _logger.info('Bulk report about %d orders failed (%s): asking for each order', len(numbered), error)
             return self, {}
-        to_collect, answers, still_waiting = self - numbered, {}, {}
+        to_collect, answers, still_waiting, final = self - numbered, {}, {}, []
         for order in numbered:
             status = reported[order.ca_order_number.strip()]
             answer = '%s: %s' % (status.status, status.validation or '-')
-            if status.status not in REPORTED_WAITING:
+            if status.status in REPORTED_FINAL and not order.certificate_id:
+                final.append((order, status, answer))
+            elif status.status not in REPORTED_WAITING:
                 to_collect |= order
             elif order.last_report_answer and order.last_report_answer != answer:
                 # The validation moved (a name validated, a callback done): CollectSSL says how.
@@ -104,6 +122,10 @@ class ComodoCertificateOrder(models.Model):
             if reported[order.ca_order_number.strip()].status == ReportStatus.PENDING:
                 order._alone(lambda order=order: order._after_ca_outcome(
                     _('emailing the customer'), order._ask_customer_to_validate))
+        for order, status, answer in final:
+            # Its own prefetch: what the decision writes is read again for this order alone.
+            alone = order.with_prefetch()
+            alone._alone(lambda: alone._on_reported_final(status, answer))
         return to_collect, answers
 
     def _on_still_waiting(self, answers):
@@ -129,6 +151,18 @@ class ComodoCertificateOrder(models.Model):
                                     next_checks))
         self.invalidate_cache(['last_check_at', 'attempts', 'next_check_at', 'transient_failures',
                                'last_error', 'last_report_answer', 'write_uid', 'write_date'], self.ids)
+
+    def _on_reported_final(self, reported, answer):
+        """The bulk report says Comodo rejected (or revoked) this order, which waited for its first
+        certificate: checked, and decided as CollectSSL's answer would have decided it."""
+        self.with_context(tracking_disable=True).write({
+            'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1,
+            'last_ca_answer': reported.ca_status, 'transient_failures': 0, 'last_error': False,
+            'last_report_answer': answer})
+        if reported.status == ReportStatus.REJECTED:
+            self._on_rejected(None)
+        else:
+            self._on_revoked(None)
 
     def _poll_ca_alone(self, client, report_answer=None):
         """_poll_ca in a savepoint; returns the client's error, if any. Once the CA answered,

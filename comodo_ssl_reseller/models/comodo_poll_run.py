@@ -19,7 +19,7 @@ _logger = logging.getLogger(__name__)
 TIMEOUT_BATCH_SIZE = 100
 # Due orders are checked in jobs of this many over one connection to the CA: one page of the CA's
 # bulk report asks about all of them, then only those it says changed are asked one by one, so
-# 10,000 orders cost 100 jobs and 100 report calls. A batch stops at the first call the CA does not
+# 10,000 orders cost 40 jobs and 40 report calls. A batch stops at the first call the CA does not
 # answer, so a CA that is down costs it one time-out per kind of call. The system parameter
 # BATCH_SIZE_PARAM sets another size (a batch of more than a page asks the report a page at a time).
 CHECK_BATCH_SIZE = REPORT_PAGE_SIZE

@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from comodo_client import ComodoClient
 from odoo import fields
+from odoo.addons.queue_job.job import Job
 
 from ..models import comodo_certificate_order_poll
 from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, ComodoCase, sandbox_url, unique_domain
@@ -36,6 +37,26 @@ class TestBulkPoll(ComodoCase):
     def _collected(self, order):
         return len(self.sandbox.find_calls('CollectSSL', order.ca_order_number))
 
+    def _after_decision_jobs(self, orders):
+        return self.env['queue.job'].search([('method_name', '=', '_job_after_decision'), ('state', '=', 'pending'),
+                                             ('model_name', '=', orders._name)]).filtered(
+            lambda job: set(job.record_ids) <= set(orders.ids))
+
+    def _run_after_decision_jobs(self, orders):
+        """Run what the poll queued to follow its decisions about these orders, as the runner
+        would; the sandbox's calls during them counted."""
+        self.sandbox.reset_calls()
+        for record in self._after_decision_jobs(orders):
+            job = Job.load(self.env, record.uuid)
+            job.perform()
+            job.set_done()
+            job.store()
+        orders.invalidate_cache()
+        return self.sandbox.call_counts()
+
+    def _customer_mails(self, order, subject_part):
+        return self.env['mail.mail'].search([('subject', 'like', subject_part), ('subject', 'like', order.domain)])
+
     def _assert_checked_regularly(self, order, attempts):
         self.assertEqual((order.state, order.attempts, order.transient_failures, order.last_error),
                          ('pending', attempts, 0, False))
@@ -59,11 +80,32 @@ class TestBulkPoll(ComodoCase):
 
         counts = self._poll_batch(orders)
 
-        # One report, CollectSSL for the four that changed, and the rejected order's charge refunded.
-        self.assertEqual(counts, {'WebHostReport': 1, 'CollectSSL': 4, 'AutoRefund': 1})
-        self.assertEqual(self._collected(unchanged), 0)
+        # One report, and CollectSSL only where it tells more than the report: the issued order
+        # (its certificate) and the one whose validation moved. The report's "Rejected" and
+        # "Revoked" decide those two by themselves.
+        self.assertEqual(counts, {'WebHostReport': 1, 'CollectSSL': 2})
+        self.assertEqual([self._collected(order) for order in (unchanged, rejected, revoked)], [0, 0, 0])
         self.assertEqual([issued.state, rejected.state, revoked.state], ['issued', 'rejected', 'revoked'])
         self.assertIn('BEGIN CERTIFICATE', issued.certificate_pem)
+        self.assertEqual((rejected.last_ca_answer, rejected.attempts, rejected.last_report_answer),
+                         ('Rejected', 2, 'rejected: validationStatus=Not Validated; dcvStatus=0'))
+        self.assertEqual(revoked.last_ca_answer, 'Revoked')
+        self.assertIn('Comodo rejected the certificate request', rejected.message_ids[0].body)
+        # What follows the two decisions waits in jobs of their own, queued with them, behind the
+        # poll's batches in the CA channel: nothing of it done yet.
+        jobs = self._after_decision_jobs(orders)
+        self.assertEqual(sorted(jobs.mapped('record_ids')), sorted([[issued.id], [rejected.id]]))
+        self.assertEqual(set(jobs.mapped('channel')), {'root.comodo'})
+        self.assertEqual(set(jobs.mapped('priority')), {20})
+        self.assertFalse(self._customer_mails(rejected, 'rejected') | self._customer_mails(issued, 'is ready'))
+        self.assertEqual(rejected.ca_charge_ids.refund_state, 'none')
+
+        self.assertEqual(self._run_after_decision_jobs(orders), {'AutoRefund': 1}, "the rejected order's charge")
+        self.assertEqual(rejected.ca_charge_ids.refund_state, 'refunded')
+        self.assertEqual(len(self._customer_mails(rejected, 'rejected')), 1)
+        self.assertEqual(len(self._customer_mails(issued, 'is ready')), 1)
+        self.assertEqual(issued.sale_line_id.qty_delivered, 1)
+        self.assertFalse(self._after_decision_jobs(orders), 'each ran once')
         self._assert_checked_regularly(unchanged, 3)
         self._assert_checked_regularly(moved, 3)
         self.assertEqual(moved.last_report_answer, unchanged.last_report_answer, 'the new state is the baseline')
@@ -78,9 +120,10 @@ class TestBulkPoll(ComodoCase):
         with patch.object(comodo_certificate_order_poll, 'REPORT_PAGE_SIZE', 2):
             counts = self._poll_batch(orders)
 
-        self.assertEqual(counts, {'WebHostReport': 3, 'CollectSSL': 3, 'AutoRefund': 1}, 'pages of 2, 2 and 1')
+        self.assertEqual(counts, {'WebHostReport': 3, 'CollectSSL': 2}, 'pages of 2, 2 and 1; the issued collected')
         self.assertEqual(orders.mapped('state'), ['pending', 'issued', 'rejected', 'pending', 'issued'])
-        self.assertEqual([self._collected(order) for order in orders[0] | orders[3]], [0, 0])
+        self.assertEqual([self._collected(order) for order in orders[0] | orders[2] | orders[3]], [0, 0, 0])
+        self.assertEqual(self._run_after_decision_jobs(orders), {'AutoRefund': 1})
 
     def test_a_row_the_client_cannot_read_falls_back_to_that_orders_collect(self):
         unreadable_issued, unreadable_pending = self._placed('unreadable', count=2)
@@ -132,3 +175,18 @@ class TestBulkPoll(ComodoCase):
         self.assertEqual(self.sandbox.call_counts(), {'WebHostReport': 1, 'CollectSSL': 1})
         self.assertEqual(run.issued_order_ids, issued)
         self._assert_checked_regularly(pending, 2)
+
+    def test_a_reissue_the_report_calls_rejected_is_asked_with_collect(self):
+        order = self._buy(unique_domain('www'))
+        self.sandbox.approve(order.ca_order_number)
+        order.action_check()
+        order._start_reissue('lost key')
+        self.assertEqual(order.state, 'pending', 'sent, now validated again by the CA')
+        self.sandbox.reject(order.ca_order_number)
+
+        counts = self._poll_batch(order)
+
+        # A row about an order with a certificate may speak of the one being replaced: its own
+        # CollectSSL decides.
+        self.assertEqual(counts, {'WebHostReport': 1, 'CollectSSL': 1})
+        self.assertEqual(order.state, 'issued', 'the reissue failed: the current certificate stays')
