@@ -18,9 +18,12 @@ median of the runs:
                             to the end (target: at most 100).
     poll_ca_calls=...       every call the sandbox received during the poll, and
                             poll_ca_calls_<kind>=... by kind (target: N/100 + the orders changed).
-    poll_changed_orders=... the orders the poll found decided (no longer pending: the bench's orders
-                            have no key of ours, so an issued one is refused as a foreign
-                            certificate, which is its own CollectSSL all the same).
+    poll_changed_orders=... the orders the poll found decided (no longer pending; the bench's orders
+                            carry the CSR they were placed with, so an issued one is recorded as
+                            issued).
+    poll_followed_seconds=. poll_seconds plus the wait, after it, until every job that follows a
+                            decision (customer mail, billing, install, refund; queued by the poll
+                            with each decision, run after its batches in the same channel) is done.
     orm_overhead_ratio=...  with the sandbox at 0 latency, polling M = min(N, 2000) due orders
                             through the cron, over the same M CollectSSL calls made by bare clients,
                             C in flight in both (target: at most 1.3).
@@ -152,6 +155,15 @@ def checked_count(connection, since):
     return count
 
 
+def follow_ups_left(connection):
+    with connection.cursor() as cr:
+        cr.execute("SELECT count(*) FROM queue_job WHERE method_name = '_job_after_decision' "
+                   "AND state IN ('pending', 'enqueued', 'started')")
+        count = cr.fetchone()[0]
+    connection.commit()
+    return count
+
+
 def decided_count(connection, ca_order_numbers):
     with connection.cursor() as cr:
         cr.execute("SELECT count(*) FROM comodo_certificate_order WHERE name LIKE 'BENCH/%%' "
@@ -253,6 +265,14 @@ class Bench(object):
         growth = (self.odoo.rss() - baseline) / 1048576.0 if baseline is not None else None
         return elapsed, growth
 
+    def wait_for_follow_ups(self):
+        """Seconds until no job following a decision is left to run."""
+        start = time.time()
+        while follow_ups_left(self.connection):
+            self.odoo.check_alive()
+            time.sleep(0.2)
+        return time.time() - start
+
     def decide_one_in_ten(self, ca_order_numbers):
         """Decide one in DECIDED_ONE_IN of these orders at the CA (issued and rejected in turn);
         returns the numbers decided."""
@@ -333,6 +353,7 @@ class Bench(object):
         for kind, count in calls.items():
             figures['poll_ca_calls_%s' % kind] = count
         figures['poll_changed_orders'] = decided_count(self.connection, decided)
+        figures['poll_followed_seconds'] = elapsed + self.wait_for_follow_ups()
         if options.poll_only:
             return figures
 
@@ -351,7 +372,7 @@ class Bench(object):
 
 
 def print_figures(figures, suffix=''):
-    names = ('poll_orders', 'poll_seconds', 'poll_ideal_seconds') + FIGURES
+    names = ('poll_orders', 'poll_seconds', 'poll_ideal_seconds', 'poll_followed_seconds') + FIGURES
     names += tuple(sorted(name for name in figures if name.startswith('poll_ca_calls_')))
     for name in names:
         if name not in figures:

@@ -17,6 +17,7 @@ from mock import patch
 
 from comodo_sandbox.pytest_plugin import SandboxProcess
 from odoo import fields
+from odoo.addons.queue_job.job import Job
 
 from comodo_client import ComodoClient
 from .common import ComodoCase, SandboxLookups, unique_domain
@@ -247,17 +248,18 @@ class TestFaultMatrix(ComodoCase):
     def test_a_concurrency_error_in_a_batch_undoes_that_order_alone(self):
         orders = self._placed_and_due(3)
         conflicted = orders[1]
-        deliver = type(conflicted)._deliver_sale_line
+        record = type(conflicted)._record_certificate
         conflicts = []
 
-        def deliver_meeting_a_billing_job(order):
-            # Another server's billing job wrote the same sale meanwhile: PostgreSQL refuses this
-            # transaction's update of it (once; the job is then done).
-            deliver(order)
+        def record_meeting_another_server(order, values):
+            # Another server wrote a row this check writes meanwhile: PostgreSQL refuses this
+            # transaction's update of it (once; the other server's work is then done).
+            certificate = record(order, values)
             if order == conflicted and not conflicts:
                 conflicts.append(order.id)
                 order.env.cr.execute("""DO $$ BEGIN RAISE EXCEPTION 'could not serialize access due to
                     concurrent update' USING ERRCODE = 'serialization_failure'; END $$""")
+            return certificate
 
         def run_as_queue_job(batch):
             # queue_job retries a job whose transaction met a concurrency error, whole.
@@ -268,12 +270,17 @@ class TestFaultMatrix(ComodoCase):
                 batch.env.clear()
                 batch._job_check_due()
 
-        with patch.object(type(conflicted), '_deliver_sale_line', deliver_meeting_a_billing_job):
+        with patch.object(type(conflicted), '_record_certificate', record_meeting_another_server):
             run_as_queue_job(orders.with_context(test_queue_job_no_delay=False))
         self.assertEqual(conflicts, [conflicted.id], 'the conflict happened')
         self.assertEqual(self.sandbox.call_counts().get('CollectSSL'), 3, 'the CA was asked once per order')
         others = orders - conflicted
         self.assertEqual(others.mapped('state'), ['issued', 'issued'])
+        # What follows each issuance (the sale line delivered, ...) is a job of its own.
+        follow_ups = self.env['queue.job'].search([('method_name', '=', '_job_after_decision')])
+        self.assertEqual(sorted(follow_ups.mapped('record_ids')), [[order.id] for order in others])
+        for follow_up in follow_ups:
+            Job.load(self.env, follow_up.uuid).perform()
         self.assertEqual(others.mapped('sale_line_id.qty_delivered'), [1.0, 1.0])
         self.assertEqual((conflicted.state, conflicted.certificate_id.id, conflicted.sale_line_id.qty_delivered),
                          ('pending', False, 0.0), "the conflicted order's check was undone, all of it")
