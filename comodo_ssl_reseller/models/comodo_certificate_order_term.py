@@ -242,6 +242,7 @@ class ComodoCertificateOrder(models.Model):
             where, params)._end_terms())
 
     def _end_terms(self):
+        """These terms ended; returns them."""
         # Each order's note says what its state's tracking would: one chatter line an order, not two.
         self.with_context(tracking_disable=True)._set_state('term_ended')
         self._post_staff_notes({order: _('The term ended on %s: the certificate for %s has expired.')
@@ -250,6 +251,7 @@ class ComodoCertificateOrder(models.Model):
             renewal._cancel(_('Renewal not paid before the term ended'),
                             _('Not paid before %s: the renewal lapsed, nothing was ordered from Comodo.')
                             % renewal.renewal_of_id.term_ends_at)
+        return self
 
     def _due_orders(self, where, params):
         """The orders (alias `o`) `where` selects, by id: read without locking them; each batch
@@ -326,7 +328,7 @@ class ComodoCertificateOrder(models.Model):
         """`step(batch)` for these orders a batch at a time, each batch in a savepoint and committed:
         the work of many orders done in a few statements. A batch that fails is done again order by
         order (`_each_on_its_own`), so that only the order at fault is left for the next run.
-        Returns the orders whose step went through."""
+        Returns the orders the steps did (each step returns those it did of its batch)."""
         done = self.browse()
         pace = self.env.context.get('comodo_term_cron_pace')
         start = 0
@@ -336,12 +338,13 @@ class ComodoCertificateOrder(models.Model):
             start += size
             try:
                 with self.env.cr.savepoint():
-                    step(batch)
+                    done |= step(batch)
             except Exception:  # noqa: one order's problem must not stop the others'
                 batch.invalidate_cache()
-                done |= batch._each_on_its_own(failure_words, step)
+                done_alone = []
+                batch._each_on_its_own(failure_words, lambda order: done_alone.append(step(order)))
+                done = done.union(*done_alone)
                 continue
-            done |= batch
             if pace:
                 pace.after_batch(len(batch))
         return done
@@ -451,8 +454,9 @@ class ComodoCertificateOrder(models.Model):
             for days in set(days_left[renewal] for renewal in reminded):
                 reminded.filtered(lambda renewal: days_left[renewal] == days).with_context(
                     days_left=days)._queue_customer_mails(template)
+            return reminded
 
-        self._due_orders(where, params)._each_batch_on_its_own(
+        return self._due_orders(where, params)._each_batch_on_its_own(
             _('The reminder to pay the renewal could not be sent: %s'), remind)
 
     def _send_due_expiry_notices(self, now):
@@ -466,11 +470,12 @@ class ComodoCertificateOrder(models.Model):
         def notify(orders):
             orders = orders._locked_while_due(where, params)
             days_left = {order: calendar_days_left(order.term_ends_at, now) for order in orders}
-            orders._take_due_thresholds('expiry_notice', EXPIRY_NOTICE_DAYS, days_left, now)._queue_customer_mails(
-                template)
+            told = orders._take_due_thresholds('expiry_notice', EXPIRY_NOTICE_DAYS, days_left, now)
+            told._queue_customer_mails(template)
+            return told
 
         ending = self._due_orders(where, params)
-        ending.filtered(lambda order: not order._renewal_on_its_way())._each_batch_on_its_own(
+        return ending.filtered(lambda order: not order._renewal_on_its_way())._each_batch_on_its_own(
             _('The notice that the term ends could not be sent: %s'), notify)
 
     def _queue_customer_mails(self, template):
