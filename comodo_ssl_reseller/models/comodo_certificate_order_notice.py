@@ -54,15 +54,25 @@ class ComodoCertificateOrder(models.Model):
         return set(self.notice_ids.filtered(lambda notice: notice.kind == kind).mapped('days_left'))
 
     def _take_due_thresholds(self, kind, thresholds, days_left, now):
-        """The thresholds (days left) of this `kind` of mail that `days_left` has reached and that
-        were not sent yet, now recorded as sent at `now`. "Reached", not "equal": a cron that skipped
-        days still sends its notice, and thresholds reached together make one mail, not several alike."""
-        self.ensure_one()
-        sent = self._notice_days_sent(kind)
-        due = [days for days in thresholds if days_left <= days and days not in sent]
+        """The orders, among these, with a threshold (days left) of this `kind` of mail that their
+        `days_left` (order: days) has reached and that was not sent yet; each such threshold is
+        now recorded as sent at `now`. "Reached", not "equal": a cron that skipped days still sends
+        its notice, and thresholds reached together make one mail, not several alike. One statement
+        for all of them; a threshold another run recorded meanwhile is not taken again."""
+        due = [(order.id, days) for order in self for days in thresholds if days_left[order] <= days]
+        if not due:
+            return self.browse()
         # The cron writes the ledger for the customer's order; staff only read it.
-        notices = self.env['comodo.certificate.order.notice'].sudo()
-        for days in due:
-            notices.create({'order_id': self.id, 'kind': kind, 'days_left': days,
-                            'sent_at': fields.Datetime.to_string(now)})
-        return due
+        self.env.cr.execute("""
+            INSERT INTO comodo_certificate_order_notice
+                   (order_id, kind, days_left, sent_at, create_uid, write_uid, create_date, write_date)
+            SELECT order_id, %(kind)s, days_left, %(now)s, %(uid)s, %(uid)s,
+                   now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM unnest(%(orders)s::int[], %(days)s::int[]) AS due(order_id, days_left)
+            ON CONFLICT (order_id, kind, days_left) DO NOTHING
+            RETURNING order_id""", {'kind': kind, 'now': fields.Datetime.to_string(now), 'uid': self.env.uid,
+                                    'orders': [order_id for order_id, _days in due],
+                                    'days': [days for _order_id, days in due]})
+        taken = {row[0] for row in self.env.cr.fetchall()}
+        self.invalidate_cache(['notice_ids'])
+        return self.filtered(lambda order: order.id in taken)

@@ -486,6 +486,21 @@ class TestTwoCronsOneTerm(TwoWorkersCase):
                          'the second run skips the term the first one holds')
         self.assertEqual(first.browse(self.order_id).state, 'reissue')
 
+    def test_only_one_cron_ends_the_term_and_the_other_does_not_wait_for_it(self):
+        first, second = self._worker(), self._worker()
+        # Waiting for the first run's row lock would stop the second run (and this test) until the
+        # first commits: given up after a while, it is the failure "could not be ended".
+        second.env.cr.execute("SET lock_timeout = '3s'")
+        now = day('2028-12-02')
+        self.assertIn(self.order_id, first._expire_ended_terms(now).ids)
+        with mute_logger('odoo.addons.comodo_ssl_reseller.models.comodo_certificate_order_term', 'odoo.sql_db'):
+            self.assertNotIn(self.order_id, second._expire_ended_terms(now).ids,
+                             'the second run skips the term the first one holds')
+        order = second.browse(self.order_id)
+        self.assertEqual(order.state, 'issued', 'ended by the first run, not committed yet')
+        self.assertFalse(order.message_ids.filtered(lambda message: 'could not be ended' in (message.body or '')),
+                         'skipped, not failed')
+
     def test_only_one_cron_invoices_the_renewal(self):
         first, second = self._worker(), self._worker()
         now = day('2028-11-15')

@@ -47,7 +47,7 @@ class TestTermCronIsolation(TermCronCase):
 
     def test_a_failing_expiry_notice_leaves_the_other_notices_sent(self):
         first, second = self._two_terms(auto_renew=False)
-        with self._failing_for(first, 'message_post_with_template'):
+        with self._failing_for(first, '_queue_customer_mails'):
             self._daily_cron('2027-11-02')  # 30 days left
         self.assertEqual(second.expiry_notices_sent, '30')
         self.assertFalse(first.expiry_notices_sent, 'not recorded as sent: the next run sends it')
@@ -57,7 +57,7 @@ class TestTermCronIsolation(TermCronCase):
 
     def test_a_failing_expiry_leaves_the_other_terms_ended(self):
         first, second = self._two_terms(auto_renew=False)
-        with self._failing_for(first, 'message_post', lambda kwargs: 'term ended' in (kwargs.get('body') or '')):
+        with self._failing_for(first, '_post_staff_notes'):
             self._daily_cron('2027-12-03')
         self.assertEqual(second.state, 'expired')
         self.assertEqual(first.state, 'issued', 'left as it was, for the next run')
@@ -69,7 +69,7 @@ class TestTermCronIsolation(TermCronCase):
         first, second = self._two_terms()
         self._daily_cron('2027-11-02')  # 30 days left: both renewals invoiced
         self.assertTrue(first.renewal_ids and second.renewal_ids)
-        with self._failing_for(first.renewal_ids, 'message_post_with_template'):
+        with self._failing_for(first.renewal_ids, '_queue_customer_mails'):
             self._daily_cron('2027-11-17')  # 15 days left
         self.assertEqual(second.renewal_ids.renewal_reminders_sent, '15')
         self.assertFalse(first.renewal_ids.renewal_reminders_sent)
