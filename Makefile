@@ -51,10 +51,12 @@ bench-report: env
 
 # Selling many certificates at once and the daily term cron on a busy day, through a real Odoo on
 # stock limits: prints confirm_seconds_100, placement_seconds_100, term_cron_seconds_10000 (TERMS
-# terms due on one day) and rss_growth_mb per run and their medians (benchmarks/bench_placement.py).
+# terms due on one day) and rss_growth_mb per run and their medians (benchmarks/bench_placement.py);
+# BENCH_PLACEMENT_ARGS=--terms-only measures the term cron alone.
 TERMS ?= 10000
+BENCH_PLACEMENT_ARGS ?=
 bench-placement: env postgres
-	@.venv/bin/python benchmarks/bench_placement.py --capacity $(C) --runs $(RUNS) --terms $(TERMS)
+	@.venv/bin/python benchmarks/bench_placement.py --capacity $(C) --runs $(RUNS) --terms $(TERMS) $(BENCH_PLACEMENT_ARGS)
 
 sandbox: env
 	.venv/bin/python -m comodo_sandbox --port $(PORT) --data $(DATA) $(ARGS)

@@ -1,6 +1,6 @@
 """Benchmark of selling many certificates at once, and of the daily term cron on a busy day.
 
-    make bench-placement [C=4] [RUNS=3] [TERMS=10000]
+    make bench-placement [C=4] [RUNS=3] [TERMS=10000] [BENCH_PLACEMENT_ARGS=--terms-only]
 
 A real Odoo server in prefork mode (C + 2 workers, Odoo's stock limit_time_cpu 60 s and
 limit_time_real 120 s, queue_job's runner, channel `root.comodo` of capacity C), the sandbox CA at
@@ -21,7 +21,8 @@ printed per run and as the median of the runs:
     rss_growth_mb=...              the Odoo processes' memory at the end of the run less before the
                                    first run (target: at most 100).
 
-Runs under the project venv; `make bench` runs it after the poll's benchmark.
+Runs under the project venv; `make bench` runs it after the poll's benchmark. With --terms-only,
+each run measures the term cron alone (no sale, no placement).
 """
 import argparse
 import os
@@ -51,11 +52,12 @@ FIGURES = ('confirm_seconds_100', 'placement_seconds_100', 'term_cron_seconds_%d
 
 class PlacementBench(object):
 
-    def __init__(self, connection, odoo, rpc, terms):
+    def __init__(self, connection, odoo, rpc, terms, terms_only=False):
         self.connection = connection
         self.odoo = odoo
         self.rpc = rpc
         self.terms = terms
+        self.terms_only = terms_only
         self.rss_before = odoo.rss()
 
     def sql(self, query, params=None, fetch=False):
@@ -141,14 +143,15 @@ class PlacementBench(object):
 
     def run(self):
         figures = {}
-        figures['confirm_seconds_100'], figures['placement_seconds_100'] = self.place_sale()
+        if not self.terms_only:
+            figures['confirm_seconds_100'], figures['placement_seconds_100'] = self.place_sale()
         figures['term_cron_seconds_%d'], figures['term_cron_longest_run_seconds'] = self.term_cron()
         figures['rss_growth_mb'] = (self.odoo.rss() - self.rss_before) / 1024.0 / 1024.0
         return figures
 
 
 def print_figures(figures, terms, suffix=''):
-    for name in FIGURES:
+    for name in (name for name in FIGURES if name in figures):
         print('%s%s=%.3f' % (name.replace('%d', str(terms)), suffix, figures[name]), flush=True)
 
 
@@ -157,6 +160,7 @@ def main():
     parser.add_argument('--capacity', type=int, default=4, help='CA calls in flight (channel capacity)')
     parser.add_argument('--runs', type=int, default=3, help='measurements; the medians are printed last')
     parser.add_argument('--terms', type=int, default=10000, help='terms due on the cron\'s day')
+    parser.add_argument('--terms-only', action='store_true', help='measure the term cron alone, no placement')
     options = parser.parse_args()
     os.environ['PATH'] = os.path.join(stack.VENV, 'bin') + os.pathsep + os.environ['PATH']
     stack.CA_CHANNEL_CAPACITY = options.capacity
@@ -177,7 +181,7 @@ def main():
             cr.execute("UPDATE ir_cron SET active = false")  # only the cron fired below runs
         connection.commit()
         odoo, rpc = start_odoo(config, port, BENCH_DB, 'bench-placement-odoo.log')
-        bench = PlacementBench(connection, OdooProcesses(odoo), rpc, options.terms)
+        bench = PlacementBench(connection, OdooProcesses(odoo), rpc, options.terms, options.terms_only)
         runs = []
         for number in range(1, options.runs + 1):
             log('run %d of %d' % (number, options.runs))
@@ -186,7 +190,8 @@ def main():
         print('placement_capacity=%d' % options.capacity)
         print('term_cron_terms=%d' % options.terms)
         print('runs=%d' % options.runs)
-        print_figures({name: statistics.median(run[name] for run in runs) for name in FIGURES}, options.terms)
+        print_figures({name: statistics.median(run[name] for run in runs) for name in FIGURES if name in runs[0]},
+                      options.terms)
         return 0
     finally:
         if odoo:
