@@ -53,6 +53,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'comodo_ssl_reseller'))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
+import server_pool  # noqa: E402  (tools/server_pool.py: several servers behind a load balancer)
 import stack  # noqa: E402  (tools/stack.py: databases and configuration)
 from comodo_client import ComodoClient, build_csr, generate_private_key  # noqa: E402
 from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
@@ -225,6 +226,67 @@ class OdooProcesses(object):
             raise RuntimeError('Odoo exited during the benchmark: see .run/bench-odoo.log')
 
 
+class ServersBehindBalancer(object):
+    """The Odoo servers of `--servers` and their load balancer: measured as one server's processes are
+    (OdooProcesses), and stopped as one server's process is (stack.stop)."""
+
+    def __init__(self, balancer):
+        self.processes, self._measured = [], []
+        self.balancer = balancer
+
+    def add(self, process):
+        self.processes.append(process)
+        self._measured.append(OdooProcesses(process))
+
+    def rss(self):
+        return sum(server.rss() for server in self._measured)
+
+    def check_alive(self):
+        for server in self._measured:
+            server.check_alive()
+
+    def poll(self):
+        codes = [process.poll() for process in self.processes]
+        return None if None in codes else codes[0]
+
+    def terminate(self):
+        for process in self.processes:
+            stack.stop(process)
+        self.balancer.stop()
+
+    def wait(self, timeout=None):
+        return [process.wait(timeout) for process in self.processes][0]
+
+    def kill(self):
+        for process in self.processes:
+            process.kill()
+
+    def print_jobs_by_server(self):
+        """How many job requests (queue_job's runjob, a job sent again counted again) each server got."""
+        routed = self.balancer.ports_of('/queue_job/runjob?')
+        for number, port in enumerate(self.balancer.ports, 1):
+            print('poll_job_requests_server%d=%d' % (number, routed.count(port)))
+
+
+def start_servers_behind_balancer(config, count, database):
+    """`count` Odoo servers on `database`, copies of `config` on ports of their own, as the README's
+    "Several Odoo servers on one database" runs them: the first runs the job runner, which sends each
+    job through a load balancer to any of them. (ServersBehindBalancer, rpc as admin on the first)."""
+    folder = os.path.join(stack.RUN_DIR, 'bench-servers')
+    os.makedirs(folder, exist_ok=True)
+    configs, balancer = server_pool.server_configs(config, folder, count)
+    servers, rpcs = ServersBehindBalancer(balancer), []
+    try:
+        for number, (server_config, port) in enumerate(configs, 1):
+            process, rpc = start_odoo(server_config, port, database, 'bench-odoo-%d.log' % number)
+            servers.add(process)
+            rpcs.append(rpc)
+    except Exception:
+        servers.terminate()
+        raise
+    return servers, rpcs[0]
+
+
 class Bench(object):
 
     def __init__(self, options, connection, odoo, rpc, data_dir, sandbox):
@@ -392,6 +454,9 @@ def main():
     parser.add_argument('--workers', type=int, default=None,
                         help='Odoo HTTP worker processes (default: capacity + 2, so every job in '
                              'flight has a worker and the cron one more)')
+    parser.add_argument('--servers', type=int, default=1,
+                        help='Odoo servers on the database, each with these workers, behind a load '
+                             'balancer; the first runs the job runner (channel capacities are for all)')
     options = parser.parse_args()
     os.environ['PATH'] = os.path.join(stack.VENV, 'bin') + os.pathsep + os.environ['PATH']
     stack.CA_CHANNEL_CAPACITY = options.capacity
@@ -414,8 +479,13 @@ def main():
         connection = psycopg2.connect(dbname=BENCH_DB)
         insert_pending_orders(connection, ca_order_numbers, csr)
         point_companies_at_sandbox(connection, sandbox.url)
-        odoo, rpc = start_odoo(config, port, BENCH_DB, 'bench-odoo.log')
-        bench = Bench(options, connection, OdooProcesses(odoo), rpc, data_dir, sandbox)
+        if options.servers > 1:
+            odoo, rpc = start_servers_behind_balancer(config, options.servers, BENCH_DB)
+            measured = odoo
+        else:
+            odoo, rpc = start_odoo(config, port, BENCH_DB, 'bench-odoo.log')
+            measured = OdooProcesses(odoo)
+        bench = Bench(options, connection, measured, rpc, data_dir, sandbox)
         runs = []
         undecided = list(ca_order_numbers)
         for number in range(1, options.runs + 1):
@@ -424,6 +494,9 @@ def main():
             print_figures(runs[-1], '_run%d' % number)
         print('poll_capacity=%d' % options.capacity)
         print('poll_workers=%d' % workers)
+        print('poll_servers=%d' % options.servers)
+        if options.servers > 1:
+            odoo.print_jobs_by_server()
         print('runs=%d' % options.runs)
         medians = {name: statistics.median(run.get(name, 0) for run in runs)
                    for name in set().union(*runs)}
