@@ -6,6 +6,18 @@ NOTICE_KINDS = [
 ]
 
 
+def unsent_threshold_sql(kind, thresholds, term_end, now):
+    """SQL (and its parameters) true for an order `o` with a threshold (days left) of this `kind`
+    of mail that the whole days from `now` to `term_end` (an SQL expression) have reached and that
+    has no ledger row yet: the orders the daily cron still owes that mail, not those it sent."""
+    return ("""EXISTS (SELECT 1 FROM unnest(%s::int[]) AS threshold(days)
+                        WHERE ({term_end})::date - %s::date <= threshold.days
+                          AND NOT EXISTS (SELECT 1 FROM comodo_certificate_order_notice sent
+                                           WHERE sent.order_id = o.id AND sent.kind = %s
+                                             AND sent.days_left = threshold.days))""".format(term_end=term_end),
+            (list(thresholds), fields.Datetime.to_string(now), kind))
+
+
 class ComodoCertificateOrderNotice(models.Model):
     """A mail the daily cron sent the customer about a term, at a threshold of days left: a reminder
     to pay its renewal, or a notice that the term ends with nothing renewing it. The row is what keeps

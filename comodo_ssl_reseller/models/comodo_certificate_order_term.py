@@ -12,6 +12,7 @@ from odoo.addons.queue_job.job import job
 
 from .. import lifecycle
 from ..lifecycle import CA_CHANNEL
+from .comodo_certificate_order_notice import unsent_threshold_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -237,9 +238,8 @@ class ComodoCertificateOrder(models.Model):
         """Ended terms are shown expired; a renewal still unpaid lapses, and nothing is ordered."""
         where = "o.state IN %s AND o.term_ends_at <= %s"
         params = (lifecycle.IN_TERM, fields.Datetime.to_string(now))
-        ended = self._due_orders(where, params)
-        return ended._each_batch_on_its_own(_('The term could not be ended: %s'), lambda orders: orders._locked_while_due(
-            where, params)._end_terms())
+        return self._due_orders(where, params)._each_batch_on_its_own(
+            _('The term could not be ended: %s'), lambda orders: orders._locked_while_due(where, params)._end_terms())
 
     def _end_terms(self):
         """These terms ended; returns them."""
@@ -442,10 +442,11 @@ class ComodoCertificateOrder(models.Model):
     def _send_due_renewal_reminders(self, now):
         """Remind customers of unpaid renewals at 15, 7 and 1 days left, each reminder once."""
         template = self.env.ref('comodo_ssl_reseller.mail_template_renewal_reminder')
-        where = """o.state = 'awaiting_payment' AND EXISTS (
-                       SELECT 1 FROM comodo_certificate_order renewed WHERE renewed.id = o.renewal_of_id
-                          AND renewed.term_ends_at > %s AND renewed.term_ends_at::date <= %s::date + %s)"""
-        params = (fields.Datetime.to_string(now), fields.Datetime.to_string(now), max(RENEWAL_REMINDER_DAYS))
+        renewed_term_end = ('SELECT renewed.term_ends_at FROM comodo_certificate_order renewed '
+                            'WHERE renewed.id = o.renewal_of_id')
+        unsent, unsent_params = unsent_threshold_sql('renewal_reminder', RENEWAL_REMINDER_DAYS, renewed_term_end, now)
+        where = "o.state = 'awaiting_payment' AND (%s) > %%s AND %s" % (renewed_term_end, unsent)
+        params = (fields.Datetime.to_string(now),) + unsent_params
 
         def remind(renewals):
             renewals = renewals._locked_while_due(where, params)
@@ -463,9 +464,9 @@ class ComodoCertificateOrder(models.Model):
         """Tell customers whose term ends with nothing renewing it, at 30, 7 and 1 days left, each
         notice once. A term with a renewal on its way gets the renewal reminders instead."""
         template = self.env.ref('comodo_ssl_reseller.mail_template_certificate_expiring')
-        where = "o.state IN %s AND o.term_ends_at > %s AND o.term_ends_at::date <= %s::date + %s"
-        params = (lifecycle.SERVING, fields.Datetime.to_string(now), fields.Datetime.to_string(now),
-                  max(EXPIRY_NOTICE_DAYS))
+        unsent, unsent_params = unsent_threshold_sql('expiry_notice', EXPIRY_NOTICE_DAYS, 'o.term_ends_at', now)
+        where = "o.state IN %%s AND o.term_ends_at > %%s AND %s" % unsent
+        params = (lifecycle.SERVING, fields.Datetime.to_string(now)) + unsent_params
 
         def notify(orders):
             orders = orders._locked_while_due(where, params)
@@ -482,6 +483,8 @@ class ComodoCertificateOrder(models.Model):
         """The customer's mail of `template` (with this recordset's context) about each of these
         orders, rendered for all of them at once and queued for Odoo's outgoing mail: one mail
         each, which staff read in the order's chatter."""
+        if not self:
+            return
         mails = self.env['mail.mail'].sudo()
         for values in template.with_context(self.env.context).generate_email(self.ids).values():
             values['recipient_ids'] = [(4, partner_id) for partner_id in values.pop('partner_ids', [])]

@@ -60,3 +60,16 @@ class TestTermCronBatches(ComodoCase):
         cron._cron_after_issuance(now=now)
         self.assertEqual(order.state, 'expired')
         self.assertFalse(self._continuations(now), 'no continuation needed')
+
+    def test_terms_ended_together_each_get_one_note_for_staff(self):
+        orders = self._buy(unique_domain('instant')) | self._buy(unique_domain('instant'))
+        before = {order: order.message_ids for order in orders}
+        now = fields.Datetime.from_string(max(orders.mapped('term_ends_at'))) + timedelta(days=1)
+        # As on a server: the state's changes tracked in the chatter (the tests' set-up turns it off).
+        self.env['comodo.certificate.order'].with_context(tracking_disable=False)._cron_after_issuance(now=now)
+        for order in orders:
+            self.assertEqual(order.state, 'expired')
+            new = order.message_ids - before[order]
+            self.assertEqual(len(new), 1, 'the note says what the state change did: one line, not two')
+            self.assertIn('%s: the certificate for %s has expired.' % (order.term_ends_at, order.domain), new.body)
+            self.assertEqual(new.subtype_id, self.env.ref('mail.mt_note'), 'an internal note')
