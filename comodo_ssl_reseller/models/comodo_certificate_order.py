@@ -1,6 +1,6 @@
 import logging
-import threading
 import uuid
+from contextlib import contextmanager
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -124,6 +124,15 @@ class ComodoCertificateOrder(models.Model):
             stated = reason and reason.lower() not in REJECTIONS_WITHOUT_REASON
             order.stated_rejection_reason = reason if stated else False
 
+    @api.model
+    def _get_tracked_fields(self, updated_fields):
+        """Nothing to track in a write that changes no tracked field: the order's tracked fields
+        all track changes ('onchange'), so the mail thread would read and compare them in vain
+        (most writes on an order are a job's bookkeeping: a check's time, a key, a CA number)."""
+        if not any(getattr(self._fields.get(name), 'track_visibility', False) for name in updated_fields):
+            return {}
+        return super(ComodoCertificateOrder, self)._get_tracked_fields(updated_fields)
+
     # -- the one writer of state -------------------------------------------------------------------
 
     def _set_state(self, transition, values=None):
@@ -172,10 +181,7 @@ class ComodoCertificateOrder(models.Model):
 
     @api.model
     def create(self, vals):
-        if vals.get('name', '/') == '/':
-            vals['name'] = self.env['ir.sequence'].next_by_code('comodo.certificate.order') or '/'
-        order = super(ComodoCertificateOrder, self).create(vals)
-        order.write({
+        vals = dict(vals, **{
             # Random, not derived from the database: a copy of the database (a staging server on
             # the same reseller account) must never mistake another database's CA order for its own.
             'foreign_order_number': 'odoo-%s' % uuid.uuid4().hex,
@@ -184,7 +190,9 @@ class ComodoCertificateOrder(models.Model):
             'unique_value': uuid.uuid4().hex[:20],
             'next_check_at': fields.Datetime.now(),
         })
-        return order
+        if vals.get('name', '/') == '/':
+            vals['name'] = self.env['ir.sequence'].next_by_code('comodo.certificate.order') or '/'
+        return super(ComodoCertificateOrder, self).create(vals)
 
     def _domains(self):
         self.ensure_one()
@@ -212,18 +220,6 @@ class ComodoCertificateOrder(models.Model):
         self.sudo().write({'csr_pem': csr_pem, 'key_generated': bool(private_key)})
         if private_key:
             self.env['comodo.certificate.key'].sudo().create({'order_id': self.id, 'private_key_pem': private_key})
-
-    def _make_key_before_placing(self):
-        """The key and CSR Odoo makes for a new order, made by its placement rather than by the sale's
-        confirmation (100 keys would keep the confirming user waiting). Committed before the CA
-        sees the CSR: a placement retried after a crash finds the CA order made with this very key.
-        The order locked again afterwards (empty if another worker took it meanwhile)."""
-        self.ensure_one()
-        self._prepare_key_material()
-        if getattr(threading.currentThread(), 'testing', False):
-            return self
-        self.env.cr.commit()
-        return self._lock_for_ca(lifecycle.CA_WORK_STATES['place'])
 
     # -- what the CA's answers mean for the order ------------------------------------------------------
 
@@ -336,12 +332,33 @@ class ComodoCertificateOrder(models.Model):
         failure is left on it (log and chatter) for a person to finish by hand.
         """
         try:
-            with self.env.cr.savepoint():
+            with self._all_or_nothing():
                 step()
         except Exception as error:  # noqa: any failure here must not roll back the CA outcome
             _logger.exception('Certificate order %s: failed %s', self.name, what)
             self.write({'last_error': _('Failed %s: %s') % (what, error)})
             self.message_post(body=_('Failed %s: %s. Please finish it by hand.') % (what, error))
+
+    @contextmanager
+    def _all_or_nothing(self):
+        """A savepoint whose failure the ORM forgets too: the database is rolled back to it, and the
+        values and recomputations its writes left in Odoo's cache are dropped with it.
+
+        Odoo 11 keeps both after a rolled-back savepoint. A write whose UPDATE failed (a concurrent
+        update of the row) leaves its records marked for recomputation: the next write recomputes
+        them with values the database never kept; when that write fails as well, Odoo retries the
+        whole RPC call in the same thread, whose environments still hold those records, bound to the
+        failed try's closed cursor ("Unable to use a closed cursor").
+        """
+        pending = {field: list(records) for field, records in self.env.all.todo.items()}
+        try:
+            with self.env.cr.savepoint():
+                yield
+        except Exception:
+            self.env.clear()
+            # What was to be recomputed before the savepoint still is.
+            self.env.all.todo.update(pending)
+            raise
 
     def _ask_customer_to_validate(self):
         """Comodo waits for the domains to be validated: the customer is told what to do, once per

@@ -65,7 +65,7 @@ class ComodoCertificateOrder(models.Model):
         if step == 'validate' and self.state in lifecycle.UNDELIVERED:
             step = 'settle'
         try:
-            with self.env.cr.savepoint():
+            with self._all_or_nothing():
                 if step == 'validate':
                     self._validate_invoices_if_configured()
                 else:
@@ -212,9 +212,9 @@ class ComodoCertificateOrder(models.Model):
             shared._queue_comodo_validation()
 
     def _placements_on_their_way(self):
-        """These orders have a placement job queued or running."""
+        """These orders have a placement job (or the key job before it) queued or running."""
         jobs = self.env['queue.job'].sudo().search([
-            ('model_name', '=', self._name), ('method_name', '=', '_job_place'),
+            ('model_name', '=', self._name), ('method_name', 'in', ('_job_make_key', '_job_place')),
             ('state', 'in', ('pending', 'enqueued', 'started'))])
         return bool(set(self.ids) & {record_id for job in jobs for record_id in job.record_ids})
 

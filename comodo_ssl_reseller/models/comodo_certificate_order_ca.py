@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.tools import split_every
 from odoo.addons.queue_job.job import job
 
 from ..comodo_client import ComodoError, OrderStatus, TransientError
@@ -23,6 +24,8 @@ PUSH_CHECK_PRIORITY = 5
 AFTER_DECISION_PRIORITY = 20
 # A follow-up that finds its order locked (a button, a check on it) waits this long and tries again.
 AFTER_DECISION_RETRY_SECONDS = 10
+# New orders' keys made by one job: ten keys take about a second.
+KEYS_PER_JOB = 10
 
 
 class ComodoCertificateOrder(models.Model):
@@ -56,18 +59,26 @@ class ComodoCertificateOrder(models.Model):
         ordering_now._enqueue_ca_work()
 
     def _enqueue_ca_work(self):
-        """One job per order: place a new order, or poll a pending one.
+        """One job per order: place a new order, or poll a pending one; new orders' keys are made
+        KEYS_PER_JOB to a job (a job's own cost is more than one key's), each queuing the
+        placements of its orders.
 
         The identity key names the order and the time its work fell due, so the cron, a retry and
         a confirmation never queue the same work twice.
         """
         # The CA work is the company's, not the user's who confirmed the sale: the jobs run as
         # superuser. Their queue.job records need no chatter tracking (it triples the cost).
-        for order in self.sudo().with_context(tracking_disable=True):
+        orders = self.sudo().with_context(tracking_disable=True)
+        keyless = orders.filtered(lambda order: order._ca_work_kind() == 'key')
+        for batch in split_every(KEYS_PER_JOB, keyless.ids, lambda ids: orders.browse(list(ids))):
+            batch.with_delay(channel=CA_CHANNEL, identity_key=batch._ca_work_identity_key())._job_make_key()
+        for order in orders - keyless:
             order._delay_ca_work(order.with_delay(channel=CA_CHANNEL, identity_key=order._ca_work_identity_key()))
 
     def _ca_work_kind(self):
-        return lifecycle.ca_work(self.state) or 'place'
+        kind = lifecycle.ca_work(self.state) or 'place'
+        # A new order's key is made by a job of its own, which then queues the placement.
+        return 'key' if kind == 'place' and not self.csr_pem else kind
 
     def _delay_ca_work(self, delayed):
         kind = self._ca_work_kind()
@@ -75,8 +86,27 @@ class ComodoCertificateOrder(models.Model):
             delayed._job_check()
         elif kind == 'reissue':
             delayed._job_reissue()
+        elif kind == 'key':
+            delayed._job_make_key()
         else:
             delayed._job_place()
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_make_key(self):
+        """Make the key and CSR of a new order (unless the customer brought a CSR), then queue its
+        placement: the key is committed with this job before any CA sees the CSR, so a placement
+        retried after a crash orders, or finds its CA order, with the key the CA saw. Not made by the
+        sale's confirmation: 100 keys would keep the confirming user waiting."""
+        orders = self._lock_for_ca(lifecycle.CA_WORK_STATES['place'])
+        refused = orders.browse()
+        for order in orders.filtered(lambda order: not order.csr_pem):
+            try:
+                order._prepare_key_material()
+            except ComodoError as error:
+                order._refused(error)
+                refused |= order
+        (orders - refused)._enqueue_ca_work()
+        return _('%d keys made, their placement queued; %d refused') % (len(orders - refused), len(refused))
 
     @job(default_channel=CA_CHANNEL)
     def _job_place(self):
@@ -85,13 +115,9 @@ class ComodoCertificateOrder(models.Model):
         if not order:
             return _('Nothing to do: already placed, or being placed by another worker.')
         if not order.csr_pem:
-            try:
-                order = order._make_key_before_placing()
-            except ComodoError as error:
-                order._refused(error)
-                return _('No key could be made: %s') % error
-            if not order:
-                return _('Nothing to do: being placed by another worker.')
+            # Never a key made and sent in one transaction: a crash after the CA call would lose it.
+            order._enqueue_ca_work()
+            return _('The key is made first, by a job of its own that then queues the placement.')
         with order.company_id._comodo_client() as client:
             try:
                 order._place(client)
@@ -302,7 +328,9 @@ class ComodoCertificateOrder(models.Model):
                 channel=CA_CHANNEL, eta=next_check, identity_key=self._ca_work_identity_key()))
 
     def _ca_work_identity_key(self):
-        return 'comodo-%s-%d-%s' % (self._ca_work_kind(), self.id, self.next_check_at)
+        """The work due on these orders (a batch of key jobs: named by its orders, all due together)."""
+        return 'comodo-%s-%s-%s' % (self[:1]._ca_work_kind(), '-'.join(str(id_) for id_ in self.ids),
+                                    self[:1].next_check_at)
 
     def _lock_for_ca(self, states=None):
         """Lock these orders (those in `states`, if given) for work on them, skipping those another

@@ -108,6 +108,9 @@ class ComodoCertificateOrder(models.Model):
                 self.placed_at, self.company_id.comodo_refund_window_days)
             self._keep_ca_charge(charge, 'outside_window', note)
             return
+        # Locked before the CA is asked: a booking job that changed the charge since this
+        # transaction began fails it here, with nothing asked of the CA, not after the refund.
+        self.env.cr.execute('SELECT id FROM comodo_ca_charge WHERE id = %s FOR UPDATE', (charge.id,))
         try:
             with self.company_id._comodo_client() as client:
                 client.refund(self.ca_order_number)

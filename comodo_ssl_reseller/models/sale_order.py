@@ -77,9 +77,13 @@ class SaleOrder(models.Model):
         # Named after its certificate when it bills one: what reports and the credit limit read.
         invoice = sale.env['account.invoice'].create(dict(
             sale._prepare_invoice(), comodo_order_id=orders.id if len(orders) == 1 else False))
+        invoice_lines = sale.env['account.invoice.line']
         for line in lines.with_env(sale.env):
-            line.invoice_line_create(invoice.id, line.qty_to_invoice)
-            line.invoice_lines.filtered(lambda inv_line: inv_line.invoice_id == invoice).write(
-                {'comodo_order_id': line.comodo_order_ids.id})
+            # Made naming its certificate order, and labelled after it, rather than written again.
+            order = line.comodo_order_ids
+            invoice_lines.create(dict(
+                line._prepare_invoice_line(qty=line.qty_to_invoice), invoice_id=invoice.id,
+                sale_line_ids=[(6, 0, [line.id])], comodo_order_id=order.id,
+                name=order.sudo()._invoice_line_label()))
         invoice.compute_taxes()
         return invoice

@@ -245,7 +245,6 @@ class SaleOrderLine(models.Model):
                 orders |= order
             for sale in self.mapped('order_id'):
                 sale._invoice_comodo_lines(self.filtered(lambda line: line.order_id == sale))
-            orders._name_ca_order_on_invoices()
         self.recompute()
         orders._start_ca_work()
         return orders

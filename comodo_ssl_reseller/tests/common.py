@@ -154,7 +154,16 @@ class ComodoCase(SavepointCase):
         return sale.order_line.comodo_order_ids
 
     def _buy_queued(self, domain, **line_values):
-        """Confirm a sale with real job queueing: the order is left to its (not yet run) job."""
+        """Confirm a sale with real job queueing, and run the order's key job (the job runner's
+        first work on it): the order is left to its (not yet run) placement job."""
+        order = self._confirm_queued(domain, **line_values)
+        order._job_make_key()
+        self.env['queue.job'].search([('method_name', '=', '_job_make_key'), ('state', '=', 'pending')]).filtered(
+            lambda job: order.id in job.record_ids).write({'state': 'done'})
+        return order
+
+    def _confirm_queued(self, domain, **line_values):
+        """Confirm a sale with real job queueing: the order is left to its (not yet run) key job."""
         sale = self._sale_order(domain, **line_values).with_context(test_queue_job_no_delay=False)
         sale.action_confirm()
         return sale.order_line.comodo_order_ids

@@ -98,7 +98,8 @@ class PortalCase(HttpCase):
                 env['comodo.hosted.domain'].create({'name': name, 'partner_id': partner.id})
 
     def _place(self, order):
-        """Run the order's queued CA job (the job runner's work)."""
+        """Run the order's queued CA jobs (the job runner's work): its key, then its placement."""
         with self.saved() as env:
+            order.with_env(env)._job_make_key()
             order.with_env(env)._job_place()
         return order

@@ -4,11 +4,13 @@ import unittest
 import uuid
 from datetime import datetime, timedelta
 
+import psycopg2
 from mock import patch
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tests import common
 from odoo.tools.misc import format_date
 
@@ -265,3 +267,64 @@ class TestDailyBillLock(unittest.TestCase):
         self.assertFalse(self._lock_is_free(second, company), 'the second waits for the first')
         first.cr.rollback()
         self.assertTrue(self._lock_is_free(second, company), 'and goes on once the first has ended')
+
+
+class TestRefundMeetingABookingJob(unittest.TestCase):
+    """A Check refunds a charge that the vendor-bill booking job changed (and committed) since the
+    Check's transaction began: the refund's write fails, and Odoo runs the RPC call again in the
+    same thread. Nothing of the failed try may reach the next one.
+
+    Both transactions must see the charge, so it is committed here and removed afterwards.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        cls.registry = odoo.registry(common.get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
+            company = env.ref('base.main_company')
+            order = env['comodo.certificate.order'].create({
+                'partner_id': env.ref('base.partner_demo_portal').id,
+                'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
+                'domain': unique_domain('never'), 'dcv_method': 'CNAME_CSR_HASH'})
+            charge = env['comodo.ca.charge'].create({
+                'company_id': company.id, 'order_id': order.id,
+                'ca_order_number': 'RETRY-%s' % uuid.uuid4().hex[:10], 'description': 'Retry test',
+                'currency_id': company.currency_id.id, 'amount': POSITIVESSL_COST})
+            cls.order_id, cls.charge_id = order.id, charge.id
+
+    @classmethod
+    def tearDownClass(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env['comodo.ca.charge'].browse(cls.charge_id).unlink()
+            env['comodo.certificate.order'].browse(cls.order_id).unlink()
+
+    def _env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
+
+    def test_a_call_retried_after_a_failed_refund_does_not_reach_the_failed_trys_cursor(self):
+        failed_try = self.registry.cursor()
+        order = self._env(failed_try)['comodo.certificate.order'].browse(self.order_id)
+        charge = order.ca_charge_ids
+        self.assertEqual(charge.refund_state, 'none')  # the Check's snapshot starts here
+
+        with self.registry.cursor() as booking_job:
+            self._env(booking_job)['comodo.ca.charge'].browse(self.charge_id).write({'bill_line_due': True})
+            booking_job.commit()
+
+        # The refund's UPDATE meets the booking job's committed one; the Check goes on to record
+        # the failure, or fails whole on the same row, as Odoo's RPC then retries it.
+        try:
+            order._after_ca_outcome('asking Comodo for a refund', charge._book_refund)
+        except psycopg2.OperationalError as error:
+            self.assertIn(error.pgcode, PG_CONCURRENCY_ERRORS_TO_RETRY)
+        failed_try.rollback()
+        failed_try.close()
+
+        with self.registry.cursor() as retry:
+            order = self._env(retry)['comodo.certificate.order'].browse(self.order_id)
+            order.write({'last_check_at': fields.Datetime.now()})
+            charge = order.ca_charge_ids
+            self.assertEqual((charge.refund_state, charge.amount_owed), ('none', POSITIVESSL_COST))
+            retry.rollback()

@@ -50,6 +50,7 @@ class TestHostedInstall(ComodoCase):
     def _place(self, order, hosted):
         # Set here, where the ordering path does not set it yet.
         order.hosted_domain_id = hosted
+        order._job_make_key()
         order._job_place()
         return order
 

@@ -89,6 +89,7 @@ class TestOneInvoicePerSale(ComodoCase):
         }).with_context(test_queue_job_no_delay=False)
         sale.action_confirm()
         first, second = sale.order_line.mapped('comodo_order_ids')
+        (first | second)._job_make_key()
         invoice = self._only_invoice(first | second)
         self.assertEqual(invoice.state, 'draft')
         first._job_place()
@@ -104,19 +105,25 @@ class TestOneInvoicePerSale(ComodoCase):
 
 
 class TestKeyMadeByPlacement(ComodoCase):
-    """The confirmation does not wait for RSA keys: the placement makes the key before the CA sees it."""
+    """The confirmation does not wait for RSA keys: a job of its own makes the key, committed
+    before the placement it then queues shows the CSR to the CA."""
 
-    def test_confirmation_leaves_the_key_to_the_placement(self):
-        order = self._buy_queued(unique_domain('never'))
+    def test_confirmation_leaves_the_key_to_its_own_job(self):
+        order = self._confirm_queued(unique_domain('never'))
         self.assertEqual(order.state, 'draft')
         self.assertFalse(order.csr_pem, 'no key or CSR made while confirming')
         self.assertFalse(self.env['comodo.certificate.key'].sudo().search([('order_id', '=', order.id)]))
-        order.with_context(test_queue_job_no_delay=True)._job_place()
-        self.assertEqual(order.state, 'pending')
+        order._job_make_key()
+        self.assertEqual(order.state, 'draft', 'the CA is not asked in the key job')
         self.assertTrue(order.key_generated)
         key = self.env['comodo.certificate.key'].sudo().search([('order_id', '=', order.id)])
         self.assertEqual(len(key), 1)
         self.assertIn('BEGIN CERTIFICATE REQUEST', order.csr_pem)
+        self.assertTrue(order._placements_on_their_way(), 'the placement is queued')
+        order._job_place()
+        self.assertEqual(order.state, 'pending')
+        self.assertEqual(self.env['comodo.certificate.key'].sudo().search([('order_id', '=', order.id)]), key,
+                         'placed with the key its job made')
 
 
 class TestInvoiceLinesNameTheirCertificate(ComodoCase):
