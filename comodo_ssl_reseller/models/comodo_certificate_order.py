@@ -283,7 +283,9 @@ class ComodoCertificateOrder(models.Model):
         self._set_state('reissue_failed', {'last_error': message})
         self._tell_ssl_managers(message)
 
-    def _on_issued(self, result):
+    def _on_issued(self, result, checked=None):
+        """Record the certificate Comodo issued, with what the check that learnt it records
+        (`checked`): one write of the order, no tracking line (its note says it is issued)."""
         certificate_values = {
             'certificate_pem': result.certificate_pem,
             'chain_pem': '\n'.join(pem.strip() for pem in result.chain_pem) + '\n' if result.chain_pem else False,
@@ -293,15 +295,16 @@ class ComodoCertificateOrder(models.Model):
             'issued_at': fields.Datetime.now(),
         }
         reissued = bool(self.certificate_id)
-        self._set_state('issued', {'issued_at': certificate_values['issued_at'],
-                                   'certificate_id': self._record_certificate(certificate_values).id})
-        if not self.term_starts_at and self.valid_from:
+        values = dict(checked or {}, issued_at=certificate_values['issued_at'],
+                      certificate_id=self._record_certificate(certificate_values).id)
+        if not self.term_starts_at and certificate_values['valid_from']:
             # The term runs from its first certificate (term_ends_at follows from it).
-            self.term_starts_at = self.valid_from
+            values['term_starts_at'] = certificate_values['valid_from']
+        self.with_context(tracking_disable=True)._set_state('issued', values)
         template = _('Certificate reissued for %s (CA order %s), valid until %s.') if reissued else _(
             'Certificate issued for %s (CA order %s), valid until %s.')
-        message = template % (self.domain, self.ca_order_number, self.valid_until)
-        self.message_post(body=message)
+        message = template % (self.domain, self.ca_order_number, certificate_values['valid_until'])
+        self._post_staff_notes({self: message})
         self._follow_decision('issued', message)
 
     def _after_issued(self, message):
