@@ -221,13 +221,15 @@ class ComodoCertificateOrder(models.Model):
                         'transient_failures': 0, 'last_error': False})
         if result.status in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT):
             checked['next_check_at'] = self._next_regular_check()
+        if result.status == OrderStatus.ISSUED and self._is_certificate_for_our_key(result.certificate_pem):
+            # The check is recorded by the issuance's own write of the order.
+            self._on_issued(result, checked)
+            return
         record_check(checked)
         if result.status == OrderStatus.PENDING:
             self._after_ca_outcome(_('emailing the customer'), self._ask_customer_to_validate)
-        elif result.status == OrderStatus.ISSUED and not self._is_certificate_for_our_key(result.certificate_pem):
-            self._on_foreign_certificate(result)
         elif result.status == OrderStatus.ISSUED:
-            self._on_issued(result)
+            self._on_foreign_certificate(result)
         elif result.status == OrderStatus.REJECTED:
             self._on_rejected(result.message)
         elif result.status == OrderStatus.REVOKED:

@@ -122,47 +122,83 @@ class ComodoCertificateOrder(models.Model):
             if reported[order.ca_order_number.strip()].status == ReportStatus.PENDING:
                 order._alone(lambda order=order: order._after_ca_outcome(
                     _('emailing the customer'), order._ask_customer_to_validate))
-        for order, status, answer in final:
-            # Its own prefetch: what the decision writes is read again for this order alone.
-            alone = order.with_prefetch()
-            alone._alone(lambda: alone._on_reported_final(status, answer))
+        if final:
+            self._decide_reported_final({order.id: (status, answer) for order, status, answer in final})
         return to_collect, answers
+
+    def _decide_reported_final(self, reported):
+        """Record the rejections and revocations the bulk report decided ({order id: (its row,
+        what it said)}) together, in a savepoint; a concurrency error there records them again
+        order by order, each in a savepoint of its own (`_alone`), so it undoes one order alone."""
+        decided = self.browse(list(reported))
+        try:
+            with self.env.cr.savepoint():
+                decided._on_reported_final(reported)
+                decided.recompute()
+        except psycopg2.OperationalError as error:
+            if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise
+            self.env.clear()
+            for order in decided:
+                # Its own prefetch: what the decision writes is read again for this order alone.
+                alone = order.with_prefetch()
+                alone._alone(lambda: alone._on_reported_final({alone.id: reported[alone.id]}))
 
     def _on_still_waiting(self, answers):
         """These orders wait as they did, says the bulk report ({order id: what it said}): checked,
-        next check at the regular interval, as a CollectSSL answering "pending" would.
-
-        One UPDATE for the batch rather than an ORM write per order (no stored field depends on
-        these, and this job holds their rows' locks).
-        """
+        next check at the regular interval, as a CollectSSL answering "pending" would."""
         if not self:
             return
+        self._record_reported(answers, {order.id: order._next_regular_check() for order in self})
+
+    def _record_reported(self, answers, next_checks=None, ca_answers=None):
+        """Record that the bulk report answered for these orders ({order id: what it said}), as a
+        CollectSSL's answer would, with their next checks and the CA's status words ({order id:
+        value}; an order not in them keeps its own). One UPDATE for all of them rather than an
+        ORM write per order (no stored field depends on these, and the poll holds their rows' locks).
+        """
+        next_checks, ca_answers = next_checks or {}, ca_answers or {}
         # The time as the ORM writes it (the transaction's now() is when the job began).
         now = fields.Datetime.now()
-        next_checks = [order._next_regular_check() for order in self]
         self.env.cr.execute("""
             UPDATE comodo_certificate_order o
                SET last_check_at = %s,
-                   attempts = coalesce(o.attempts, 0) + 1, next_check_at = v.next_check_at,
+                   attempts = coalesce(o.attempts, 0) + 1,
+                   next_check_at = coalesce(v.next_check_at, o.next_check_at),
+                   last_ca_answer = coalesce(v.ca_answer, o.last_ca_answer),
                    transient_failures = 0, last_error = NULL, last_report_answer = v.answer,
                    write_uid = %s, write_date = %s
-              FROM unnest(%s::integer[], %s::varchar[], %s::timestamp[]) AS v(id, answer, next_check_at)
+              FROM unnest(%s::integer[], %s::varchar[], %s::timestamp[], %s::varchar[])
+                   AS v(id, answer, next_check_at, ca_answer)
              WHERE o.id = v.id""", (now, self.env.uid, now, self.ids, [answers[order_id] for order_id in self.ids],
-                                    next_checks))
-        self.invalidate_cache(['last_check_at', 'attempts', 'next_check_at', 'transient_failures',
+                                    [next_checks.get(order_id) for order_id in self.ids],
+                                    [ca_answers.get(order_id) for order_id in self.ids]))
+        self.invalidate_cache(['last_check_at', 'attempts', 'next_check_at', 'last_ca_answer', 'transient_failures',
                                'last_error', 'last_report_answer', 'write_uid', 'write_date'], self.ids)
 
-    def _on_reported_final(self, reported, answer):
-        """The bulk report says Comodo rejected (or revoked) this order, which waited for its first
-        certificate: checked, and decided as CollectSSL's answer would have decided it."""
-        self.with_context(tracking_disable=True).write({
-            'last_check_at': fields.Datetime.now(), 'attempts': self.attempts + 1,
-            'last_ca_answer': reported.ca_status, 'transient_failures': 0, 'last_error': False,
-            'last_report_answer': answer})
-        if reported.status == ReportStatus.REJECTED:
-            self._on_rejected(None)
-        else:
-            self._on_revoked(None)
+    def _on_reported_final(self, reported):
+        """The bulk report says Comodo rejected (or revoked) these orders, which waited for their
+        first certificate ({order id: (its row, what it said)}): checked, and decided as
+        CollectSSL's answers would have decided them, a statement or two for all of them.
+
+        Their state changes untracked, each order's note saying what the tracking line would
+        (one chatter line an order, not two); what follows a rejection is queued with it.
+        """
+        self._record_reported({order_id: answer for order_id, (_row, answer) in reported.items()},
+                              ca_answers={order_id: row.ca_status for order_id, (row, _answer) in reported.items()})
+        rejected = self.filtered(lambda order: reported[order.id][0].status == ReportStatus.REJECTED)
+        revoked = self - rejected
+        # Neither the report nor CollectSSL gives a rejection's reason beyond its status.
+        reason = _('Rejected by Comodo')
+        if rejected:
+            rejected.with_context(tracking_disable=True)._set_state('rejected', {'rejection_reason': reason})
+        if revoked:
+            revoked.with_context(tracking_disable=True)._set_state('revoked_by_ca')
+        notes = {order: _('Comodo rejected the certificate request: %s') % reason for order in rejected}
+        notes.update({order: _('Comodo reports the certificate as revoked.') for order in revoked})
+        self._post_staff_notes(notes)
+        for order in rejected:
+            order._follow_decision('rejected')
 
     def _poll_ca_alone(self, client, report_answer=None):
         """_poll_ca in a savepoint; returns the client's error, if any. Once the CA answered,

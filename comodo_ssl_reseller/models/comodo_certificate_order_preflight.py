@@ -211,10 +211,10 @@ class ComodoCertificateOrder(models.Model):
 
     # -- when each name was last validated ----------------------------------------------------------
 
-    def _on_issued(self, result):
+    def _on_issued(self, result, checked=None):
         """The CA validated every name by the time it issued: a name with no validation date from the
         CA's own status gets the issue time, so that the pages can say until when it may be reused."""
-        super(ComodoCertificateOrder, self)._on_issued(result)
+        super(ComodoCertificateOrder, self)._on_issued(result, checked)
         self.sudo().dcv_ids.filtered(lambda line: not line.validated_at).write({'validated_at': self.issued_at})
 
     # -- the validation mail: why each name is left to the customer ------------------------------

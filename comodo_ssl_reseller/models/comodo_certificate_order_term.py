@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import generate_tracking_message_id, html_escape
 from odoo.addons.queue_job.job import job
 
 from .. import lifecycle
@@ -268,41 +267,6 @@ class ComodoCertificateOrder(models.Model):
         self.env.cr.execute("""SELECT o.id FROM comodo_certificate_order o WHERE %s AND o.id IN %%s
                                ORDER BY o.id FOR UPDATE OF o SKIP LOCKED""" % where, params + (tuple(self.ids),))
         return self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    def _post_staff_notes(self, bodies):
-        """An internal note on each order of `bodies` (order: its plain text), written for all of
-        them in one statement. message_post costs tens of milliseconds an order, more than a day
-        of 10,000 ending terms can afford, to notify the followers subscribed to notes: none unless
-        one chose to (notes are internal), and orders with such a follower get theirs through it."""
-        note = self.env.ref('mail.mt_note')
-        self.env.cr.execute("""
-            SELECT DISTINCT f.res_id FROM mail_followers f
-              JOIN mail_followers_mail_message_subtype_rel r ON r.mail_followers_id = f.id
-             WHERE f.res_model = %s AND f.res_id IN %s AND r.mail_message_subtype_id = %s""",
-                            (self._name, tuple(order.id for order in bodies) or (0,), note.id))
-        followed = {row[0] for row in self.env.cr.fetchall()}
-        rows = [(order.id, order.display_name, '<p>%s</p>' % html_escape(body),
-                 generate_tracking_message_id('%d-%s' % (order.id, self._name)))
-                for order, body in bodies.items() if order.id not in followed]
-        for order, body in bodies.items():
-            if order.id in followed:
-                order.message_post(body=body)
-        if rows:
-            messages = self.env['mail.message']
-            self.env.cr.execute("""
-                INSERT INTO mail_message (model, res_id, record_name, body, message_id, message_type,
-                                          subtype_id, author_id, email_from, reply_to, date,
-                                          create_uid, write_uid, create_date, write_date)
-                SELECT %(model)s, res_id, record_name, body, message_id, 'notification', %(subtype)s,
-                       %(author)s, %(sender)s, %(sender)s, now() at time zone 'UTC', %(uid)s, %(uid)s,
-                       now() at time zone 'UTC', now() at time zone 'UTC'
-                  FROM unnest(%(ids)s::int[], %(names)s::varchar[], %(bodies)s::text[], %(message_ids)s::varchar[])
-                       AS note(res_id, record_name, body, message_id)""", {
-                'model': self._name, 'subtype': note.id, 'author': messages._get_default_author().id,
-                'sender': messages._get_default_from(), 'uid': self.env.uid,
-                'ids': [row[0] for row in rows], 'names': [row[1] for row in rows],
-                'bodies': [row[2] for row in rows], 'message_ids': [row[3] for row in rows]})
-            self.browse([row[0] for row in rows]).invalidate_cache(['message_ids'])
 
     def _each_on_its_own(self, failure_words, step):
         """`step(order)` for each order, each in a savepoint of its own: one order's failure (a

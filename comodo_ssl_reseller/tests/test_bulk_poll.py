@@ -111,6 +111,41 @@ class TestBulkPoll(ComodoCase):
         self.assertEqual(moved.last_report_answer, unchanged.last_report_answer, 'the new state is the baseline')
         self.assertEqual(self._poll_batch(unchanged | moved), {'WebHostReport': 1}, 'nothing moved since')
 
+    def test_each_decision_of_a_batch_is_one_note_saying_what_happened(self):
+        issued, first_rejected, second_rejected, revoked = self._placed(count=4)
+        self.sandbox.approve(issued.ca_order_number)
+        self.sandbox.reject(first_rejected.ca_order_number)
+        self.sandbox.reject(second_rejected.ca_order_number)
+        self.sandbox.approve(revoked.ca_order_number)
+        with ComodoClient(sandbox_url(), SANDBOX_LOGIN, SANDBOX_PASSWORD, timeout=10) as client:
+            client.revoke(revoked.ca_order_number, 'key compromised', 1)
+        orders = issued | first_rejected | second_rejected | revoked
+        before = {order: order.message_ids for order in orders}
+
+        # Tracked as the job runner's batch is (the tests' environment tracks nothing).
+        self.assertEqual(self._poll_batch(orders.with_context(tracking_disable=False)),
+                         {'WebHostReport': 1, 'CollectSSL': 1})
+
+        note = self.env.ref('mail.mt_note')
+        said = {}
+        for order in orders:
+            # The state change and its cause in one internal note, not a tracking line beside it.
+            new = order.message_ids - before[order]
+            self.assertEqual(len(new), 1, '%s: %s' % (order.state, new.mapped('body')))
+            self.assertEqual((new.subtype_id, new.tracking_value_ids), (note, new.tracking_value_ids.browse()))
+            said[order.state] = said.get(order.state, []) + [new.body]
+        self.assertEqual(said['rejected'], ['<p>Comodo rejected the certificate request: Rejected by Comodo</p>'] * 2)
+        self.assertEqual(said['revoked'], ['<p>Comodo reports the certificate as revoked.</p>'])
+        self.assertIn('Certificate issued for %s (CA order %s), valid until %s.' % (
+            issued.domain, issued.ca_order_number, issued.valid_until), said['issued'][0])
+        # What the check records came with the decision.
+        self.assertEqual([order.attempts for order in orders], [2, 2, 2, 2])
+        self.assertEqual([order.last_ca_answer for order in orders], ['Issued', 'Rejected', 'Rejected', 'Revoked'])
+        self.assertEqual(set(orders.mapped('next_check_at')), {False})
+        self.assertEqual(issued.term_starts_at, issued.valid_from)
+        self.assertEqual(sorted(self._after_decision_jobs(orders).mapped('record_ids')),
+                         sorted([[issued.id], [first_rejected.id], [second_rejected.id]]))
+
     def test_a_batch_over_a_page_boundary(self):
         orders = self._placed(count=5)
         decided = {orders[1]: 'approve', orders[2]: 'reject', orders[4]: 'approve'}
