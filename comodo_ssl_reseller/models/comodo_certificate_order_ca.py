@@ -24,6 +24,8 @@ PUSH_CHECK_PRIORITY = 5
 AFTER_DECISION_PRIORITY = 20
 # A follow-up that finds its order locked (a button, a check on it) waits this long and tries again.
 AFTER_DECISION_RETRY_SECONDS = 10
+# Context key of a poll batch: what follows each decision it learns is left to a job of its own.
+FOLLOW_DECISIONS_LATER = 'comodo_follow_decisions_later'
 # New orders' keys made by one job: ten keys take about a second.
 KEYS_PER_JOB = 10
 
@@ -236,11 +238,17 @@ class ComodoCertificateOrder(models.Model):
             self._on_revoked(result.message)
 
     def _follow_decision(self, decision, message=None):
-        """Queue what follows Comodo's `decision` ('issued': `message` for the sale; 'rejected'),
-        in the transaction that records it: the check that learnt it stays short (a poll batch
-        learns a few hundred orders' decisions), and nothing is lost if the check fails, since
-        the job is undone with the decision."""
+        """What follows Comodo's `decision` ('issued': `message` for the sale; 'rejected').
+
+        A poll batch (context FOLLOW_DECISIONS_LATER) queues it, in the transaction that records the
+        decision: the batch stays short (it learns a few hundred orders' decisions), and nothing is
+        lost if it fails, since the job is undone with the decision. A check of this order alone
+        (the Check button, a status push, its own check job) does it at once, as part of the
+        check: whoever pressed Check sees the credit note or the install it led to.
+        """
         self.ensure_one()
+        if not self.env.context.get(FOLLOW_DECISIONS_LATER):
+            return self._after_decision(decision, message)
         self.sudo().with_context(tracking_disable=True).with_delay(
             channel=CA_CHANNEL, priority=AFTER_DECISION_PRIORITY,
             identity_key='comodo-after-%s-%d-%d' % (decision, self.id, self.certificate_id.id),
@@ -249,20 +257,24 @@ class ComodoCertificateOrder(models.Model):
 
     @job(default_channel=CA_CHANNEL)
     def _job_after_decision(self, decision, message=None):
-        """The customer mail, billing, install and refund that follow a decision, under the
-        order's row lock (not beside a button's work on it); skipped if the order has moved on
-        since (reset, reissued: what follows then is that step's)."""
+        """What a poll batch left to follow a decision, under the order's row lock (not beside a
+        button's work on it); skipped if the order has moved on since (reset, reissued: what
+        follows then is that step's)."""
         order = self._lock_for_ca()
         if not order:
             raise RetryableJobError(_('%s is being worked on: trying again shortly') % self.name,
                                     seconds=AFTER_DECISION_RETRY_SECONDS, ignore_retry=True)
         if order.state != decision:
             return _('Nothing done: the order is %s now, no longer %s') % (order.state, decision)
-        if decision == 'issued':
-            order._after_issued(message)
-        else:
-            order._after_rejected()
+        order._after_decision(decision, message)
         return _('Done after %s') % decision
+
+    def _after_decision(self, decision, message=None):
+        """The customer mail, billing, install and refund that follow a decision."""
+        if decision == 'issued':
+            self._after_issued(message)
+        else:
+            self._after_rejected()
 
     @api.model
     def _on_status_push(self, company, ca_order_number):

@@ -8,6 +8,7 @@ from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from ..comodo_client import ComodoError, ReportStatus, TransientError
 from .. import lifecycle
 from ..lifecycle import CA_CHANNEL
+from .comodo_certificate_order_ca import FOLLOW_DECISIONS_LATER
 
 _logger = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ class ComodoCertificateOrder(models.Model):
         one client time-out per call kind, not one per order, when the CA is down.
         """
         now = fields.Datetime.now()
-        locked = self._lock_for_ca(lifecycle.CA_WORK_STATES['check'])
+        # What follows each decision it learns is queued, not done in this batch.
+        batch = self.with_context(**{FOLLOW_DECISIONS_LATER: True})
+        locked = batch._lock_for_ca(lifecycle.CA_WORK_STATES['check'])
         locked.read(BATCH_FIELDS)
         orders = locked.filtered(lambda order: order.next_check_at and order.next_check_at <= now)
         checked = self.browse()
