@@ -61,13 +61,13 @@ class ComodoCertificateOrder(models.Model):
             return
         cost = parse_cost(total_cost) if total_cost is not None else order._ca_reported_cost()
         if cost is None:
-            order.message_post(body=_('Comodo stated no cost for CA order %s: no charge booked.')
-                               % order.ca_order_number)
+            order._note_for_staff(_('Comodo stated no cost for CA order %s: no charge booked.')
+                                  % order.ca_order_number)
             return
         charge = charges.create(order._prepare_ca_charge(cost))
         if order.company_id.comodo_ca_partner_id:
             charge._queue_vendor_lines()
-        order.message_post(body=_('Comodo charged %s for CA order %s (%s).') % (
+        order._note_for_staff(_('Comodo charged %s for CA order %s (%s).') % (
             order._ca_money(charge), order.ca_order_number, order.term_id.name))
 
     def _ca_reported_cost(self):
