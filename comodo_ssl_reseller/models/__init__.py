@@ -56,3 +56,4 @@ from . import comodo_certificate_order_preflight
 from . import res_config_settings_preflight
 from . import comodo_certificate_order_notice
 from . import res_partner_chat
+from . import mail_template

@@ -23,6 +23,8 @@ DCV_METHOD_SELECTION = [
     ('CNAME_CSR_HASH', 'DNS CNAME record'),
 ]
 assert {code for code, _label in DCV_METHOD_SELECTION} == set(DCV_METHODS)
+# Where the chatter lines a placement writes wait to be posted as one message (a list in the context).
+STAFF_NOTES_CONTEXT = 'comodo_staff_notes'
 # What the CA answers when it gives no reason for a rejection: saying it again tells the customer
 # nothing ("Reason given: The certificate request has been rejected!").
 REJECTIONS_WITHOUT_REASON = ('the certificate request has been rejected!', 'rejected by comodo')
@@ -173,6 +175,25 @@ class ComodoCertificateOrder(models.Model):
             order._cancel_billing(billing_reason)
             order.message_post(body=message)
 
+    def _note_for_staff(self, body):
+        """A chatter line for staff; inside _staff_notes_together, posted with the others there."""
+        notes = self.env.context.get(STAFF_NOTES_CONTEXT)
+        if notes is None:
+            return self.message_post(body=body)
+        notes.append(body)
+
+    @contextmanager
+    def _staff_notes_together(self):
+        """Yields this order whose chatter lines for staff (_note_for_staff) are posted together,
+        as one message, once the block is done: each message costs its notification's reads and
+        writes, and a placement says four things (its CA order, the charge, the temporary
+        certificate, the validation)."""
+        self.ensure_one()
+        notes = []
+        yield self.with_context(**{STAFF_NOTES_CONTEXT: notes})
+        if notes:
+            self.message_post(body=''.join('<p>%s</p>' % note for note in notes))
+
     def _tell_ssl_managers(self, message):
         """A note on the order that notifies the SSL managers: something waits for a person."""
         managers = self.env.ref(SSL_MANAGERS).users.filtered('active')
@@ -262,7 +283,7 @@ class ComodoCertificateOrder(models.Model):
     def _on_placed(self, ca_order_number, total_cost=None):
         self.write({'ca_order_number': ca_order_number, 'placed_at': fields.Datetime.now()})
         self._start_waiting_for_ca('placed')
-        self.message_post(body=_('Ordered from Comodo: CA order number %s.') % ca_order_number)
+        self._note_for_staff(_('Ordered from Comodo: CA order number %s.') % ca_order_number)
         self._after_ca_outcome(_('naming the CA order on the invoice'), self._name_ca_order_on_invoices)
         self._bill_after_ca('validate')
         self._after_ca_outcome(_('booking the CA charge'), lambda: self._book_ca_charge(total_cost))
@@ -370,10 +391,15 @@ class ComodoCertificateOrder(models.Model):
         Comodo has already acted: if billing or mail fails, the order keeps its new state and the
         failure is left on it (log and chatter) for a person to finish by hand.
         """
+        notes = self.env.context.get(STAFF_NOTES_CONTEXT)
+        noted = len(notes) if notes is not None else 0
         try:
             with self._all_or_nothing():
                 step()
         except Exception as error:  # noqa: any failure here must not roll back the CA outcome
+            if notes is not None:
+                # What the failed step noted was undone with it.
+                del notes[noted:]
             _logger.exception('Certificate order %s: failed %s', self.name, what)
             self.write({'last_error': _('Failed %s: %s') % (what, error)})
             self.message_post(body=_('Failed %s: %s. Please finish it by hand.') % (what, error))

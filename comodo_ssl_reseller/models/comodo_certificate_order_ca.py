@@ -156,7 +156,10 @@ class ComodoCertificateOrder(models.Model):
                 unique_value=self.unique_value,
                 foreign_order_number=self.foreign_order_number)
             ca_order_number, total_cost = placed.order_number, placed.total_cost
-        self._on_placed(ca_order_number, total_cost)
+        # What follows the placement (the CA order, its charge, the temporary certificate) is one
+        # chatter message for staff.
+        with self._staff_notes_together() as placing:
+            placing._on_placed(ca_order_number, total_cost)
 
     @job(default_channel=CA_CHANNEL)
     def _job_reissue(self):

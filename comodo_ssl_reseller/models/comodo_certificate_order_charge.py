@@ -1,14 +1,23 @@
 import logging
 from datetime import datetime, timedelta
 
+import psycopg2
+
 from odoo import _, fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import job
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools.misc import formatLang
 
 from ..comodo_client import ComodoError, parse_cost, report_cost
+from ..lifecycle import CA_CHANNEL
+from .comodo_certificate_order_ca import AFTER_DECISION_PRIORITY
 
 _logger = logging.getLogger(__name__)
 
 ACCOUNTING_GROUPS = 'account.group_account_invoice'
+# A refund that met the charge's booking job asks the CA again this many seconds later.
+REFUND_RETRY_SECONDS = 10
 
 
 class ComodoCertificateOrder(models.Model):
@@ -61,13 +70,13 @@ class ComodoCertificateOrder(models.Model):
             return
         cost = parse_cost(total_cost) if total_cost is not None else order._ca_reported_cost()
         if cost is None:
-            order.message_post(body=_('Comodo stated no cost for CA order %s: no charge booked.')
-                               % order.ca_order_number)
+            order._note_for_staff(_('Comodo stated no cost for CA order %s: no charge booked.')
+                                  % order.ca_order_number)
             return
         charge = charges.create(order._prepare_ca_charge(cost))
         if order.company_id.comodo_ca_partner_id:
             charge._queue_vendor_lines()
-        order.message_post(body=_('Comodo charged %s for CA order %s (%s).') % (
+        order._note_for_staff(_('Comodo charged %s for CA order %s (%s).') % (
             order._ca_money(charge), order.ca_order_number, order.term_id.name))
 
     def _ca_reported_cost(self):
@@ -100,7 +109,7 @@ class ComodoCertificateOrder(models.Model):
         Outside the window, or when the CA refuses, the charge stays and the order says why.
         """
         self.ensure_one()
-        charge = self.sudo().ca_charge_ids.filtered(lambda c: c.refund_state in ('none', 'refused'))[:1]
+        charge = self._charge_to_refund()
         if not charge:
             return
         if not self._within_refund_window():
@@ -108,9 +117,50 @@ class ComodoCertificateOrder(models.Model):
                 self.placed_at, self.company_id.comodo_refund_window_days)
             self._keep_ca_charge(charge, 'outside_window', note)
             return
-        # Locked before the CA is asked: a booking job that changed the charge since this
-        # transaction began fails it here, with nothing asked of the CA, not after the refund.
-        self.env.cr.execute('SELECT id FROM comodo_ca_charge WHERE id = %s FOR UPDATE', (charge.id,))
+        if not self._lock_charge(charge):
+            # A booking job is on the charge: the CA is asked by a job of its own once it is done
+            # (a real job also where tests run jobs at once: it must run after the booking).
+            self.with_context(test_queue_job_no_delay=False)._queue_refund()
+            return
+        self._ask_ca_refund(charge)
+
+    def _charge_to_refund(self):
+        return self.sudo().ca_charge_ids.filtered(lambda c: c.refund_state in ('none', 'refused'))[:1]
+
+    def _lock_charge(self, charge):
+        """Lock the charge before the CA is asked, so that a booking job cannot change it after the
+        refund; False, with nothing asked, when a booking job holds it or changed it since this
+        transaction began."""
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute('SELECT id FROM comodo_ca_charge WHERE id = %s FOR UPDATE NOWAIT',
+                                    (charge.id,))
+        except psycopg2.OperationalError as error:
+            if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise
+            return False
+        return True
+
+    def _queue_refund(self):
+        for order in self.sudo().with_context(tracking_disable=True):
+            order.with_delay(channel=CA_CHANNEL, priority=AFTER_DECISION_PRIORITY, eta=REFUND_RETRY_SECONDS,
+                             identity_key='comodo-refund-%d' % order.id,
+                             description=_('Comodo: refund of %s') % order.name)._job_refund_ca_charge()
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_refund_ca_charge(self):
+        """Ask the CA for the charge back once no booking job is on it; busy means later."""
+        order = self._lock_for_ca()
+        charge = order._charge_to_refund()
+        if order and not charge:
+            return _('Nothing to do: the charge was refunded, or kept')
+        if not order or not order._lock_charge(charge):
+            raise RetryableJobError(_('The charge of %s is being booked: trying again shortly') % self.name,
+                                    seconds=REFUND_RETRY_SECONDS)
+        order._ask_ca_refund(charge)
+        return _('Refund asked for')
+
+    def _ask_ca_refund(self, charge):
         try:
             with self.company_id._comodo_client() as client:
                 client.refund(self.ca_order_number)

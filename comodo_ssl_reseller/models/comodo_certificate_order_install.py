@@ -35,12 +35,12 @@ class ComodoCertificateOrder(models.Model):
         private_key_pem = self.sudo().private_key_pem
         if not target or not private_key_pem:
             if not self.sudo().hosted_domain_id:
-                self.message_post(body=_('No temporary certificate and no automatic installation: %s '
-                                         'is not a domain hosted with us for this customer.') % self.domain)
+                self._note_for_staff(_('No temporary certificate and no automatic installation: %s '
+                                       'is not a domain hosted with us for this customer.') % self.domain)
             return self.env['comodo.certificate.install']
         if self.renewal_of_id:
-            self.message_post(body=_('No temporary certificate for a renewal: %s keeps the certificate '
-                                     'it serves until the renewed one is issued.') % self.domain)
+            self._note_for_staff(_('No temporary certificate for a renewal: %s keeps the certificate '
+                                   'it serves until the renewed one is issued.') % self.domain)
             return self.env['comodo.certificate.install']
         temporary_ca = self.env['comodo.temporary.ca']._for_company(self.company_id)
         certificate_pem = temporary_ca._sign(private_key_pem, self._domains())

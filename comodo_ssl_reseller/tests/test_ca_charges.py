@@ -120,6 +120,21 @@ class TestCaCharges(CaChargeCase):
         refunded = 'Comodo refunded %s 12.50 for CA order %s (PositiveSSL, 1 year).' % (symbol, order.ca_order_number)
         self.assertIn(refunded, '\n'.join(order.message_ids.mapped('body')))
 
+    def test_the_placement_is_one_chatter_message_for_staff(self):
+        order = self._buy(unique_domain('www'))
+        symbol = order.ca_charge_ids.currency_id.symbol
+        placed = order.message_ids.filtered(lambda message: 'Ordered from Comodo' in (message.body or ''))
+        self.assertEqual(len(placed), 1)
+        for said in ('Ordered from Comodo: CA order number %s.' % order.ca_order_number,
+                     'Comodo charged %s 12.50 for CA order %s (PositiveSSL, 1 year).' % (symbol, order.ca_order_number),
+                     'No temporary certificate and no automatic installation: %s is not a domain hosted '
+                     'with us for this customer.' % order.domain):
+            self.assertIn(said, placed.body)
+        others = order.message_ids - placed
+        for said in ('Comodo charged', 'No temporary certificate'):
+            self.assertFalse(others.filtered(lambda message: said in (message.body or '')),
+                             'said once, in the placement\'s message')
+
     def test_rejection_within_the_window_is_refunded(self):
         order = self._buy(unique_domain('www'))
         self.sandbox.reject(order.ca_order_number)

@@ -15,7 +15,11 @@ from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, Sandbox, sandbox_url, uniqu
 from .test_concurrency import COMPANY_SETTINGS
 
 
-class TestKeyCommittedBeforeTheCa(unittest.TestCase):
+class CommittedOrderCase(unittest.TestCase):
+    """A new order of the demo customer, committed (the jobs' own cursors see it), for the domain
+    scenario `scenario` of the sandbox; removed with its charges and jobs afterwards."""
+
+    scenario = 'instant'
 
     @classmethod
     def setUpClass(cls):
@@ -30,8 +34,7 @@ class TestKeyCommittedBeforeTheCa(unittest.TestCase):
             order = env['comodo.certificate.order'].create({
                 'partner_id': env.ref('base.partner_demo_portal').id,
                 'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
-                # Issued by the sandbox as soon as it is placed: the first check collects it.
-                'domain': unique_domain('instant'), 'dcv_method': 'CNAME_CSR_HASH'})
+                'domain': unique_domain(cls.scenario), 'dcv_method': 'CNAME_CSR_HASH'})
             cls.order_id = order.id
 
     @classmethod
@@ -47,6 +50,12 @@ class TestKeyCommittedBeforeTheCa(unittest.TestCase):
 
     def _env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True, 'test_queue_job_no_delay': False})
+
+
+class TestKeyCommittedBeforeTheCa(CommittedOrderCase):
+
+    # Issued by the sandbox as soon as it is placed: the first check collects it.
+    scenario = 'instant'
 
     def _next_job(self):
         """The order's oldest job still to run, as the job runner would take it."""
