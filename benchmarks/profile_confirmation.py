@@ -76,6 +76,18 @@ def run_jobs(env):
             done += 1
 
 
+def profiling_database(config_name, database, reuse):
+    """The configuration `config_name` for one Odoo process on `database`, made from the test
+    template with the addon installed, unless `reuse` and it exists; returns (config, reused)."""
+    os.environ['PATH'] = os.path.join(stack.VENV, 'bin') + os.pathsep + os.environ['PATH']
+    config = stack.write_config(config_name, http_port=stack.free_port(), server_wide_modules='web,queue_job')
+    reused = reuse and database in stack.database_names()
+    if not reused:
+        stack.clone_database(stack.ensure_template(config), database)
+        stack.install_addon(config, database)
+    return config, reused
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--lines', type=int, default=100)
@@ -85,11 +97,7 @@ def main():
     parser.add_argument('--reuse', action='store_true',
                         help='use the database a previous run made (its earlier sales stay in it)')
     options = parser.parse_args()
-    os.environ['PATH'] = os.path.join(stack.VENV, 'bin') + os.pathsep + os.environ['PATH']
-    config = stack.write_config('profile.conf', http_port=stack.free_port(), server_wide_modules='web,queue_job')
-    if not (options.reuse and DATABASE in stack.database_names()):
-        stack.clone_database(stack.ensure_template(config), DATABASE)
-        stack.install_addon(config, DATABASE)
+    config, _reused = profiling_database('profile.conf', DATABASE, options.reuse)
     sandbox = SandboxProcess(tempfile.mkdtemp(prefix='comodo-profile-'), issue_after=3600).start()
     try:
         import odoo

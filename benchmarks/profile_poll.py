@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 import psycopg2  # noqa: E402
 
 import bench_poll  # noqa: E402  (tools/bench_poll.py: the bench's orders, made the same way)
-from profile_confirmation import log, report  # noqa: E402  (the same printing of a profile)
+from profile_confirmation import log, profiling_database, report  # noqa: E402  (the same set-up and printing)
 import stack  # noqa: E402  (tools/stack.py: databases and configuration)
 from comodo_client import build_csr, generate_private_key  # noqa: E402
 from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
@@ -83,13 +83,7 @@ def main():
     parser.add_argument('--reuse', action='store_true',
                         help='use the database a previous run made (its orders are polled again)')
     options = parser.parse_args()
-    os.environ['PATH'] = os.path.join(stack.VENV, 'bin') + os.pathsep + os.environ['PATH']
-    config = stack.write_config('profile-poll.conf', http_port=stack.free_port(),
-                                server_wide_modules='web,queue_job')
-    reuse = options.reuse and DATABASE in stack.database_names()
-    if not reuse:
-        stack.clone_database(stack.ensure_template(config), DATABASE)
-        stack.install_addon(config, DATABASE)
+    config, reuse = profiling_database('profile-poll.conf', DATABASE, options.reuse)
     sandbox = SandboxProcess(tempfile.mkdtemp(prefix='comodo-profile-poll-'), issue_after=3600,
                              latency=options.latency_ms).start()
     try:

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
 
 import stack  # noqa: E402  (tools/stack.py: databases and configuration)
 from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
-from profile_confirmation import CUSTOMER_XMLID, TERM_XMLID, log, report  # noqa: E402
+from profile_confirmation import CUSTOMER_XMLID, TERM_XMLID, log, profiling_database, report  # noqa: E402
 
 DATABASE = 'comodo_profile_term' + os.environ.get('COMODO_DB_SUFFIX', '')
 KINDS = ('ended', 'expiry', 'reissue', 'renewal')
@@ -77,11 +77,7 @@ def main():
                         help='use the database a previous run made (what it left is done already)')
     options = parser.parse_args()
     kinds = [kind for kind in options.kinds.split(',') if kind]
-    os.environ['PATH'] = os.path.join(stack.VENV, 'bin') + os.pathsep + os.environ['PATH']
-    config = stack.write_config('profile-term.conf', http_port=stack.free_port(), server_wide_modules='web,queue_job')
-    if not (options.reuse and DATABASE in stack.database_names()):
-        stack.clone_database(stack.ensure_template(config), DATABASE)
-        stack.install_addon(config, DATABASE)
+    config, _reused = profiling_database('profile-term.conf', DATABASE, options.reuse)
     sandbox = SandboxProcess(tempfile.mkdtemp(prefix='comodo-profile-term-'), issue_after=3600).start()
     try:
         import odoo

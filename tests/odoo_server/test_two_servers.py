@@ -241,8 +241,9 @@ def test_two_servers_share_placements_and_a_poll_and_lose_nothing_when_one_dies(
                                   % (_lock_line_holders(db, killed_job) or 'nobody')))
 
     def every_check_done():
-        # The batches, and the check jobs of orders a batch handed over after a concurrency error.
-        states = [state for method in ('_job_check_due', '_job_check')
+        # The batches, the check jobs of orders a batch handed over after a concurrency error, and
+        # the jobs that follow the decisions they learnt (mails, credit notes, installs).
+        states = [state for method in ('_job_check_due', '_job_check', '_job_after_decision')
                   for state, _tries, _ids in _jobs(db, method, last_job_id).values()]
         return states and all(state == 'done' for state in states)
     wait(every_check_done, 90, 'the surviving server to finish the poll')
@@ -272,26 +273,26 @@ def test_two_servers_share_placements_and_a_poll_and_lose_nothing_when_one_dies(
     for collect in (c for c in poll_calls if c['action'] == 'CollectSSL'):
         collects[str(collect['orderNumber'])] = collects.get(str(collect['orderNumber']), 0) + 1
     # Each try of a poll job asks the bulk report about its orders, then CollectSSL about those it
-    # says were decided (a killed try, or one retried after a concurrency error, asks again); the
-    # orders still pending are asked by the report alone.
+    # says were issued (a killed try, or one retried after a concurrency error, asks again); the
+    # orders the report says were rejected, and those still pending, are asked by the report alone.
     poll_jobs = _jobs(db, '_job_check_due', last_job_id)
     tries = {number_of[order_id]: job_tries for _state, job_tries, ids in poll_jobs.values() for order_id in ids}
     assert sorted(tries) == sorted(numbers), 'every order in one poll job'
     reports = len([c for c in poll_calls if c['action'] == 'WebHostReport'])
     assert len(poll_jobs) <= reports <= sum(job_tries for _state, job_tries, _ids in poll_jobs.values())
-    decided = {number_of[order_id] for order_id in approved + rejected}
+    collected = {number_of[order_id] for order_id in approved}
     # An order whose check met a concurrency error (another job writing the same sale) has that
     # check undone alone and a check job of its own, which asks again; the batch asks no one twice.
     own_tries = {}
     for _state, job_tries, ids in _jobs(db, '_job_check', last_job_id).values():
         for order_id in ids:
             own_tries[number_of[order_id]] = own_tries.get(number_of[order_id], 0) + job_tries
-    by_batch = {number: 1 if number in decided else 0 for number in numbers}
+    by_batch = {number: 1 if number in collected else 0 for number in numbers}
     assert {number: collects.get(number, 0) for number in numbers if tries[number] == 1 and number not in own_tries} == {
         number: by_batch[number] for number in numbers if tries[number] == 1 and number not in own_tries}, \
-        'a decided order asked once, a pending one not at all, by a job that ran once'
+        'an issued order asked once, a rejected or pending one not at all, by a job that ran once'
     assert all(by_batch[number] + 1 <= collects.get(number, 0) <= by_batch[number] * tries[number] + own_tries[number]
-               for number in own_tries), 'asked by the batch if decided, then by its own check job'
+               for number in own_tries), 'asked by the batch if issued, then by its own check job'
     assert all(by_batch[number] <= collects.get(number, 0) <= by_batch[number] * tries[number] + own_tries.get(number, 0)
                for number in numbers), 'at most once a try'
     assert poll_jobs[killed_job][1] >= 2, 'the killed job ran again'
