@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.join(ROOT, 'comodo_ssl_reseller'))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 import stack  # noqa: E402  (tools/stack.py: databases and configuration)
-from bench_poll import (CUSTOMER_XMLID, TERM_XMLID, OdooProcesses, log,  # noqa: E402
+from bench_poll import (TERM_XMLID, OdooProcesses, create_certificate_sale, log,  # noqa: E402
                         point_companies_at_sandbox, start_odoo)
 from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
 
@@ -78,13 +78,7 @@ class PlacementBench(object):
         log('%s: done' % what)
 
     def place_sale(self):
-        term_id = self.rpc('ir.model.data', 'xmlid_to_res_id', '.'.join(TERM_XMLID))
-        product_id = self.rpc('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
-        partner_id = self.rpc('ir.model.data', 'xmlid_to_res_id', CUSTOMER_XMLID)
-        tag = uuid.uuid4().hex[:8]
-        sale_id = self.rpc('sale.order', 'create', {'partner_id': partner_id, 'order_line': [
-            (0, 0, {'product_id': product_id, 'comodo_domain': 'never-sale-%s-%d.example.com' % (tag, index),
-                    'comodo_dcv_method': 'CNAME_CSR_HASH'}) for index in range(PLACEMENT_LINES)]})
+        sale_id = create_certificate_sale(self.rpc, PLACEMENT_LINES)
         start = time.time()
         self.rpc('sale.order', 'action_confirm', [sale_id])
         confirmed = time.time() - start

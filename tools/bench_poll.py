@@ -174,6 +174,18 @@ def decided_count(connection, ca_order_numbers):
     return count
 
 
+def create_certificate_sale(rpc, lines):
+    """A draft sale of `lines` certificates (names the sandbox leaves pending) to the demo customer;
+    returns its id."""
+    term_id = rpc('ir.model.data', 'xmlid_to_res_id', '.'.join(TERM_XMLID))
+    product_id = rpc('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
+    partner_id = rpc('ir.model.data', 'xmlid_to_res_id', CUSTOMER_XMLID)
+    tag = uuid.uuid4().hex[:8]
+    return rpc('sale.order', 'create', {'partner_id': partner_id, 'order_line': [
+        (0, 0, {'product_id': product_id, 'comodo_domain': 'never-sale-%s-%d.example.com' % (tag, index),
+                'comodo_dcv_method': 'CNAME_CSR_HASH'}) for index in range(lines)]})
+
+
 def point_companies_at_sandbox(connection, sandbox_url, company_values=''):
     """Every company orders from the sandbox (in test mode: the sandbox speaks plain http, which only
     test mode allows); `company_values` are more SQL assignments for res_company."""
@@ -374,13 +386,7 @@ class Bench(object):
 
     def confirm_sale(self, lines):
         """Seconds from confirming a sale of `lines` certificates to all of them placed."""
-        term_id = self.rpc('ir.model.data', 'xmlid_to_res_id', '.'.join(TERM_XMLID))
-        product_id = self.rpc('comodo.certificate.term', 'read', [term_id], ['product_id'])[0]['product_id'][0]
-        partner_id = self.rpc('ir.model.data', 'xmlid_to_res_id', CUSTOMER_XMLID)
-        tag = uuid.uuid4().hex[:8]
-        sale_id = self.rpc('sale.order', 'create', {'partner_id': partner_id, 'order_line': [
-            (0, 0, {'product_id': product_id, 'comodo_domain': 'never-sale-%s-%d.example.com' % (tag, index),
-                    'comodo_dcv_method': 'CNAME_CSR_HASH'}) for index in range(lines)]})
+        sale_id = create_certificate_sale(self.rpc, lines)
         start = time.time()
         self.rpc('sale.order', 'action_confirm', [sale_id])
         while True:
