@@ -59,8 +59,12 @@ class CertificatePortal(CustomerPortal):
     def _own_orders(self):
         # As superuser: customers have no access to the model itself, so that no CA internals
         # (errors, codes, the reseller's account) reach them over RPC. _own_orders_domain is their
-        # access rule, applied by every route here.
-        return request.env['comodo.certificate.order'].sudo()
+        # access rule, applied by every route here. Their dates are shown in the customer's zone,
+        # not the superuser's.
+        return request.env['comodo.certificate.order'].sudo().with_context(tz=self._viewer_zone())
+
+    def _viewer_zone(self):
+        return request.env.user.tz or 'UTC'
 
     def _own_orders_domain(self):
         return [('partner_id', 'child_of', self._customer().commercial_partner_id.id)]
@@ -173,7 +177,7 @@ class CertificatePortal(CustomerPortal):
         if not value:
             return ''
         # (The order is read as superuser: without tz= here, the administrator's zone would be used.)
-        local = fields.Datetime.context_timestamp(order.with_context(tz=request.env.user.tz or 'UTC'),
+        local = fields.Datetime.context_timestamp(order.with_context(tz=self._viewer_zone()),
                                                   fields.Datetime.from_string(value))
         return local.strftime('%Y-%m-%d %H:%M %Z')
 

@@ -21,6 +21,12 @@ class AccountAnalyticAccount(models.Model):
 
     _inherit = 'account.analytic.account'
 
+    def _default_hosting_today(self):
+        return self.env.user.company_id._hosting_today()
+
+    # The company's date, the one its plans are judged running by (res.company._hosting_today).
+    date_start = fields.Date(default=_default_hosting_today)
+    recurring_next_date = fields.Date(default=_default_hosting_today)
     hosting_plan_id = fields.Many2one('hosting.plan', string='Hosting Plan', index=True,
                                       ondelete='restrict')
     ssl_setup_invoiced = fields.Boolean(
@@ -74,12 +80,6 @@ class AccountAnalyticAccount(models.Model):
     def write(self, vals):
         self._check_may_set_hosting(vals)
         return super(AccountAnalyticAccount, self).write(vals)
-
-    def _is_running(self, date=None):
-        self.ensure_one()
-        date = date or fields.Date.context_today(self)
-        return (self.active and self.recurring_invoices and self.date_start <= date
-                and (not self.date_end or self.date_end >= date))
 
     @api.multi
     def _create_invoice(self, invoice=False):

@@ -275,3 +275,13 @@ class ResCompany(models.Model):
     def _comodo_ca_currency(self):
         self.ensure_one()
         return self.comodo_ca_currency_id or self.currency_id
+
+    def _hosting_today(self):
+        """Today in the company's calendar (the time zone of its address, else UTC).
+
+        Subscriptions start and end on the company's dates. Read in each user's own zone, a plan
+        started today by staff east of UTC was not yet running for a customer or salesperson
+        without one, for the hours the two dates differ.
+        """
+        self.ensure_one()
+        return fields.Date.context_today(self.with_context(tz=self.sudo().partner_id.tz or 'UTC'))

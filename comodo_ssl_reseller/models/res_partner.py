@@ -19,12 +19,13 @@ class ResPartner(models.Model):
     def _running_hosting_plans(self):
         """The plans of the customer's (its company's) subscriptions running today."""
         self.ensure_one()
+        today = self.env.user.company_id._hosting_today()
         subscriptions = self.env['account.analytic.account'].sudo().search([
             ('partner_id', 'child_of', self.commercial_partner_id.id),
             ('hosting_plan_id', '!=', False),
             ('recurring_invoices', '=', True),
-            ('date_start', '<=', fields.Date.context_today(self)),
-            '|', ('date_end', '=', False), ('date_end', '>=', fields.Date.context_today(self)),
+            ('date_start', '<=', today),
+            '|', ('date_end', '=', False), ('date_end', '>=', today),
         ])
         return subscriptions.mapped('hosting_plan_id')
 

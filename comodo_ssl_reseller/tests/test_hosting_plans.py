@@ -123,6 +123,25 @@ class TestHostingPlans(ComodoCase):
         with self.assertRaisesRegex(UserError, 'SSL module'):
             self._sale(customer).action_confirm()
 
+    def test_a_plan_runs_on_the_companys_dates_whatever_the_users_zone(self):
+        # Two zones 26 hours apart are never on the same date.
+        ahead, behind = 'Pacific/Kiritimati', 'Etc/GMT+12'
+        company_address = self.env.user.company_id.partner_id
+        # Started today by staff far ahead, in a company there too, the plan runs today for a
+        # customer or salesperson far behind.
+        company_address.tz = ahead
+        started = self._new_customer('Started Today')
+        self.env['account.analytic.account'].with_context(tz=ahead).create({
+            'name': 'Started Today', 'partner_id': started.id, 'hosting_plan_id': self.gold.id,
+            'recurring_invoices': True})
+        started.with_context(tz=behind)._check_comodo_ssl()
+        # Ending today in the calendar of a company far behind, it still runs for someone far ahead.
+        company_address.tz = behind
+        ending = self._new_customer('Ending Today', self.gold, date_start='2020-01-01',
+                                    recurring_next_date='2020-01-01',
+                                    date_end=fields.Date.context_today(self.env.user.with_context(tz=behind)))
+        ending.with_context(tz=ahead)._check_comodo_ssl()
+
     def test_a_contact_of_a_subscribed_company_may_buy(self):
         company = self._new_customer('Hosted Company', self.gold)
         contact = self.env['res.partner'].create({'name': 'Its Admin', 'parent_id': company.id})

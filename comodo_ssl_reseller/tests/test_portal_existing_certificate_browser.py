@@ -4,6 +4,7 @@ key asks first, then keeps the current certificate's downloads and reads "Reissu
 one is issued."""
 from selenium.webdriver.common.by import By
 
+from odoo import fields
 from odoo.tools.misc import format_date
 
 from .common import unique_domain
@@ -28,15 +29,26 @@ class TestExistingCertificateInBrowser(PortalBrowserCase):
     def _status_label(self):
         return self._text('.o_comodo_certificate h4 .label')
 
+    def _customer_on_another_date_than_staff(self, env):
+        """Put the portal customer in a time zone whose date differs from the administrator's now
+        (one of two zones 26 hours apart always does), so a date shown in the wrong zone shows."""
+        staff_today = fields.Date.context_today(env.user)
+        zone = next(zone for zone in ('Pacific/Kiritimati', 'Etc/GMT+12')
+                    if fields.Date.context_today(env.user.with_context(tz=zone)) != staff_today)
+        env['res.users'].search([('login', '=', 'portal')]).tz = zone
+        return zone
+
     def test_buying_a_domain_again_points_to_its_certificate(self):
         domain = unique_domain('instant')
         order = self._buy(domain)
         self.assertEqual(self._placed(order).state, 'issued')
         with self.stored() as env:
             reference = order.name
-            ordered_on = format_date(env(context=dict(env.context, lang='en_US')), order.create_date)
+            zone = self._customer_on_another_date_than_staff(env)
+            ordered_on = format_date(env(context=dict(env.context, lang='en_US', tz=zone)), order.create_date)
 
-        # The list: each row says which certificate it is and when it was ordered.
+        # The list: each row says which certificate it is and when it was ordered, in the customer's
+        # calendar.
         self._open('/my/certificates')
         row = [row for row in self._all('.o_portal_my_doc_table tr') if domain in row.text]
         self.assertEqual(len(row), 1)
