@@ -45,7 +45,7 @@ bench: env postgres bench-report bench-placement
 # The bulk status report alone (no Odoo): N orders, one in ten decided, asked about in WebHostReport
 # pages of REPORT_PAGE against the sandbox at LATENCY_MS: prints report_calls, report_seconds and
 # N x L / C beside them (benchmarks/bench_report.py).
-REPORT_PAGE ?= 100
+REPORT_PAGE ?= 250
 bench-report: env
 	@.venv/bin/python benchmarks/bench_report.py --orders $(N) --capacity $(C) --latency-ms $(LATENCY_MS) --page-size $(REPORT_PAGE) --runs $(RUNS)
 

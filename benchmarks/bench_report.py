@@ -1,6 +1,6 @@
 """Micro-benchmark of the bulk status report: N orders asked about through WebHostReport pages.
 
-    make bench-report [N=10000] [C=4] [LATENCY_MS=200] [REPORT_PAGE=100] [RUNS=3]
+    make bench-report [N=10000] [C=4] [LATENCY_MS=200] [REPORT_PAGE=250] [RUNS=3]
 
 Places N real orders in a sandbox CA of their own (one in ten then decided by the CA: of those, six
 in ten issued, three rejected, one issued and revoked; the rest pending), restarts it with --latency L,
@@ -123,7 +123,7 @@ def main():
     parser.add_argument('--orders', type=int, default=10000)
     parser.add_argument('--capacity', type=int, default=4, help='C of N x L / C (a per-order poll\'s calls in flight)')
     parser.add_argument('--latency-ms', type=int, default=200)
-    parser.add_argument('--page-size', type=int, default=100, help='order numbers per WebHostReport call')
+    parser.add_argument('--page-size', type=int, default=250, help='order numbers per WebHostReport call')
     parser.add_argument('--runs', type=int, default=3)
     options = parser.parse_args()
 
