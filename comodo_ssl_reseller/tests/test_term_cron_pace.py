@@ -30,7 +30,7 @@ class TestTermCronPace(ComodoCase):
         """This process as a prefork worker of a server configured with these limits, `cpu_spent`
         CPU seconds into its request (or round of crons): RLIMIT_CPU set as the worker sets it."""
         saved = {key: config[key] for key in LIMITS}
-        self.addCleanup(lambda: [config.__setitem__(key, value) for key, value in saved.items()])
+        self.addCleanup(config.options.update, saved)
         for key, value in zip(LIMITS, (4, cpu, real, real_cron)):
             config[key] = value
         soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
