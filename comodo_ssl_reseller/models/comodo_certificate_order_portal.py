@@ -71,8 +71,12 @@ class ComodoCertificateOrder(models.Model):
                 'comodo_ssl_reseller.mail_dcv_instructions', {'instructions': instructions}).decode()
 
     def _compute_customer_has_ssl_module(self):
+        # A batch of one customer's orders (the term cron's mails) asks for its plans once.
+        has_module = {}
         for order in self:
-            order.customer_has_ssl_module = bool(order.partner_id._ssl_plans())
+            if order.partner_id not in has_module:
+                has_module[order.partner_id] = bool(order.partner_id._ssl_plans())
+            order.customer_has_ssl_module = has_module[order.partner_id]
 
     def _dcv_instructions(self):
         """What the customer publishes for each domain, for file or DNS validation."""

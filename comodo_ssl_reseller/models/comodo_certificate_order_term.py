@@ -1,12 +1,15 @@
 import logging
 import math
+import resource
 import threading
 import time
 import uuid
 from datetime import datetime, timedelta
 
+import odoo
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import config
 from odoo.addons.queue_job.job import job
 
 from .. import lifecycle
@@ -23,32 +26,99 @@ EXPIRY_NOTICE_DAYS = (30, 7, 1)
 # paid ahead can carry at the CA (its CA term starts with its first certificate, not at the old end).
 CA_MAX_CARRIED_DAYS = 30
 DAY = timedelta(days=1)
-# The daily term cron commits every this many orders, and hands the rest to a job of its own once it
-# has run this long: 10,000 terms due on one day stay within Odoo's stock limit_time_cpu (60 s) and
-# limit_time_real (120 s), and a run stopped midway loses only its last uncommitted batch.
+# SQL true for an order `o` whose term a renewal follows: one is invoiced, paid or ordered (a renewal
+# not in the states of RENEWAL_LOST, the one parameter), or none yet and auto-renewal will invoice
+# one. Such a term gets the renewal reminders, not the notice that it ends.
+RENEWAL_ON_ITS_WAY_SQL = """EXISTS (SELECT 1 FROM comodo_certificate_order r
+                                    WHERE r.renewal_of_id = o.id AND r.state NOT IN %s)
+                         OR (o.auto_renew AND NOT EXISTS (SELECT 1 FROM comodo_certificate_order r
+                                                           WHERE r.renewal_of_id = o.id))"""
+# The daily term cron commits every this many orders, and hands the rest to a job of its own before
+# Odoo's limits on the process running it are reached (TermCronPace): a run stopped midway, whatever
+# stopped it, loses only its last uncommitted batch.
 TERM_CRON_BATCH_SIZE = 100
 TERM_CRON_PREFETCH = 10
 # A run's first batch, before it knows how long an order takes.
 TERM_CRON_FIRST_BATCH_SIZE = 10
+# Seconds of a run, of real time and of CPU time both: set, it replaces the limits' budgets (within them).
 TERM_CRON_TIME_BUDGET_PARAM = 'comodo_ssl_reseller.term_cron_time_budget_seconds'
-DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS = 30
+# The share of each limit Odoo enforces that a run spends; the rest is its margin: the batch in
+# flight, the commit, queueing its continuation, and the real time the worker spent before the run
+# (other crons of the same round) beyond the CPU time it spent.
+TERM_CRON_LIMIT_SHARE = 0.8
+# Where Odoo enforces no limit (a threaded or development server), a run keeps to the real time a
+# prefork worker under the stock limit_time_cpu (60 s) may spend: the day is paced as in production.
+DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS = TERM_CRON_LIMIT_SHARE * 60
 
 
 class TermCronPaused(Exception):
     """The term cron's time budget is spent: what it did is committed, a job continues."""
 
 
+def process_cpu_seconds():
+    """CPU time this process has used, user and system: what Odoo's limit_time_cpu counts."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def enforced_cpu_deadline():
+    """The process CPU time (process_cpu_seconds) at which the kernel stops this process, or None.
+    A prefork worker sets its RLIMIT_CPU to the CPU time it has used plus limit_time_cpu before each
+    request and each round of crons (SIGXCPU then aborts it); a threaded server sets none."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_CPU)
+    return None if soft == resource.RLIM_INFINITY else float(soft)
+
+
+def enforced_real_limit(run_by_cron):
+    """The seconds of real time after which Odoo's watchdog kills the worker running this, or None.
+    Only a prefork server's workers are watched: an HTTP worker (a queue_job job, a cron run by hand)
+    for limit_time_real, the cron worker for limit_time_real_cron (-1: limit_time_real; 0: none). A
+    cron may run in either, so it keeps to the stricter; a limit of 0 or less is none."""
+    if not config['workers'] or odoo.evented:
+        return None
+    limits = [config['limit_time_real']]
+    if run_by_cron:
+        cron_limit = config['limit_time_real_cron']
+        limits.append(config['limit_time_real'] if cron_limit == -1 else cron_limit)
+    limits = [limit for limit in limits if limit and limit > 0]
+    return min(limits) if limits else None
+
+
 class TermCronPace(object):
-    """Commits the term cron's work a batch at a time and stops it once its deadline has passed.
+    """Commits the term cron's work a batch at a time and stops it before its deadlines: a time (real
+    time) and a process CPU time (process_cpu_seconds), either None for none.
 
     Every step selects only what is still due, so a later run (the continuation job, or tomorrow's
     cron after a crash) carries on where the last commit left off, and sends nothing twice: a mail
     and the ledger saying it was sent are committed together.
     """
 
-    def __init__(self, cr, deadline, batch_size=TERM_CRON_BATCH_SIZE):
-        self.cr, self.deadline, self.batch_size, self.count = cr, deadline, batch_size, 0
-        self.started = time.time()
+    def __init__(self, cr, deadline, cpu_deadline=None, batch_size=TERM_CRON_BATCH_SIZE):
+        self.cr, self.deadline, self.cpu_deadline = cr, deadline, cpu_deadline
+        self.batch_size, self.count = batch_size, 0
+        self.started, self.cpu_started = time.time(), process_cpu_seconds()
+
+    @classmethod
+    def within_limits(cls, cr, run_by_cron, budget=None):
+        """A pace that stops within the limits Odoo enforces on this process (a share of each), or
+        within `budget` seconds (real and CPU) if that is sooner; with neither, within the default."""
+        now, cpu_now = time.time(), process_cpu_seconds()
+        real_limit, cpu_limit_at = enforced_real_limit(run_by_cron), enforced_cpu_deadline()
+        deadline = cpu_deadline = None
+        cpu_spent_before = 0.0
+        if cpu_limit_at is not None:
+            cpu_limit = max(config['limit_time_cpu'], 0)
+            cpu_deadline = cpu_limit_at - (1 - TERM_CRON_LIMIT_SHARE) * cpu_limit
+            # The watchdog's clock started with the CPU limit's: the CPU time spent since is real time too.
+            cpu_spent_before = max(0.0, cpu_now - (cpu_limit_at - cpu_limit))
+        if real_limit is not None:
+            deadline = now - cpu_spent_before + TERM_CRON_LIMIT_SHARE * real_limit
+        if budget is not None:
+            deadline = min(deadline if deadline is not None else float('inf'), now + budget)
+            cpu_deadline = min(cpu_deadline if cpu_deadline is not None else float('inf'), cpu_now + budget)
+        elif deadline is None and cpu_deadline is None:
+            deadline = now + DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS
+        return cls(cr, deadline, cpu_deadline)
 
     def after_order(self):
         """One more order done on its own: committed every batch_size orders."""
@@ -64,20 +134,33 @@ class TermCronPace(object):
         self.commit()
 
     def _stop_if_late(self):
-        if time.time() >= self.deadline:
+        if min(self._time_left()) <= 0:
             self.commit()
             raise TermCronPaused()
 
+    def _time_left(self):
+        """Real seconds and CPU seconds left before the deadlines (inf for none)."""
+        real = self.deadline - time.time() if self.deadline is not None else float('inf')
+        cpu = self.cpu_deadline - process_cpu_seconds() if self.cpu_deadline is not None else float('inf')
+        return real, cpu
+
     def next_batch_size(self):
-        """As many orders as the time left should fit, at the pace so far: a whole batch, fewer
-        near the deadline, at least one (each run makes progress)."""
-        left = self.deadline - time.time()
-        if left <= 0:
+        """As many orders as the time left should fit, at the pace so far on each clock: a whole
+        batch, fewer near a deadline, at least one (each run makes progress)."""
+        real_left, cpu_left = self._time_left()
+        if min(real_left, cpu_left) <= 0:
             return 1
         if not self.count:
             return min(self.batch_size, TERM_CRON_FIRST_BATCH_SIZE)
-        seconds_per_order = (time.time() - self.started) / self.count
-        return max(1, min(self.batch_size, int(left / seconds_per_order) if seconds_per_order else self.batch_size))
+        fits = self.batch_size
+        for left, spent in ((real_left, time.time() - self.started),
+                            (cpu_left, process_cpu_seconds() - self.cpu_started)):
+            if spent > 0 and left < fits * spent / self.count:
+                fits = int(left * self.count / spent)
+        return max(1, fits)
+
+    def __str__(self):
+        return '%.1f s real, %.1f s CPU' % (time.time() - self.started, process_cpu_seconds() - self.cpu_started)
 
     def commit(self):
         # Tests run the cron inside their own transaction, which must not be committed.
@@ -191,12 +274,12 @@ class ComodoCertificateOrder(models.Model):
         `now` (a datetime, default the present) lets tests travel in time.
         """
         now = now or datetime.utcnow()
-        self._run_after_issuance(now)
+        self._run_after_issuance(now, run_by_cron=True)
 
-    def _run_after_issuance(self, now):
+    def _run_after_issuance(self, now, run_by_cron=False):
         """The cron's steps, paced (committed per batch) until done or until the time budget is
         spent; then a job continues with the same `now`. True once every step is done."""
-        pace = TermCronPace(self.env.cr, time.time() + self._term_cron_time_budget())
+        pace = TermCronPace.within_limits(self.env.cr, run_by_cron, self._term_cron_time_budget())
         try:
             self.with_context(comodo_term_cron_pace=pace)._after_issuance_steps(now)
         except TermCronPaused:
@@ -205,9 +288,10 @@ class ComodoCertificateOrder(models.Model):
                             description=_('Comodo: continue the daily term cron'),
                             )._job_continue_after_issuance(fields.Datetime.to_string(now))
             pace.commit()
-            _logger.info('Daily term cron: time budget spent after %d orders; a job continues', pace.count)
+            _logger.info('Daily term cron: budget spent after %d orders (%s); a job continues', pace.count, pace)
             return False
         pace.commit()
+        _logger.info('Daily term cron: done, %d orders (%s)', pace.count, pace)
         return True
 
     @job(default_channel=CA_CHANNEL)
@@ -217,13 +301,14 @@ class ComodoCertificateOrder(models.Model):
         return _('Done') if done else _('Time budget spent: continued by another job')
 
     def _term_cron_time_budget(self):
+        """The seconds a run is given by the system parameter, or None (the limits decide)."""
         value = self.env['ir.config_parameter'].sudo().get_param(TERM_CRON_TIME_BUDGET_PARAM)
         try:
-            return max(0.0, float(value)) if value else DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS
+            return max(0.0, float(value)) if value else None
         except ValueError:
-            _logger.warning('%s is not a number of seconds: using %s', TERM_CRON_TIME_BUDGET_PARAM,
-                            DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS)
-            return DEFAULT_TERM_CRON_TIME_BUDGET_SECONDS
+            _logger.warning('%s is not a number of seconds: the limits Odoo enforces decide',
+                            TERM_CRON_TIME_BUDGET_PARAM)
+            return None
 
     def _after_issuance_steps(self, now):
         self.env['comodo.certificate']._cron_expire(now)
@@ -298,7 +383,9 @@ class ComodoCertificateOrder(models.Model):
         start = 0
         while start < len(self):
             size = pace.next_batch_size() if pace else TERM_CRON_BATCH_SIZE
-            batch = self.browse(self.ids[start:start + size])
+            # A field the step reads is read for the whole batch, alone: an order has some sixty
+            # stored fields, and reading them all (again after each write) was most of its time.
+            batch = self.browse(self.ids[start:start + size]).with_context(prefetch_fields=False)
             start += size
             try:
                 with self.env.cr.savepoint():
@@ -429,8 +516,8 @@ class ComodoCertificateOrder(models.Model):
         notice once. A term with a renewal on its way gets the renewal reminders instead."""
         template = self.env.ref('comodo_ssl_reseller.mail_template_certificate_expiring')
         unsent, unsent_params = unsent_threshold_sql('expiry_notice', EXPIRY_NOTICE_DAYS, 'o.term_ends_at', now)
-        where = "o.state IN %%s AND o.term_ends_at > %%s AND %s" % unsent
-        params = (lifecycle.SERVING, fields.Datetime.to_string(now)) + unsent_params
+        where = "o.state IN %%s AND o.term_ends_at > %%s AND NOT (%s) AND %s" % (RENEWAL_ON_ITS_WAY_SQL, unsent)
+        params = (lifecycle.SERVING, fields.Datetime.to_string(now), lifecycle.RENEWAL_LOST) + unsent_params
 
         def notify(orders):
             orders = orders._locked_while_due(where, params)
@@ -439,8 +526,7 @@ class ComodoCertificateOrder(models.Model):
             told._queue_customer_mails(template)
             return told
 
-        ending = self._due_orders(where, params)
-        return ending.filtered(lambda order: not order._renewal_on_its_way())._each_batch_on_its_own(
+        return self._due_orders(where, params)._each_batch_on_its_own(
             _('The notice that the term ends could not be sent: %s'), notify)
 
     def _queue_customer_mails(self, template):
@@ -457,12 +543,6 @@ class ComodoCertificateOrder(models.Model):
             if not values.get('email_from'):
                 values.pop('email_from', None)
             mails.create(values)
-
-    def _renewal_on_its_way(self):
-        """A renewal is invoiced, paid or ordered for this term, or auto-renewal will invoice one."""
-        self.ensure_one()
-        renewal_state = self._current_renewal_state()
-        return renewal_state == 'coming' or (renewal_state == 'none' and self.auto_renew)
 
     def _customer_reissue(self):
         """A new key and certificate in the same CA order (a lost or compromised key), for free."""

@@ -108,9 +108,17 @@ class ComodoCertificateOrder(models.Model):
     def _set_state(self, transition, values=None):
         result = super(ComodoCertificateOrder, self)._set_state(transition, values)
         if lifecycle.TRANSITIONS[transition][1] not in lifecycle.WAITING_FOR_CA:
-            for order in self:
+            for order in self._holding_receipts():
                 order._after_ca_outcome(_('removing the validation proofs'), order._enqueue_removal)
         return result
+
+    def _holding_receipts(self):
+        """Those of these orders with a line holding a receipt, asked for all of them at once (the
+        daily cron ends thousands of terms): the others have nothing published to remove."""
+        lines = self.env['comodo.certificate.order.dcv'].sudo().search([
+            ('order_id', 'in', self.ids), ('receipt', '!=', False)])
+        holding = set(lines.mapped('order_id').ids)
+        return self.filtered(lambda order: order.id in holding)
 
     def _ask_customer_to_validate(self):
         # Only the names Odoo does not validate itself are the customer's to validate.
