@@ -95,9 +95,14 @@ class ComodoHostedDomain(models.Model):
 
     @api.model
     def _find(self, partner, company, name):
-        """The hosted domain `name` of this customer, or an empty recordset."""
-        name = normalise_domain(name)
-        return self._held_by(partner, company).filtered(lambda domain: domain.name == name)[:1]
+        """The hosted domain `name` of this customer, or an empty recordset (names are stored
+        normalised: searched by name, not among all the customer's domains, once per name of
+        every placement)."""
+        return self.sudo().search([
+            ('name', '=', normalise_domain(name)),
+            ('partner_id', 'child_of', partner.commercial_partner_id.id),
+            ('company_id', '=', company.id),
+        ], limit=1)
 
     @api.model
     def _check_certificate_names(self, partner, company, names):
