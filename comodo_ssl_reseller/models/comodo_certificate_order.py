@@ -29,6 +29,9 @@ STAFF_NOTES_CONTEXT = 'comodo_staff_notes'
 # What the CA answers when it gives no reason for a rejection: saying it again tells the customer
 # nothing ("Reason given: The certificate request has been rejected!").
 REJECTIONS_WITHOUT_REASON = ('the certificate request has been rejected!', 'rejected by comodo')
+# Context key of a placement: its first check leaves the "please validate" mail to a job of its own.
+VALIDATION_MAIL_LATER = 'comodo_validation_mail_later'
+VALIDATION_MAIL_TEMPLATE = 'comodo_ssl_reseller.mail_template_validation_needed'
 # The template's fields Odoo's composer renders for a message posted on one record.
 COMPOSER_FIELDS = ['subject', 'body_html', 'email_from', 'email_to', 'partner_to', 'email_cc', 'reply_to',
                    'attachment_ids', 'mail_server_id']
@@ -439,7 +442,10 @@ class ComodoCertificateOrder(models.Model):
         if self.validation_mail_sent_at or self.state != 'pending' or self._domains_validated_by_account():
             return
         self.validation_mail_sent_at = fields.Datetime.now()
-        self._notify_customer('comodo_ssl_reseller.mail_template_validation_needed')
+        if self.env.context.get(VALIDATION_MAIL_LATER):
+            self._queue_validation_mail()
+        else:
+            self._notify_customer(VALIDATION_MAIL_TEMPLATE)
 
     def _notify_customer(self, template_xmlid):
         """The customer's mail of the template, posted in the order's chatter (so the customer
