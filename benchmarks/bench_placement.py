@@ -99,7 +99,19 @@ class PlacementBench(object):
         # the CA charges' booking) is done before the term cron is measured.
         self.wait(lambda: not self.sql("SELECT count(*) FROM queue_job WHERE state IN ('pending', 'enqueued', "
                                        "'started')", fetch=True)[0][0], 'the jobs the placements queued')
-        return confirmed, placed, time.time() - start
+        done = time.time() - start
+        self.log_jobs(start)
+        return confirmed, placed, done
+
+    def log_jobs(self, since):
+        """Each kind of job run since `since` (a time.time()): how many, their mean and total seconds."""
+        rows = self.sql("""
+            SELECT method_name, priority, count(*), avg(EXTRACT(EPOCH FROM date_done - date_started)),
+                   sum(EXTRACT(EPOCH FROM date_done - date_started))
+              FROM queue_job WHERE date_started >= to_timestamp(%s) AT TIME ZONE 'UTC' AND date_done IS NOT NULL
+             GROUP BY method_name, priority ORDER BY min(date_started)""", (since,), fetch=True)
+        for method, priority, count, mean, total in rows:
+            log('jobs %s (priority %d): %d, %.3f s each, %.1f s in all' % (method, priority, count, mean, total))
 
     def warm_up(self):
         """A small sale placed through the same workers, then the memory baseline: growth is measured
