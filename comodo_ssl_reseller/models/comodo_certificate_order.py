@@ -162,13 +162,14 @@ class ComodoCertificateOrder(models.Model):
             values.setdefault('next_check_at', False)
         return self.write(values)
 
-    def _start_waiting_for_ca(self, transition=None, next_check_at=None, new_csr=False):
+    def _start_waiting_for_ca(self, transition=None, next_check_at=None, new_csr=False, placed=None):
         """Comodo has a request to decide (again): the wait, its counters and its last error start
         over, through `transition` (None: the order stays pending). With `new_csr`, the customer is
-        emailed how to validate the new CSR once a check finds the CA waiting."""
+        emailed how to validate the new CSR once a check finds the CA waiting. `placed`: what a
+        placement records, written with it."""
         now = fields.Datetime.now()
-        values = {'waiting_since': now, 'attempts': 0, 'transient_failures': 0, 'last_error': False,
-                  'next_check_at': next_check_at or now}
+        values = dict(placed or {}, waiting_since=now, attempts=0, transient_failures=0, last_error=False,
+                      next_check_at=next_check_at or now)
         if new_csr:
             values['validation_mail_sent_at'] = False
         if transition:
@@ -288,8 +289,8 @@ class ComodoCertificateOrder(models.Model):
     # -- what the CA's answers mean for the order ------------------------------------------------------
 
     def _on_placed(self, ca_order_number, total_cost=None):
-        self.write({'ca_order_number': ca_order_number, 'placed_at': fields.Datetime.now()})
-        self._start_waiting_for_ca('placed')
+        self._start_waiting_for_ca('placed', placed={'ca_order_number': ca_order_number,
+                                                     'placed_at': fields.Datetime.now()})
         self._note_for_staff(_('Ordered from Comodo: CA order number %s.') % ca_order_number)
         self._after_ca_outcome(_('naming the CA order on the invoice'), self._name_ca_order_on_invoices)
         self._bill_after_ca('validate')
