@@ -26,8 +26,14 @@ printed per run and as the median of the runs:
                                    run: its worker's, and what the idle ones spend meanwhile (the
                                    limit is on the worker's: 60 s).
     term_cron_cpu_seconds          the same over every run, until the day is done.
-    rss_growth_mb=...              the Odoo processes' memory at the end of the run less before the
-                                   first run (target: at most 100).
+    rss_growth_mb=...              the Odoo processes' memory (master, workers and job runner,
+                                   summed, as the poll's bench measures it) at the end of the run
+                                   less after a warm-up: a sale of WARM_UP_LINES lines placed
+                                   through the same workers before the first run, its jobs done
+                                   (target: at most 100).
+    rss_growth_from_start_mb=...   the same at the end of the run less right after the server
+                                   started (fresh workers: mostly what loading code and caches
+                                   costs each of them, not growth under load).
 
 Runs under the project venv; `make bench` runs it after the poll's benchmark. With --terms-only,
 each run measures the term cron alone (no sale, no placement).
@@ -55,10 +61,12 @@ from comodo_sandbox.pytest_plugin import SandboxProcess  # noqa: E402
 
 BENCH_DB = 'comodo_bench_placement' + os.environ.get('COMODO_DB_SUFFIX', '')
 PLACEMENT_LINES = 100
+# The warm-up sale: enough placement jobs for every worker to run a few before memory is measured.
+WARM_UP_LINES = 20
 FIGURES = ('confirm_seconds_100', 'placement_seconds_100', 'placement_jobs_done_seconds_100',
            'term_cron_seconds_%d',
            'term_cron_runs', 'term_cron_first_run_cpu_seconds', 'term_cron_cpu_seconds',
-           'term_cron_longest_run_seconds', 'rss_growth_mb')
+           'term_cron_longest_run_seconds', 'rss_growth_mb', 'rss_growth_from_start_mb')
 
 
 class PlacementBench(object):
@@ -69,7 +77,8 @@ class PlacementBench(object):
         self.rpc = rpc
         self.terms = terms
         self.terms_only = terms_only
-        self.rss_before = odoo.rss()
+        self.rss_at_start = odoo.rss()
+        self.rss_warm = None
 
     def sql(self, query, params=None, fetch=False):
         with self.connection.cursor() as cr:
@@ -84,20 +93,42 @@ class PlacementBench(object):
             time.sleep(0.2)
         log('%s: done' % what)
 
-    def place_sale(self):
-        sale_id = create_certificate_sale(self.rpc, PLACEMENT_LINES)
+    def place_sale(self, lines=PLACEMENT_LINES):
+        sale_id = create_certificate_sale(self.rpc, lines)
         start = time.time()
         self.rpc('sale.order', 'action_confirm', [sale_id])
         confirmed = time.time() - start
         self.wait(lambda: self.rpc('comodo.certificate.order', 'search_count', [
-            ('sale_order_id', '=', sale_id), ('state', '=', 'pending'), ('attempts', '>', 0)]) >= PLACEMENT_LINES,
-            'placement of %d lines' % PLACEMENT_LINES)
+            ('sale_order_id', '=', sale_id), ('state', '=', 'pending'), ('attempts', '>', 0)]) >= lines,
+            'placement of %d lines' % lines)
         placed = time.time() - start
         # What the placements queued behind them (the customers' mails, the invoice's validation,
         # the CA charges' booking) is done before the term cron is measured.
         self.wait(lambda: not self.sql("SELECT count(*) FROM queue_job WHERE state IN ('pending', 'enqueued', "
                                        "'started')", fetch=True)[0][0], 'the jobs the placements queued')
-        return confirmed, placed, time.time() - start
+        done = time.time() - start
+        self.log_jobs(start)
+        return confirmed, placed, done
+
+    def log_jobs(self, since):
+        """Each kind of job run since `since` (a time.time()): how many, their mean and total seconds."""
+        rows = self.sql("""
+            SELECT method_name, priority, count(*), avg(EXTRACT(EPOCH FROM date_done - date_started)),
+                   sum(EXTRACT(EPOCH FROM date_done - date_started))
+              FROM queue_job WHERE date_started >= to_timestamp(%s) AT TIME ZONE 'UTC' AND date_done IS NOT NULL
+             GROUP BY method_name, priority ORDER BY min(date_started)""", (since,), fetch=True)
+        for method, priority, count, mean, total in rows:
+            log('jobs %s (priority %d): %d, %.3f s each, %.1f s in all' % (method, priority, count, mean, total))
+
+    def warm_up(self):
+        """A small sale placed through the same workers, then the memory baseline: growth is measured
+        from workers that have run the placement path, as the poll's bench measures from its poll
+        under way, not from freshly started ones."""
+        if not self.terms_only:
+            self.place_sale(WARM_UP_LINES)
+        self.rss_warm = self.odoo.rss()
+        log('memory after the warm-up: %.1f MB (%.1f MB at the start)'
+            % (self.rss_warm / 1048576.0, self.rss_at_start / 1048576.0))
 
     def insert_due_terms(self):
         """TERMS issued orders whose terms fall due today: half ended, half ending in 10 days."""
@@ -163,7 +194,9 @@ class PlacementBench(object):
             (figures['confirm_seconds_100'], figures['placement_seconds_100'],
              figures['placement_jobs_done_seconds_100']) = self.place_sale()
         figures.update(self.term_cron())
-        figures['rss_growth_mb'] = (self.odoo.rss() - self.rss_before) / 1024.0 / 1024.0
+        rss = self.odoo.rss()
+        figures['rss_growth_mb'] = (rss - self.rss_warm) / 1048576.0
+        figures['rss_growth_from_start_mb'] = (rss - self.rss_at_start) / 1048576.0
         return figures
 
 
@@ -219,6 +252,7 @@ def main():
         connection.commit()
         odoo, rpc = start_odoo(config, port, BENCH_DB, 'bench-placement-odoo.log')
         bench = PlacementBench(connection, OdooProcesses(odoo), rpc, options.terms, options.terms_only)
+        bench.warm_up()
         runs = []
         for number in range(1, options.runs + 1):
             log('run %d of %d' % (number, options.runs))

@@ -46,7 +46,10 @@ def report(profile, title, top):
 
 
 def pending_jobs(env):
-    return env['queue.job'].search([('state', 'in', ('pending', 'enqueued'))], order='priority, eta, id')
+    """The uuids of the jobs left to run, in the runner's order. Read in SQL as the runner does:
+    browsing them read every field of every pending job, at each turn (a third of the time profiled)."""
+    env.cr.execute("SELECT uuid FROM queue_job WHERE state IN ('pending', 'enqueued') ORDER BY priority, eta, id")
+    return [row[0] for row in env.cr.fetchall()]
 
 
 def run_jobs(env):
@@ -57,8 +60,8 @@ def run_jobs(env):
         jobs = pending_jobs(env)
         if not jobs:
             return done
-        for record in jobs:
-            job = Job.load(env, record.uuid)
+        for uuid_ in jobs:
+            job = Job.load(env, uuid_)
             job.set_started()
             job.store()
             env.cr.commit()
@@ -67,9 +70,9 @@ def run_jobs(env):
                 job.set_done()
             except Exception as error:  # a job that fails is recorded as failed, as the runner does
                 env.cr.rollback()
-                job = Job.load(env, record.uuid)
+                job = Job.load(env, uuid_)
                 job.set_failed(exc_info=repr(error))
-                log('job %s failed: %r' % (record.name, error))
+                log('job %s failed: %r' % (job.description, error))
             job.store()
             env.cr.commit()
             env.clear()

@@ -48,8 +48,13 @@ class AccountInvoice(models.Model):
                    if value['invoice_id'] not in refunds.ids)
 
     def _comodo_bills_others(self, order):
-        """This invoice bills certificates other than `order` (one invoice for a whole sale)."""
-        return bool(self.invoice_line_ids.mapped('comodo_order_id') - order)
+        """This invoice bills certificates other than `order` (one invoice for a whole sale).
+
+        Counted in the database: a placement asks this of its sale's invoice, and reading every
+        line with its certificate order made each of a sale's N placements cost O(N)."""
+        self.ensure_one()
+        return bool(self.env['account.invoice.line'].sudo().search_count([
+            ('invoice_id', '=', self.id), ('comodo_order_id', '!=', False), ('comodo_order_id', '!=', order.id)]))
 
     def _comodo_untaxed_for(self, order):
         """What this invoice bills for `order`, untaxed: all of it, or that certificate's lines

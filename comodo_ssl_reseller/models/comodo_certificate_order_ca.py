@@ -11,6 +11,7 @@ from ..comodo_client import ComodoError, OrderStatus, TransientError
 from .. import lifecycle
 from ..groups import SSL_MANAGERS
 from ..lifecycle import CA_CHANNEL
+from .comodo_certificate_order import VALIDATION_MAIL_LATER, VALIDATION_MAIL_TEMPLATE
 
 _logger = logging.getLogger(__name__)
 
@@ -137,8 +138,39 @@ class ComodoCertificateOrder(models.Model):
                 # Request and configuration errors, and codes of no known family: a person acts.
                 order._refused(error)
                 return _('Comodo refused the order: %s') % error
-            order._poll_ca(client)
+            # The customer's "please validate" mail is not what a placement waits for: a sale of a
+            # hundred certificates is placed first, the mails follow (_job_validation_mail).
+            order.with_context(**{VALIDATION_MAIL_LATER: True})._poll_ca(client)
         return _('Placed as CA order %s') % order.ca_order_number
+
+    def _queue_validation_mail(self):
+        """The customer's "please validate" mail for the CSR the order waits with, by a job behind
+        the channel's placements and checks."""
+        self.ensure_one()
+        self.with_context(tracking_disable=True).with_delay(
+            channel=CA_CHANNEL, priority=AFTER_DECISION_PRIORITY,
+            identity_key='comodo-validation-mail-%d-%s' % (self.id, self.validation_mail_sent_at),
+            description=_('Comodo: ask the customer of %s to validate') % self.name,
+        )._job_validation_mail(self.validation_mail_sent_at)
+
+    @job(default_channel=CA_CHANNEL)
+    def _job_validation_mail(self, asked_at):
+        """Send the mail a check asked for at `asked_at`, unless the order moved on since (decided,
+        or a new CSR whose own check asks again).
+
+        Without the order's row lock: a Check pressed meanwhile is not refused, and a check or
+        placement holding the order does not hold the mail up. It reads the committed order and
+        writes none of its rows, but to record a failure: the mail is then asked for again at the
+        next check, as when it failed inside the check."""
+        if self.state != 'pending' or self.validation_mail_sent_at != asked_at:
+            return _('Nothing sent: the order moved on (%s)') % self.state
+        sent = []
+        self._after_ca_outcome(_('emailing the customer'),
+                               lambda: sent.append(self._notify_customer(VALIDATION_MAIL_TEMPLATE)))
+        if not sent:
+            self.validation_mail_sent_at = False
+            return _('Failed: %s') % self.last_error
+        return _('Sent')
 
     def _place(self, client):
         """Place with the CA, unless an earlier attempt already did and crashed before recording it."""

@@ -95,8 +95,9 @@ class ComodoCertificateOrder(models.Model):
 
     # -- the hooks: the order starts waiting, the order is decided -------------------------------
 
-    def _start_waiting_for_ca(self, transition=None, next_check_at=None, new_csr=False):
-        result = super(ComodoCertificateOrder, self)._start_waiting_for_ca(transition, next_check_at, new_csr)
+    def _start_waiting_for_ca(self, transition=None, next_check_at=None, new_csr=False, placed=None):
+        result = super(ComodoCertificateOrder, self)._start_waiting_for_ca(transition, next_check_at, new_csr,
+                                                                           placed)
         for order in self:
             # A new wait tries again what failed before (staff may have fixed it and pressed Reset).
             if order.dcv_publish_failures:

@@ -95,9 +95,15 @@ class ComodoHostedDomain(models.Model):
 
     @api.model
     def _find(self, partner, company, name):
-        """The hosted domain `name` of this customer, or an empty recordset."""
-        name = normalise_domain(name)
-        return self._held_by(partner, company).filtered(lambda domain: domain.name == name)[:1]
+        """The hosted domain `name` of this customer, or an empty recordset. Asked for each name of
+        every placement: the name is looked up first (stored normalised, one per company), and only
+        a name found is checked to be the customer's (child_of searches the customer's contacts)."""
+        hosted = self.sudo().search([('name', '=', normalise_domain(name)), ('company_id', '=', company.id)],
+                                    limit=1)
+        if not hosted:
+            return hosted
+        return self.sudo().search([('id', '=', hosted.id),
+                                   ('partner_id', 'child_of', partner.commercial_partner_id.id)])
 
     @api.model
     def _check_certificate_names(self, partner, company, names):

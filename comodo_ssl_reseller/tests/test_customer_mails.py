@@ -5,6 +5,8 @@ test_certificate_term.py: `now` for Odoo, the sandbox's clock moved to the same 
 import re
 from datetime import datetime
 
+from odoo import SUPERUSER_ID, api
+from odoo.addons.queue_job.job import Job
 from odoo.tools import convert_file
 
 from comodo_client import CollectResult, OrderStatus, build_csr, generate_private_key
@@ -223,6 +225,96 @@ class TestTwoWorkersOneValidationMail(TwoWorkersCase):
         second.env.cr.rollback()  # its job is over; the next poll is a new transaction
         self.assertTrue(self._check_job(second), 'checked again')
         self.assertEqual(self._customer_mail_count(second.env.cr), 1)
+
+
+class TestValidationMailAfterThePlacement(CustomerMailCase):
+    """A placement's first check leaves the "please validate" mail to a job behind the channel's
+    placements: the customer gets the same mail, once, a moment later."""
+
+    def _placed(self, domain):
+        """An order placed by its placement job, the jobs it queues left in the queue."""
+        order = self._buy_queued(domain, comodo_dcv_method='HTTP_CSR_HASH')
+        order._job_place()
+        self.assertEqual((order.state, order.attempts), ('pending', 1), 'placed and checked once')
+        return order
+
+    def _mail_job(self, order):
+        return self.env['queue.job'].search([('method_name', '=', '_job_validation_mail'),
+                                             ('state', '=', 'pending')]).filtered(lambda job: order.id in job.record_ids)
+
+    def _run(self, job):
+        Job.load(self.env, job.uuid).perform()
+
+    def test_the_mail_follows_the_placement_once(self):
+        order = self._placed(unique_domain('www'))
+        self.assertTrue(order.validation_mail_sent_at)
+        self.assertFalse(self._mails(order, VALIDATION_SUBJECT), 'the placement does not wait for the mail')
+        job = self._mail_job(order)
+        self.assertEqual(len(job), 1)
+        self.assertGreater(job.priority, 10, 'behind the channel\'s placements and checks')
+        self._run(job)
+        mail = self._mails(order, VALIDATION_SUBJECT)
+        self.assertEqual(len(mail), 1)
+        self._assert_leads_to_the_page(mail, order)
+        [(_domain, values)] = order._dcv_instructions()
+        self.assertIn('<pre>%s</pre>' % values.file_content, mail.body_html)
+        self.assertEqual(self.env['mail.message'].search([('model', '=', order._name), ('res_id', '=', order.id),
+                                                          ('subject', 'like', VALIDATION_SUBJECT)]),
+                         mail.mail_message_id, 'the customer reads it in the chatter too')
+        self._make_due(order)
+        self._poll()
+        order.action_check()
+        self.assertEqual(len(self._mails(order, VALIDATION_SUBJECT)), 1, 'never twice for one CSR')
+
+    def test_nothing_is_sent_once_the_order_moved_on(self):
+        order = self._placed(unique_domain('www'))
+        job = self._mail_job(order)
+        self.sandbox.approve(order.ca_order_number)
+        order.action_check()
+        self.assertEqual(order.state, 'issued')
+        self._run(job)
+        self.assertFalse(self._mails(order, VALIDATION_SUBJECT))
+
+    def test_a_failed_mail_is_left_for_staff_and_asked_for_at_the_next_check(self):
+        order = self._placed(unique_domain('www'))
+        template = self.env.ref('comodo_ssl_reseller.mail_template_validation_needed')
+        body = template.body_html
+        template.body_html = '<p>${object.no_such_field}</p>'
+        self._run(self._mail_job(order))
+        self.assertFalse(self._mails(order, VALIDATION_SUBJECT))
+        self.assertFalse(order.validation_mail_sent_at, 'asked for again at the next check')
+        self.assertIn('Failed emailing the customer', order.last_error)
+        last_message = self.env['mail.message'].search([('model', '=', order._name), ('res_id', '=', order.id)],
+                                                       order='id desc', limit=1)
+        self.assertIn('Please finish it by hand', last_message.body)
+        template.body_html = body
+        order.action_check()
+        self.assertEqual(len(self._mails(order, VALIDATION_SUBJECT)), 1)
+
+
+class TestValidationMailBesideACheck(TwoWorkersCase):
+    """The mail job does not hold the order: a Check pressed while it runs goes ahead."""
+
+    ASKED_AT = '2026-12-07 10:00:00'
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestValidationMailBesideACheck, cls).setUpClass()
+        cls._commit_order(unique_domain('www'), {'state': 'pending', 'ca_order_number': '999997',
+                                                 'validation_mail_sent_at': cls.ASKED_AT}, make_key=True)
+        with cls.registry.cursor() as cr:
+            # Its placement made its validation plan (a line made now would lock the order's key).
+            api.Environment(cr, SUPERUSER_ID, {})['comodo.certificate.order'].browse(cls.order_id)._validation_plan()
+
+    def test_a_check_is_not_refused_while_the_mail_is_sent(self):
+        mailing, checking = self._worker(), self._worker()
+        self.assertEqual(mailing.browse(self.order_id)._job_validation_mail(self.ASKED_AT), 'Sent')
+        # The mail job's transaction is still open: the Check locks the order all the same.
+        self.assertTrue(checking.browse(self.order_id)._lock_for_ca(('pending',)))
+        mailing.env.cr.execute("""SELECT count(*) FROM mail_mail m JOIN mail_message msg ON msg.id = m.mail_message_id
+                                   WHERE msg.res_id = %s AND msg.subject LIKE %s""",
+                               (self.order_id, '%' + VALIDATION_SUBJECT + '%'))
+        self.assertEqual(mailing.env.cr.fetchone()[0], 1)
 
 
 class TestExpiringNotice(CustomerMailCase):
