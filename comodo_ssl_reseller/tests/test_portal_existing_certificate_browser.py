@@ -42,9 +42,10 @@ class TestExistingCertificateInBrowser(PortalBrowserCase):
         domain = unique_domain('instant')
         order = self._buy(domain)
         self.assertEqual(self._placed(order).state, 'issued')
+        with self.saved() as env:
+            zone = self._customer_on_another_date_than_staff(env)
         with self.stored() as env:
             reference = order.name
-            zone = self._customer_on_another_date_than_staff(env)
             ordered_on = format_date(env(context=dict(env.context, lang='en_US', tz=zone)), order.create_date)
 
         # The list: each row says which certificate it is and when it was ordered, in the customer's
