@@ -49,6 +49,27 @@ class Sandbox(SandboxLookups, SandboxAdmin):
 CERTIFICATE_FIELDS = ('certificate_pem', 'chain_pem', 'serial_number', 'valid_from', 'valid_until')
 
 
+COMPANY_SETTINGS = ['comodo_api_url', 'comodo_login', 'comodo_password', 'comodo_test_mode']
+
+
+def sandbox_company(env):
+    """Points the company at the sandbox, committed with the set-up of tests whose cursors meet;
+    returns its settings before, to restore them."""
+    company = env.ref('base.main_company')
+    before = {name: company[name] for name in COMPANY_SETTINGS}
+    company.write({'comodo_api_url': sandbox_url(), 'comodo_login': SANDBOX_LOGIN,
+                   'comodo_password': SANDBOX_PASSWORD, 'comodo_test_mode': True})
+    return before
+
+
+def demo_customer_order(env, domain):
+    """A new PositiveSSL order of the demo portal customer for `domain`, validated by DNS."""
+    return env['comodo.certificate.order'].create({
+        'partner_id': env.ref('base.partner_demo_portal').id,
+        'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
+        'domain': domain, 'dcv_method': 'CNAME_CSR_HASH'})
+
+
 def give_certificate(order, values):
     """Make `order`'s current certificate from `values`, with the latest key made for it."""
     certificate = order.env['comodo.certificate'].sudo().create(dict(values, order_id=order.id))
@@ -191,10 +212,7 @@ class TwoWorkersCase(unittest.TestCase):
         """A PositiveSSL order of the demo portal customer, validated by DNS, in `state_values`."""
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
-            order = env['comodo.certificate.order'].create({
-                'partner_id': env.ref('base.partner_demo_portal').id,
-                'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
-                'domain': domain, 'dcv_method': 'CNAME_CSR_HASH'})
+            order = demo_customer_order(env, domain)
             if make_key:
                 order._prepare_key_material()
             # The order reads its certificate from a certificate record: values of one make one.

@@ -15,9 +15,8 @@ from odoo.exceptions import UserError
 from odoo.tests import common
 
 from comodo_client import ComodoClient, build_csr, generate_private_key
-from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, Sandbox, sandbox_url, unique_domain
-
-COMPANY_SETTINGS = ['comodo_api_url', 'comodo_login', 'comodo_password', 'comodo_test_mode']
+from .common import (SANDBOX_LOGIN, SANDBOX_PASSWORD, Sandbox, demo_customer_order, sandbox_company, sandbox_url,
+                     unique_domain)
 
 
 class TestTwoWorkers(unittest.TestCase):
@@ -33,14 +32,8 @@ class TestTwoWorkers(unittest.TestCase):
                 dcv_method='CNAME_CSR_HASH').order_number
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
-            company = env.ref('base.main_company')
-            cls.company_before = {name: company[name] for name in COMPANY_SETTINGS}
-            company.write({'comodo_api_url': sandbox_url(), 'comodo_login': SANDBOX_LOGIN,
-                           'comodo_password': SANDBOX_PASSWORD, 'comodo_test_mode': True})
-            order = env['comodo.certificate.order'].create({
-                'partner_id': env.ref('base.partner_demo_portal').id,
-                'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
-                'domain': domain, 'dcv_method': 'CNAME_CSR_HASH'})
+            cls.company_before = sandbox_company(env)
+            order = demo_customer_order(env, domain)
             order.write({'state': 'pending', 'ca_order_number': cls.ca_order_number,
                          'waiting_since': fields.Datetime.to_string(datetime.utcnow() - timedelta(hours=49)),
                          'next_check_at': '2000-01-01 00:00:00'})
@@ -101,16 +94,10 @@ class TestTwoWorkersPollingTheSameOrders(unittest.TestCase):
                 ca_orders.append((domain, csr, number))
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
-            company = env.ref('base.main_company')
-            cls.company_before = {name: company[name] for name in COMPANY_SETTINGS}
-            company.write({'comodo_api_url': sandbox_url(), 'comodo_login': SANDBOX_LOGIN,
-                           'comodo_password': SANDBOX_PASSWORD, 'comodo_test_mode': True})
+            cls.company_before = sandbox_company(env)
             orders = env['comodo.certificate.order']
             for domain, csr, number in ca_orders:
-                order = orders.create({
-                    'partner_id': env.ref('base.partner_demo_portal').id,
-                    'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
-                    'domain': domain, 'dcv_method': 'CNAME_CSR_HASH'})
+                order = demo_customer_order(env, domain)
                 order.write({'state': 'pending', 'ca_order_number': number, 'csr_pem': csr,
                              'waiting_since': fields.Datetime.now(),
                              'next_check_at': '2000-01-01 00:00:00'})

@@ -11,8 +11,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.addons.queue_job.job import Job
 from odoo.tests import common
 
-from .common import SANDBOX_LOGIN, SANDBOX_PASSWORD, Sandbox, sandbox_url, unique_domain
-from .test_concurrency import COMPANY_SETTINGS
+from .common import Sandbox, demo_customer_order, sandbox_company, unique_domain
 
 
 class CommittedOrderCase(unittest.TestCase):
@@ -27,14 +26,8 @@ class CommittedOrderCase(unittest.TestCase):
         cls.sandbox = Sandbox()
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {'tracking_disable': True})
-            company = env.ref('base.main_company')
-            cls.company_before = {name: company[name] for name in COMPANY_SETTINGS}
-            company.write({'comodo_api_url': sandbox_url(), 'comodo_login': SANDBOX_LOGIN,
-                           'comodo_password': SANDBOX_PASSWORD, 'comodo_test_mode': True})
-            order = env['comodo.certificate.order'].create({
-                'partner_id': env.ref('base.partner_demo_portal').id,
-                'term_id': env.ref('comodo_ssl_reseller.certificate_term_positivessl_365').id,
-                'domain': unique_domain(cls.scenario), 'dcv_method': 'CNAME_CSR_HASH'})
+            cls.company_before = sandbox_company(env)
+            order = demo_customer_order(env, unique_domain(cls.scenario))
             cls.order_id = order.id
 
     @classmethod
