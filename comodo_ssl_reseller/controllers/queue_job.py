@@ -14,6 +14,9 @@ _logger = logging.getLogger(__name__)
 # How long a worker waits for its job's lock line: the requeuer holds one for a moment only; a
 # longer hold is another worker running the same job.
 JOB_LOCK_WAIT = '2s'
+# How many times a worker claims a line that others delete under it before it gives the job up
+# (the requeuer comes back to it).
+JOB_LOCK_CLAIMS = 3
 
 
 class RunJobWithLockController(RunJobController):
@@ -29,8 +32,8 @@ class RunJobWithLockController(RunJobController):
 
 @contextmanager
 def _job_lock(db, job_uuid):
-    """Yields False when the job must not run here: another worker runs it, or the requeuer just
-    requeued it. Jobs of other addons run as queue_job runs them (yields True without a lock)."""
+    """Yields False when the job must not run here: another worker runs it. Jobs of other addons
+    run as queue_job runs them (yields True without a lock)."""
     cr = odoo.sql_db.db_connect(db).cursor(serialized=False)
     try:
         job_id = own_job_id(cr, job_uuid)
@@ -38,18 +41,7 @@ def _job_lock(db, job_uuid):
             cr.rollback()
             yield True
             return
-        cr.execute('INSERT INTO comodo_job_lock (queue_job_id) VALUES (%s) ON CONFLICT DO NOTHING', (job_id,))
-        cr.commit()
-        cr.execute("SET LOCAL lock_timeout = '%s'" % JOB_LOCK_WAIT)
-        try:
-            cr.execute('SELECT 1 FROM comodo_job_lock WHERE queue_job_id = %s FOR UPDATE', (job_id,),
-                       log_exceptions=False)
-        except psycopg2.OperationalError:
-            _logger.info('Job %s is already being run by another worker', job_uuid)
-            cr.rollback()
-            yield False
-            return
-        if not cr.fetchone():
+        if not _hold_line(cr, job_id, job_uuid):
             yield False
             return
         try:
@@ -59,3 +51,27 @@ def _job_lock(db, job_uuid):
             cr.commit()
     finally:
         cr.close()
+
+
+def _hold_line(cr, job_id, job_uuid):
+    """Lock the job's line, whatever the job's state: queue_job's runjob decides whether to run it
+    once the lock is held. The runner sets a job whose request it gave up on back to pending and
+    enqueues it again, so a request may find it pending a moment before it is enqueued; a job run
+    without its line would be requeued (and run twice) by the requeuer."""
+    for _attempt in range(JOB_LOCK_CLAIMS):
+        cr.execute('INSERT INTO comodo_job_lock (queue_job_id) VALUES (%s) ON CONFLICT DO NOTHING', (job_id,))
+        cr.commit()
+        cr.execute("SET LOCAL lock_timeout = '%s'" % JOB_LOCK_WAIT)
+        try:
+            cr.execute('SELECT 1 FROM comodo_job_lock WHERE queue_job_id = %s FOR UPDATE', (job_id,),
+                       log_exceptions=False)
+        except psycopg2.OperationalError:
+            _logger.info('Job %s is already being run by another worker', job_uuid)
+            cr.rollback()
+            return False
+        if cr.fetchone():
+            return True
+        # Deleted while we waited: the worker before us is done with the job, or the requeuer
+        # requeued it. Claim it again; runjob then finds out whether it is still to run.
+        cr.rollback()
+    return False

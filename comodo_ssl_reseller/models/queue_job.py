@@ -18,8 +18,8 @@ OWN_JOBS_MODEL_PATTERN = 'comodo.%'
 
 
 def own_job_id(cr, job_uuid):
-    """The id of this addon's job `job_uuid` while it waits to run, else None."""
-    cr.execute("SELECT id FROM queue_job WHERE uuid = %s AND model_name LIKE %s AND state = 'enqueued'",
+    """The id of this addon's job `job_uuid`, else None."""
+    cr.execute("SELECT id FROM queue_job WHERE uuid = %s AND model_name LIKE %s",
                (job_uuid, OWN_JOBS_MODEL_PATTERN))
     row = cr.fetchone()
     return row and row[0]

@@ -4,6 +4,8 @@ Manager shows the orders whose work is due with no job.
 The requeuer and the job lock work on connections of their own, so the jobs here are committed
 (and deleted afterwards); a second connection plays the live worker.
 """
+import threading
+import time
 import unittest
 
 import odoo
@@ -86,6 +88,78 @@ class TestOrphanedJobs(unittest.TestCase):
                                  0, 'a job its worker holds is never requeued')
         self.assertEqual(self._state('dead'), ('enqueued', 1, 0), 'its line goes with the worker')
         live_worker.rollback()
+
+
+class TestLateRequest(unittest.TestCase):
+    """queue_job's runner gives up on a runjob request after a second (a worker still loading the
+    registry, or busy): it sets the job back to pending and enqueues it again, so the late request
+    may find it pending, then run it once it is enqueued again."""
+
+    def setUp(self):
+        self.registry = odoo.registry(common.get_db_name())
+        with self.registry.cursor() as cr:
+            job = api.Environment(cr, SUPERUSER_ID, {})['comodo.poll.run'].with_delay()._job_send_digest()
+            self.job_id, self.job_uuid = job.db_record().id, job.uuid
+            cr.execute("UPDATE queue_job SET state = 'pending' WHERE id = %s", (self.job_id,))
+        self.addCleanup(self._delete_job)
+
+    def _delete_job(self):
+        with self.registry.cursor() as cr:
+            cr.execute('DELETE FROM queue_job WHERE id = %s', (self.job_id,))
+
+    def _set_state(self, state):
+        with self.registry.cursor() as cr:
+            cr.execute('UPDATE queue_job SET state = %s WHERE id = %s', (state, self.job_id))
+
+    def _state(self):
+        with self.registry.cursor() as cr:
+            cr.execute('SELECT state FROM queue_job WHERE id = %s', (self.job_id,))
+            return cr.fetchone()[0]
+
+    def _requeue_orphaned_jobs(self):
+        with self.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})['queue.job']._comodo_requeue_orphaned_jobs()
+
+    def test_a_request_that_found_its_job_pending_holds_it_while_it_runs(self):
+        with _job_lock(self.registry.db_name, self.job_uuid) as held:
+            self.assertTrue(held)
+            self._set_state('enqueued')  # by the runner, before runjob looks at the job
+            self._requeue_orphaned_jobs()  # another worker starting, or the minute's cron
+            self.assertEqual(self._state(), 'enqueued',
+                             'its worker runs it: not requeued, so not run a second time')
+        self._set_state('done')
+        with self.registry.cursor() as cr:
+            cr.execute('SELECT count(*) FROM comodo_job_lock WHERE queue_job_id = %s', (self.job_id,))
+            self.assertEqual(cr.fetchone()[0], 0, 'its line goes with the request')
+
+    def test_a_request_waiting_for_the_job_runs_it_once_the_worker_before_it_is_done(self):
+        """The first request found the job pending and let it be; the runner's second request for
+        it, enqueued meanwhile, waited for the first's line and must not give the job up."""
+        outcome = []
+
+        def second_request():
+            with _job_lock(self.registry.db_name, self.job_uuid) as held:
+                outcome.append(held)
+
+        with _job_lock(self.registry.db_name, self.job_uuid) as held:
+            self.assertTrue(held)
+            self._set_state('enqueued')
+            waiting = threading.Thread(target=second_request)
+            waiting.start()
+            self._wait_for_a_lock_wait()
+        waiting.join()
+        self.assertEqual(outcome, [True], 'the job is enqueued and nobody else holds it: this request runs it')
+
+    def _wait_for_a_lock_wait(self):
+        for _poll in range(200):
+            with self.registry.cursor() as cr:
+                cr.execute("""SELECT count(*) FROM pg_stat_activity
+                               WHERE datname = current_database() AND wait_event_type = 'Lock'
+                                 AND query LIKE '%%FROM comodo_job_lock WHERE queue_job_id%%'""")
+                if cr.fetchone()[0]:
+                    return
+            time.sleep(0.01)
+        self.fail('the second request never waited for the first one\'s line')
 
 
 class TestDueWithoutJob(ComodoCase):
