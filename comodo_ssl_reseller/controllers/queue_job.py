@@ -54,10 +54,10 @@ def _job_lock(db, job_uuid):
 
 
 def _hold_line(cr, job_id, job_uuid):
-    """Lock the job's line, whatever the job's state: queue_job's runjob decides whether to run it
-    once the lock is held. The runner sets a job whose request it gave up on back to pending and
-    enqueues it again, so a request may find it pending a moment before it is enqueued; a job run
-    without its line would be requeued (and run twice) by the requeuer."""
+    """Lock the job's line, whatever the job's state; queue_job's runjob then decides whether to
+    run it. Its runner sets a job whose request it gave up on back to pending and enqueues it again:
+    a late request may find the job pending, then read it enqueued. Run without its line, the job
+    would run beside the runner's new request (runjob takes no lock) and be requeued as orphaned."""
     for _attempt in range(JOB_LOCK_CLAIMS):
         cr.execute('INSERT INTO comodo_job_lock (queue_job_id) VALUES (%s) ON CONFLICT DO NOTHING', (job_id,))
         cr.commit()

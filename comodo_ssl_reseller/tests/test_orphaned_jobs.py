@@ -91,9 +91,9 @@ class TestOrphanedJobs(unittest.TestCase):
 
 
 class TestLateRequest(unittest.TestCase):
-    """queue_job's runner gives up on a runjob request after a second (a worker still loading the
-    registry, or busy): it sets the job back to pending and enqueues it again, so the late request
-    may find it pending, then run it once it is enqueued again."""
+    """queue_job's runner gives up on a runjob request after a second (a worker busy or still
+    starting): it sets the job back to pending and enqueues it again, so the late request may find
+    it pending, then run it once it is enqueued again."""
 
     def setUp(self):
         self.registry = odoo.registry(common.get_db_name())
@@ -132,9 +132,10 @@ class TestLateRequest(unittest.TestCase):
             cr.execute('SELECT count(*) FROM comodo_job_lock WHERE queue_job_id = %s', (self.job_id,))
             self.assertEqual(cr.fetchone()[0], 0, 'its line goes with the request')
 
-    def test_a_request_waiting_for_the_job_runs_it_once_the_worker_before_it_is_done(self):
-        """The first request found the job pending and let it be; the runner's second request for
-        it, enqueued meanwhile, waited for the first's line and must not give the job up."""
+    def test_the_runners_second_request_waits_for_the_late_one_then_runs_the_job(self):
+        """queue_job 11's runjob takes no lock: two requests that both read the job enqueued both run
+        it. The late request found it pending; the runner's second request, sent once it enqueued
+        the job again, must wait for the late one, then run the job if it is still to be run."""
         outcome = []
 
         def second_request():
@@ -144,23 +145,24 @@ class TestLateRequest(unittest.TestCase):
         with _job_lock(self.registry.db_name, self.job_uuid) as held:
             self.assertTrue(held)
             self._set_state('enqueued')
-            waiting = threading.Thread(target=second_request)
-            waiting.start()
-            self._wait_for_a_lock_wait()
-        waiting.join()
+            second = threading.Thread(target=second_request)
+            second.start()
+            self._wait_until_waiting_or_done(second)
+            self.assertEqual(outcome, [], 'the second request runs the job beside the late one')
+        second.join()
         self.assertEqual(outcome, [True], 'the job is enqueued and nobody else holds it: this request runs it')
 
-    def _wait_for_a_lock_wait(self):
-        for _poll in range(200):
+    def _wait_until_waiting_or_done(self, request):
+        """Until `request` waits for a lock line or has passed the job lock."""
+        for _poll in range(500):
             with self.registry.cursor() as cr:
                 cr.execute("""SELECT count(*) FROM pg_stat_activity
                                WHERE datname = current_database() AND wait_event_type = 'Lock'
                                  AND query LIKE '%%FROM comodo_job_lock WHERE queue_job_id%%'""")
-                if cr.fetchone()[0]:
+                if cr.fetchone()[0] or not request.is_alive():
                     return
             time.sleep(0.01)
-        self.fail('the second request never waited for the first one\'s line')
-
+        self.fail('the second request neither waited nor went ahead')
 
 class TestDueWithoutJob(ComodoCase):
     """The Async Manager's "Due, No Job": work due that no job will do before the next poll."""
