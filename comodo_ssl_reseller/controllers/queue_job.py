@@ -7,7 +7,7 @@ import odoo
 from odoo import http
 from odoo.addons.queue_job.controllers.main import RunJobController
 
-from ..models.queue_job import own_job_id
+from ..models.queue_job import own_job
 
 _logger = logging.getLogger(__name__)
 
@@ -32,16 +32,22 @@ class RunJobWithLockController(RunJobController):
 
 @contextmanager
 def _job_lock(db, job_uuid):
-    """Yields False when the job must not run here: another worker runs it. Jobs of other addons
-    run as queue_job runs them (yields True without a lock)."""
+    """Yields False when the job must not run here: it is not enqueued, or another worker runs it.
+    Jobs of other addons run as queue_job runs them (yields True without a lock)."""
     cr = odoo.sql_db.db_connect(db).cursor(serialized=False)
     try:
-        job_id = own_job_id(cr, job_uuid)
-        if not job_id:
+        job = own_job(cr, job_uuid)
+        if not job:
             cr.rollback()
             yield True
             return
-        if not _hold_line(cr, job_id, job_uuid):
+        job_id, state = job
+        # queue_job 11's runjob takes no lock: two requests that read the job enqueued both run it.
+        # Its runner sets a job whose request it gave up on (after a second) back to pending and
+        # enqueues it again with a new request, so the late one may find it pending, then read it
+        # enqueued: only a request that found the job enqueued may claim it.
+        if state != 'enqueued' or not _hold_line(cr, job_id, job_uuid):
+            cr.rollback()
             yield False
             return
         try:
@@ -54,10 +60,7 @@ def _job_lock(db, job_uuid):
 
 
 def _hold_line(cr, job_id, job_uuid):
-    """Lock the job's line, whatever the job's state; queue_job's runjob then decides whether to
-    run it. Its runner sets a job whose request it gave up on back to pending and enqueues it again:
-    a late request may find the job pending, then read it enqueued. Run without its line, the job
-    would run beside the runner's new request (runjob takes no lock) and be requeued as orphaned."""
+    """Lock the job's line; queue_job's runjob then decides whether to run the job."""
     for _attempt in range(JOB_LOCK_CLAIMS):
         cr.execute('INSERT INTO comodo_job_lock (queue_job_id) VALUES (%s) ON CONFLICT DO NOTHING', (job_id,))
         cr.commit()
@@ -67,11 +70,10 @@ def _hold_line(cr, job_id, job_uuid):
                        log_exceptions=False)
         except psycopg2.OperationalError:
             _logger.info('Job %s is already being run by another worker', job_uuid)
-            cr.rollback()
             return False
         if cr.fetchone():
             return True
-        # Deleted while we waited: the worker before us is done with the job, or the requeuer
-        # requeued it. Claim it again; runjob then finds out whether it is still to run.
+        # Deleted while we waited: the requeuer requeued the job, or the request before us is done
+        # with it (it may have found the job pending, and the runner enqueued it again since).
         cr.rollback()
     return False

@@ -17,12 +17,11 @@ JOB_LOCK_TABLE = 'comodo_job_lock'
 OWN_JOBS_MODEL_PATTERN = 'comodo.%'
 
 
-def own_job_id(cr, job_uuid):
-    """The id of this addon's job `job_uuid`, else None."""
-    cr.execute("SELECT id FROM queue_job WHERE uuid = %s AND model_name LIKE %s",
+def own_job(cr, job_uuid):
+    """(id, state) of this addon's job `job_uuid`, else None."""
+    cr.execute("SELECT id, state FROM queue_job WHERE uuid = %s AND model_name LIKE %s",
                (job_uuid, OWN_JOBS_MODEL_PATTERN))
-    row = cr.fetchone()
-    return row and row[0]
+    return cr.fetchone()
 
 
 class QueueJob(models.Model):

@@ -92,15 +92,15 @@ class TestOrphanedJobs(unittest.TestCase):
 
 class TestLateRequest(unittest.TestCase):
     """queue_job's runner gives up on a runjob request after a second (a worker busy or still
-    starting): it sets the job back to pending and enqueues it again, so the late request may find
-    it pending, then run it once it is enqueued again."""
+    starting): it sets the job back to pending and enqueues it again with a new request, so the
+    late request and the new one may both arrive. queue_job 11's runjob takes no lock of its own:
+    two requests that read the job enqueued both run it."""
 
     def setUp(self):
         self.registry = odoo.registry(common.get_db_name())
         with self.registry.cursor() as cr:
             job = api.Environment(cr, SUPERUSER_ID, {})['comodo.poll.run'].with_delay()._job_send_digest()
             self.job_id, self.job_uuid = job.db_record().id, job.uuid
-            cr.execute("UPDATE queue_job SET state = 'pending' WHERE id = %s", (self.job_id,))
         self.addCleanup(self._delete_job)
 
     def _delete_job(self):
@@ -111,46 +111,37 @@ class TestLateRequest(unittest.TestCase):
         with self.registry.cursor() as cr:
             cr.execute('UPDATE queue_job SET state = %s WHERE id = %s', (state, self.job_id))
 
-    def _state(self):
-        with self.registry.cursor() as cr:
-            cr.execute('SELECT state FROM queue_job WHERE id = %s', (self.job_id,))
-            return cr.fetchone()[0]
+    def _request(self):
+        return _job_lock(self.registry.db_name, self.job_uuid)
 
-    def _requeue_orphaned_jobs(self):
-        with self.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})['queue.job']._comodo_requeue_orphaned_jobs()
+    def test_a_late_request_that_found_its_job_pending_leaves_it_to_the_runners_new_one(self):
+        self._set_state('pending')
+        with self._request() as late:
+            self._set_state('enqueued')  # by the runner, before the late request's runjob reads it
+            with self._request() as new:
+                self.assertTrue(new)
+                self.assertFalse(late, 'the late request runs the job beside the new one')
 
-    def test_a_request_that_found_its_job_pending_holds_it_while_it_runs(self):
-        with _job_lock(self.registry.db_name, self.job_uuid) as held:
-            self.assertTrue(held)
-            self._set_state('enqueued')  # by the runner, before runjob looks at the job
-            self._requeue_orphaned_jobs()  # another worker starting, or the minute's cron
-            self.assertEqual(self._state(), 'enqueued',
-                             'its worker runs it: not requeued, so not run a second time')
-        self._set_state('done')
-        with self.registry.cursor() as cr:
-            cr.execute('SELECT count(*) FROM comodo_job_lock WHERE queue_job_id = %s', (self.job_id,))
-            self.assertEqual(cr.fetchone()[0], 0, 'its line goes with the request')
-
-    def test_the_runners_second_request_waits_for_the_late_one_then_runs_the_job(self):
-        """queue_job 11's runjob takes no lock: two requests that both read the job enqueued both run
-        it. The late request found it pending; the runner's second request, sent once it enqueued
-        the job again, must wait for the late one, then run the job if it is still to be run."""
+    def test_a_request_waiting_for_the_line_runs_the_job_once_the_request_before_it_let_it_be(self):
+        """The first request found the job enqueued, but its runjob read it pending (the runner had
+        given up on it) and ran nothing; the runner's new request waited for the first's line."""
+        self._set_state('enqueued')
         outcome = []
 
-        def second_request():
-            with _job_lock(self.registry.db_name, self.job_uuid) as held:
+        def new_request():
+            with self._request() as held:
                 outcome.append(held)
 
-        with _job_lock(self.registry.db_name, self.job_uuid) as held:
-            self.assertTrue(held)
+        with self._request() as late:
+            self.assertTrue(late)
+            self._set_state('pending')
             self._set_state('enqueued')
-            second = threading.Thread(target=second_request)
+            second = threading.Thread(target=new_request)
             second.start()
             self._wait_until_waiting_or_done(second)
-            self.assertEqual(outcome, [], 'the second request runs the job beside the late one')
+            self.assertEqual(outcome, [], 'the new request runs the job beside the first')
         second.join()
-        self.assertEqual(outcome, [True], 'the job is enqueued and nobody else holds it: this request runs it')
+        self.assertEqual(outcome, [True], 'the job is enqueued and nobody holds it: the new request runs it')
 
     def _wait_until_waiting_or_done(self, request):
         """Until `request` waits for a lock line or has passed the job lock."""
@@ -162,7 +153,7 @@ class TestLateRequest(unittest.TestCase):
                 if cr.fetchone()[0] or not request.is_alive():
                     return
             time.sleep(0.01)
-        self.fail('the second request neither waited nor went ahead')
+        self.fail('the new request neither waited nor went ahead')
 
 class TestDueWithoutJob(ComodoCase):
     """The Async Manager's "Due, No Job": work due that no job will do before the next poll."""
