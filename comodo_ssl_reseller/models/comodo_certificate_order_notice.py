@@ -86,5 +86,7 @@ class ComodoCertificateOrder(models.Model):
                                     'orders': [order_id for order_id, _days in due],
                                     'days': [days for _order_id, days in due]})
         taken = {row[0] for row in self.env.cr.fetchall()}
-        self.invalidate_cache(['notice_ids'])
+        # Written in SQL: the ORM is told, so that the ledger and what is computed from it (the
+        # days sent) are read afresh.
+        self.modified(['notice_ids'])
         return self.filtered(lambda order: order.id in taken)
