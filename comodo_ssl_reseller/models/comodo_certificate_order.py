@@ -37,6 +37,31 @@ COMPOSER_FIELDS = ['subject', 'body_html', 'email_from', 'email_to', 'partner_to
                    'attachment_ids', 'mail_server_id']
 
 
+def insert_rows(cr, table, rows, returning):
+    """INSERT `rows` (dicts with the same keys: the columns) into `table` in one statement, and
+    return the `returning` columns of each row inserted."""
+    columns = sorted(rows[0])
+    row_sql = '(%s)' % ', '.join(['%s'] * len(columns))
+    values = ', '.join(cr.mogrify(row_sql, [row[column] for column in columns]).decode() for row in rows)
+    cr.execute('INSERT INTO %s (%s) VALUES %s RETURNING %s' % (
+        table, ', '.join('"%s"' % column for column in columns), values, returning))
+    return cr.fetchall()
+
+
+def text_column(value):
+    """A text value as the ORM stores it: an empty string kept, no value (False, None) NULL."""
+    return None if value is None or value is False else value
+
+
+def insert_pairs(cr, table, column, other_column, pairs):
+    """The rows of a many2many `table` (`column`, `other_column`) for each pair, in one statement;
+    a pair already there is left as it is."""
+    if pairs:
+        cr.execute('INSERT INTO {0} ({1}, {2}) SELECT * FROM unnest(%s::int[], %s::int[]) '
+                   'ON CONFLICT DO NOTHING'.format(table, column, other_column),
+                   ([pair[0] for pair in pairs], [pair[1] for pair in pairs]))
+
+
 class ComodoCertificateOrder(models.Model):
     """One certificate ordered from Comodo for one sale order line, followed until it is decided."""
 
@@ -210,8 +235,9 @@ class ComodoCertificateOrder(models.Model):
     def _post_staff_notes(self, bodies):
         """An internal note on each order of `bodies` (order: its plain text), written for all of
         them in one statement. message_post costs tens of milliseconds an order, more than a batch
-        of hundreds (a day's ending terms, a poll's rejections) can afford, to notify the followers subscribed to notes: none unless
-        one chose to (notes are internal), and orders with such a follower get theirs through it."""
+        of hundreds (a day's ending terms, a poll's rejections) can afford, to notify the followers
+        subscribed to notes: none unless one chose to (notes are internal), and orders with such a
+        follower get theirs through it."""
         note = self.env.ref('mail.mt_note')
         self.env.cr.execute("""
             SELECT DISTINCT f.res_id FROM mail_followers f
@@ -219,28 +245,32 @@ class ComodoCertificateOrder(models.Model):
              WHERE f.res_model = %s AND f.res_id IN %s AND r.mail_message_subtype_id = %s""",
                             (self._name, tuple(order.id for order in bodies) or (0,), note.id))
         followed = {row[0] for row in self.env.cr.fetchall()}
-        rows = [(order.id, order.display_name, '<p>%s</p>' % html_escape(body),
-                 generate_tracking_message_id('%d-%s' % (order.id, self._name)))
-                for order, body in bodies.items() if order.id not in followed]
         for order, body in bodies.items():
             if order.id in followed:
                 order.message_post(body=body)
-        if rows:
-            messages = self.env['mail.message']
-            self.env.cr.execute("""
-                INSERT INTO mail_message (model, res_id, record_name, body, message_id, message_type,
-                                          subtype_id, author_id, email_from, reply_to, date,
-                                          create_uid, write_uid, create_date, write_date)
-                SELECT %(model)s, res_id, record_name, body, message_id, 'notification', %(subtype)s,
-                       %(author)s, %(sender)s, %(sender)s, now() at time zone 'UTC', %(uid)s, %(uid)s,
-                       now() at time zone 'UTC', now() at time zone 'UTC'
-                  FROM unnest(%(ids)s::int[], %(names)s::varchar[], %(bodies)s::text[], %(message_ids)s::varchar[])
-                       AS note(res_id, record_name, body, message_id)""", {
-                'model': self._name, 'subtype': note.id, 'author': messages._get_default_author().id,
-                'sender': messages._get_default_from(), 'uid': self.env.uid,
-                'ids': [row[0] for row in rows], 'names': [row[1] for row in rows],
-                'bodies': [row[2] for row in rows], 'message_ids': [row[3] for row in rows]})
-            self.browse([row[0] for row in rows]).invalidate_cache(['message_ids'])
+        sender = self.env['mail.message']._get_default_from()
+        notes = [{'res_id': order.id, 'body': '<p>%s</p>' % html_escape(body), 'message_type': 'notification',
+                  'subtype_id': note.id, 'email_from': sender, 'reply_to': sender}
+                 for order, body in bodies.items() if order.id not in followed]
+        if notes:
+            self._insert_messages(notes)
+
+    def _insert_messages(self, messages):
+        """Store `messages` (dicts of mail_message columns, each about another of these orders:
+        its res_id) in one statement, with the columns mail.message.create fills in itself, and return
+        {res_id: message id}. Nobody is notified: the callers decide who is told."""
+        message_model = self.env['mail.message']
+        now = fields.Datetime.now()
+        names = dict(self.browse([message['res_id'] for message in messages]).sudo().name_get())
+        rows = [dict({
+            'model': self._name, 'record_name': names[message['res_id']], 'date': now,
+            'author_id': message_model._get_default_author().id,
+            'message_id': generate_tracking_message_id('%d-%s' % (message['res_id'], self._name)),
+            'create_uid': self.env.uid, 'write_uid': self.env.uid, 'create_date': now, 'write_date': now,
+        }, **message) for message in messages]
+        inserted = dict(insert_rows(self.env.cr, 'mail_message', rows, 'res_id, id'))
+        self.browse(list(inserted)).invalidate_cache(['message_ids'])
+        return inserted
 
     # -- CRUD, domains and key material -------------------------------------------------------------
 
