@@ -37,29 +37,27 @@ COMPOSER_FIELDS = ['subject', 'body_html', 'email_from', 'email_to', 'partner_to
                    'attachment_ids', 'mail_server_id']
 
 
-def insert_rows(cr, table, rows, returning):
-    """INSERT `rows` (dicts with the same keys: the columns) into `table` in one statement, and
-    return the `returning` columns of each row inserted."""
-    columns = sorted(rows[0])
-    row_sql = '(%s)' % ', '.join(['%s'] * len(columns))
-    values = ', '.join(cr.mogrify(row_sql, [row[column] for column in columns]).decode() for row in rows)
-    cr.execute('INSERT INTO %s (%s) VALUES %s RETURNING %s' % (
-        table, ', '.join('"%s"' % column for column in columns), values, returning))
-    return cr.fetchall()
+def insert_rows(model, rows, returning):
+    """INSERT `rows` (dicts of field name: value, the same fields in each) into `model`'s table in
+    one statement, each value stored as the ORM stores it (an HTML body sanitized, no value NULL),
+    and return the `returning` columns of each row inserted."""
+    fields_ = [model._fields[name] for name in sorted(rows[0])]
+    row_sql = '(%s)' % ', '.join(['%s'] * len(fields_))
+    values = ', '.join(model.env.cr.mogrify(row_sql, [
+        field.convert_to_column(row[field.name], model) for field in fields_]).decode() for row in rows)
+    model.env.cr.execute('INSERT INTO %s (%s) VALUES %s RETURNING %s' % (
+        model._table, ', '.join('"%s"' % field.name for field in fields_), values, returning))
+    return model.env.cr.fetchall()
 
 
-def text_column(value):
-    """A text value as the ORM stores it: an empty string kept, no value (False, None) NULL."""
-    return None if value is None or value is False else value
-
-
-def insert_pairs(cr, table, column, other_column, pairs):
-    """The rows of a many2many `table` (`column`, `other_column`) for each pair, in one statement;
-    a pair already there is left as it is."""
+def insert_links(model, field_name, pairs):
+    """Link each record of `model` to another by its many2many `field_name` (pairs of their ids),
+    in one statement; a link already there is kept."""
     if pairs:
-        cr.execute('INSERT INTO {0} ({1}, {2}) SELECT * FROM unnest(%s::int[], %s::int[]) '
-                   'ON CONFLICT DO NOTHING'.format(table, column, other_column),
-                   ([pair[0] for pair in pairs], [pair[1] for pair in pairs]))
+        field = model._fields[field_name]
+        model.env.cr.execute('INSERT INTO {0} ({1}, {2}) SELECT * FROM unnest(%s::int[], %s::int[]) '
+                             'ON CONFLICT DO NOTHING'.format(field.relation, field.column1, field.column2),
+                             ([pair[0] for pair in pairs], [pair[1] for pair in pairs]))
 
 
 class ComodoCertificateOrder(models.Model):
@@ -268,7 +266,7 @@ class ComodoCertificateOrder(models.Model):
             'message_id': generate_tracking_message_id('%d-%s' % (message['res_id'], self._name)),
             'create_uid': self.env.uid, 'write_uid': self.env.uid, 'create_date': now, 'write_date': now,
         }, **message) for message in messages]
-        inserted = dict(insert_rows(self.env.cr, 'mail_message', rows, 'res_id, id'))
+        inserted = dict(insert_rows(message_model, rows, 'res_id, id'))
         self.browse(list(inserted)).invalidate_cache(['message_ids'])
         return inserted
 
