@@ -255,8 +255,8 @@ class ComodoCertificateOrder(models.Model):
 
     def _insert_messages(self, messages):
         """Store `messages` (dicts of mail_message columns, each about another of these orders:
-        its res_id) in one statement, with the columns mail.message.create fills in itself, and return
-        {res_id: message id}. Nobody is notified: the callers decide who is told."""
+        its res_id) in one statement, with the columns mail.message.create fills in itself, and
+        return {res_id: message id}. Nobody is notified: the callers decide who is told."""
         message_model = self.env['mail.message']
         now = fields.Datetime.now()
         names = dict(self.browse([message['res_id'] for message in messages]).sudo().name_get())

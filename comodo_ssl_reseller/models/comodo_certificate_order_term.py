@@ -397,6 +397,8 @@ class ComodoCertificateOrder(models.Model):
                 batch._each_on_its_own(failure_words, lambda order: done_alone.append(step(order)))
                 done = done.union(*done_alone)
                 continue
+            # Done: what was read of the batch is let go, or a day of 10,000 terms keeps them all.
+            batch.invalidate_cache()
             if pace:
                 pace.after_batch(len(batch))
         return done
