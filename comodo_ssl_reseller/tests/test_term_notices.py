@@ -64,8 +64,8 @@ class TestTermMailsStored(TermCronCase):
     """The cron writes a day's term mails in a few statements, not through mail.mail.create: each
     must still be what Odoo's own create makes of the same rendered template."""
 
-    # What differs between any two mails created one after the other.
     maxDiff = None
+    # What differs between any two mails created one after the other.
     OWN_TO_EACH_MAIL = {'id', 'mail_message_id', 'message_id', 'date', 'create_date', 'write_date',
                         '__last_update', 'display_name'}
 
