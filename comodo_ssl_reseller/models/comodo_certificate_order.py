@@ -39,8 +39,15 @@ COMPOSER_FIELDS = ['subject', 'body_html', 'email_from', 'email_to', 'partner_to
 
 def insert_rows(model, rows, returning):
     """INSERT `rows` (dicts of field name: value, the same fields in each) into `model`'s table in
-    one statement, each value stored as the ORM stores it (an HTML body sanitized, no value NULL),
-    and return the `returning` columns of each row inserted."""
+    one statement, as its create would store them: the other fields' defaults (one default_get
+    for all rows), who created them and when, and each value converted by its field (an HTML body
+    sanitized, no value NULL). Returns the `returning` columns of each row inserted."""
+    defaults = model.default_get([name for name, field in model._fields.items()
+                                  if field.store and field.column_type and name not in rows[0]])
+    if model._log_access:
+        now = fields.Datetime.now()
+        defaults.update(create_uid=model.env.uid, write_uid=model.env.uid, create_date=now, write_date=now)
+    rows = [dict(defaults, **row) for row in rows]
     fields_ = [model._fields[name] for name in sorted(rows[0])]
     row_sql = '(%s)' % ', '.join(['%s'] * len(fields_))
     values = ', '.join(model.env.cr.mogrify(row_sql, [
@@ -255,18 +262,15 @@ class ComodoCertificateOrder(models.Model):
 
     def _insert_messages(self, messages):
         """Store `messages` (dicts of mail_message columns, each about another of these orders:
-        its res_id) in one statement, with the columns mail.message.create fills in itself, and
-        return {res_id: message id}. Nobody is notified: the callers decide who is told."""
-        message_model = self.env['mail.message']
-        now = fields.Datetime.now()
+        its res_id) in one statement, with what mail.message.create adds (the record's name, a
+        Message-Id, the defaults), and return {res_id: message id}. Nobody is notified: the
+        callers decide who is told."""
         names = dict(self.browse([message['res_id'] for message in messages]).sudo().name_get())
         rows = [dict({
-            'model': self._name, 'record_name': names[message['res_id']], 'date': now,
-            'author_id': message_model._get_default_author().id,
+            'model': self._name, 'record_name': names[message['res_id']],
             'message_id': generate_tracking_message_id('%d-%s' % (message['res_id'], self._name)),
-            'create_uid': self.env.uid, 'write_uid': self.env.uid, 'create_date': now, 'write_date': now,
         }, **message) for message in messages]
-        inserted = dict(insert_rows(message_model, rows, 'res_id, id'))
+        inserted = dict(insert_rows(self.env['mail.message'], rows, 'res_id, id'))
         self.browse(list(inserted)).invalidate_cache(['message_ids'])
         return inserted
 

@@ -544,13 +544,10 @@ class ComodoCertificateOrder(models.Model):
         # Written by the system, as Odoo writes the mails it queues: whoever runs the cron.
         orders = self.sudo()
         messages = orders._insert_messages([orders._customer_mail_message(values) for values in rendered.values()])
-        now = fields.Datetime.now()
-        mails = dict(insert_rows(self.env['mail.mail'], [{
+        mails = dict(insert_rows(orders.env['mail.mail'], [{
             'mail_message_id': messages[res_id], 'body_html': values.get('body_html'),
             'email_to': values.get('email_to'), 'email_cc': values.get('email_cc'),
             'scheduled_date': values.get('scheduled_date'), 'auto_delete': values.get('auto_delete'),
-            'state': 'outgoing', 'notification': False,
-            'create_uid': orders.env.uid, 'write_uid': orders.env.uid, 'create_date': now, 'write_date': now,
         } for res_id, values in rendered.items()], 'mail_message_id, id'))
         insert_links(self.env['mail.mail'], 'recipient_ids', [
             (mails[messages[res_id]], partner_id)
@@ -563,8 +560,7 @@ class ComodoCertificateOrder(models.Model):
     def _customer_mail_message(self, values):
         """The mail_message columns of a mail generate_email rendered (`values`): with no sender
         of its own, the mail is from the user, as mail.message.create would have it."""
-        return {'res_id': values['res_id'], 'subject': values.get('subject'),
-                'body': values.get('body') or '', 'message_type': 'email',
+        return {'res_id': values['res_id'], 'subject': values.get('subject'), 'body': values.get('body') or '',
                 'email_from': values.get('email_from') or self.env['mail.message']._get_default_from(),
                 'reply_to': values.get('reply_to'),
                 'mail_server_id': values.get('mail_server_id')}
