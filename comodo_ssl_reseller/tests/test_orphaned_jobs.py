@@ -155,6 +155,7 @@ class TestLateRequest(unittest.TestCase):
             time.sleep(0.01)
         self.fail('the new request neither waited nor went ahead')
 
+
 class TestDueWithoutJob(ComodoCase):
     """The Async Manager's "Due, No Job": work due that no job will do before the next poll."""
 
